@@ -1,0 +1,307 @@
+r"""Constructors for the support families of SPEC §2 and THEORY T6, T11, T12.
+
+Two-factor families return a :class:`~fsmf_check.supports.SupportPattern`; chain families
+return a :class:`~fsmf_check.supports.Chain`. Butterfly, Monarch, deformable butterfly and
+Kaleidoscope chains are structured (Kronecker patterns), so large sizes cost nothing until a
+mask is materialized.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._limits import check_dense, check_dim
+from .errors import InvalidInputError, SizeLimitError
+from .kronecker import KronPattern
+from .supports import Chain, SupportPattern
+
+__all__ = [
+    "butterfly",
+    "butterfly_split",
+    "kronecker_chain",
+    "deformable_chain",
+    "monarch",
+    "kaleidoscope",
+    "truncated_butterfly",
+    "TruncatedButterfly",
+    "lu",
+    "full",
+    "block_diagonal",
+    "random_pattern",
+    "log2_exact",
+]
+
+
+def log2_exact(n: int, what: str = "n") -> int:
+    """Return L with ``2**L == n``, or raise InvalidInputError.
+
+    Examples
+    --------
+    >>> log2_exact(16)
+    4
+    >>> log2_exact(12)
+    Traceback (most recent call last):
+    ...
+    fsmf_check.errors.InvalidInputError: n must be a power of two >= 2; got 12
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2 or n & (n - 1):
+        msg = f"{what} must be a power of two >= 2; got {n}"
+        raise InvalidInputError(msg)
+    check_dim(what, int(n))
+    return int(n).bit_length() - 1
+
+
+def _positive(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        msg = f"{what} must be a positive integer; got {value!r}"
+        raise InvalidInputError(msg)
+    return check_dim(what, int(value))
+
+
+def butterfly(n: int, order: str = "standard") -> Chain:
+    """Return the square dyadic butterfly chain of size ``n = 2^L`` (SPEC §2, THEORY T6).
+
+    ``order="standard"``: factor l (1-based, left to right) is ``(2^(l-1), 2, 2, n/2^l)``, so
+    ``DFT_n[:, bitrev] = F[0] ... F[L-1]``. ``order="reversed"``: ``(n/2^l, 2, 2, 2^(l-1))``.
+
+    Examples
+    --------
+    >>> [str(p) for p in butterfly(8).factors]
+    ['(1,2,2,4)', '(2,2,2,2)', '(4,2,2,1)']
+    >>> [str(p) for p in butterfly(8, order="reversed").factors]
+    ['(4,2,2,1)', '(2,2,2,2)', '(1,2,2,4)']
+    """
+    L = log2_exact(n)
+    if order == "standard":
+        pats = [KronPattern(2 ** (l - 1), 2, 2, n // 2**l) for l in range(1, L + 1)]
+    elif order == "reversed":
+        pats = [KronPattern(n // 2**l, 2, 2, 2 ** (l - 1)) for l in range(1, L + 1)]
+    else:
+        msg = f"butterfly order must be 'standard' or 'reversed'; got {order!r}"
+        raise InvalidInputError(msg)
+    return Chain(pats)
+
+
+def butterfly_split(n: int, split: int, order: str = "standard") -> SupportPattern:
+    """Two-factor pattern of a butterfly split: left ``F[0..split-1]``, right the rest.
+
+    Examples
+    --------
+    >>> P = butterfly_split(2**16, 8)
+    >>> P.shape, P.kronecker
+    ((65536, 65536, 65536), (KronPattern(a=1, b=256, c=256, d=256), KronPattern(a=256, b=256, c=256, d=1)))
+    """
+    return butterfly(n, order).split(split)
+
+
+def kronecker_chain(patterns: Sequence[Sequence[int]]) -> Chain:
+    """Chain of Kronecker patterns ``(a, b, c, d)`` listed left to right.
+
+    Examples
+    --------
+    >>> kronecker_chain([[1, 2, 2, 2], [2, 2, 2, 1]]).shape
+    (4, 4)
+    """
+    pats = []
+    for idx, p in enumerate(patterns):
+        if isinstance(p, KronPattern):
+            pats.append(p)
+            continue
+        if not isinstance(p, list | tuple) or len(p) != 4:
+            msg = f"pattern {idx} must be a list [a, b, c, d] of four positive integers; got {p!r}"
+            raise InvalidInputError(msg)
+        pats.append(KronPattern(*p))
+    return Chain(pats)
+
+
+def deformable_chain(tuples: Sequence[Sequence[int]]) -> Chain:
+    """Deformable butterfly chain from 6-tuples ``(a, b, c, d, p, q)`` (THEORY T6).
+
+    Each tuple gives the factor pattern ``(a, b*p, c*q, d)``; ``p, q`` are the inner ranks.
+
+    Examples
+    --------
+    >>> [str(p) for p in deformable_chain([[1, 2, 2, 2, 1, 2], [2, 2, 2, 1, 2, 1]]).factors]
+    ['(1,2,4,2)', '(2,4,2,1)']
+    """
+    pats = []
+    for idx, t in enumerate(tuples):
+        if not isinstance(t, list | tuple) or len(t) != 6:
+            msg = f"deformable tuple {idx} must be [a, b, c, d, p, q]; got {t!r}"
+            raise InvalidInputError(msg)
+        a, b, c, d, p, q = (_positive(v, f"deformable tuple {idx} entry") for v in t)
+        pats.append(KronPattern(a, b * p, c * q, d))
+    return Chain(pats)
+
+
+def monarch(b: int, d: int | None = None, k: int | None = None, c: int | None = None,
+            rank: int = 1) -> Chain:
+    """Monarch pair (THEORY T6): ``(1, b, k*rank, d) · (k, d*rank, c, 1)``, shape (b*d) x (k*c).
+
+    ``monarch(m)`` is the square Monarch ``(1, m, m, m) · (m, m, m, 1)`` of size ``m^2``
+    ([Dao-M]); the general form is the rectangular Monarch pair with inner rank ``rank``.
+
+    Examples
+    --------
+    >>> [str(p) for p in monarch(4).factors]
+    ['(1,4,4,4)', '(4,4,4,1)']
+    >>> monarch(2, 3, 4, 5).shape
+    (6, 20)
+    """
+    b = _positive(b, "monarch b")
+    d = b if d is None else _positive(d, "monarch d")
+    k = b if k is None else _positive(k, "monarch k")
+    c = b if c is None else _positive(c, "monarch c")
+    rank = _positive(rank, "monarch rank")
+    return Chain([KronPattern(1, b, k * rank, d), KronPattern(k, d * rank, c, 1)])
+
+
+def kaleidoscope(n: int, w: int = 1) -> Chain:
+    r"""Kaleidoscope ``(BB^*)^w`` chain of size n (THEORY T12): strides n/2..1, 1..n/2, w times.
+
+    Notes
+    -----
+    THEORY T12: a butterfly matrix is ``B_n B_{n/2} ... B_2`` with ``supp(B_k) = I_{n/k} ⊗ 1_2 ⊗
+    I_{k/2}``; ``B^*`` has the same factor supports in reverse order. The chain has ``2 w log2 n``
+    factors and ``4 w n log2 n`` parameters (each factor has ``2n`` nonzeros).
+
+    Examples
+    --------
+    >>> [p.d for p in kaleidoscope(8).factors]
+    [4, 2, 1, 1, 2, 4]
+    """
+    w = _positive(w, "kaleidoscope w")
+    std = list(butterfly(n).factors)
+    return Chain((std + std[::-1]) * w)
+
+
+@dataclass(frozen=True, slots=True)
+class TruncatedButterfly:
+    """A truncated butterfly network (THEORY T11): chain, outputs and the weight count."""
+
+    chain: Chain
+    outputs: tuple[int, ...]
+    weights: int
+    bound: float
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready summary."""
+        n = self.chain.shape[1]
+        return {"n": n, "outputs": len(self.outputs), "effective_weights": self.weights,
+                "bound_2n_log2l_plus_6n": self.bound, "within_bound": self.weights <= self.bound,
+                "theorem": "T11"}
+
+
+def truncated_butterfly(n: int, outputs: int | Sequence[int]) -> TruncatedButterfly:
+    r"""Butterfly network on ``n = 2^p`` nodes truncated to a set of output nodes (THEORY T11).
+
+    The standard butterfly chain is restricted to the weights on paths that reach an output:
+    ``F[0]`` keeps the output rows, and each later factor keeps only the rows reached by the
+    previous one. Weights are counted exactly (nnz of the restricted masks).
+
+    Examples
+    --------
+    >>> T = truncated_butterfly(16, 4)
+    >>> T.chain.shape, T.weights, T.weights <= T.bound
+    ((4, 16), 88, True)
+    """
+    p = log2_exact(n)
+    outs = tuple(range(outputs)) if isinstance(outputs, int | np.integer) else tuple(outputs)
+    if not outs or len(set(outs)) != len(outs) or min(outs) < 0 or max(outs) >= n:
+        msg = f"truncated butterfly outputs must be distinct indices in [0, {n}); got {outputs!r}"
+        raise InvalidInputError(msg)
+    full_chain = butterfly(n)
+    keep = np.zeros(n, dtype=bool)
+    keep[list(outs)] = True
+    masks = []
+    for idx in range(p):
+        M = sp.csr_array(full_chain.factor_mask(idx))
+        if idx == 0:
+            R = sp.csr_array(M[np.array(outs)])
+        else:
+            R = sp.csr_array(sp.diags_array(keep.astype(np.int8), dtype=np.int8) @ M)
+            R.eliminate_zeros()
+        keep = np.zeros(n, dtype=bool)
+        keep[np.unique(sp.coo_array(R).col)] = True
+        masks.append(sp.csc_array(R))
+    chain = Chain(masks)
+    weights = int(sum(m.nnz for m in masks))
+    ell = len(outs)
+    bound = 2 * n * float(np.log2(ell)) + 6 * n if ell > 1 else 6.0 * n
+    return TruncatedButterfly(chain, outs, weights, bound)
+
+
+def lu(n: int) -> SupportPattern:
+    """LU pattern: ``I = J =`` lower-triangular ones (n x n), so X is L and ``Y.T`` is U.
+
+    Examples
+    --------
+    >>> lu(2).I_dense().tolist()
+    [[1, 0], [1, 1]]
+    """
+    n = _positive(n, "lu n")
+    check_dense("LU mask", n, n)
+    M = np.tril(np.ones((n, n), dtype=np.int8))
+    return SupportPattern(M, M)
+
+
+def full(m: int, n: int, r: int) -> SupportPattern:
+    """Unconstrained rank-r pattern (all-ones masks); structured as ``(1,m,r,1)·(1,r,n,1)``.
+
+    Examples
+    --------
+    >>> full(3, 4, 2).shape
+    (3, 4, 2)
+    """
+    m, n, r = _positive(m, "full m"), _positive(n, "full n"), _positive(r, "full r")
+    return SupportPattern.from_kronecker(KronPattern(1, m, r, 1), KronPattern(1, r, n, 1))
+
+
+def block_diagonal(blocks: Sequence[Sequence[int]]) -> SupportPattern:
+    """Block-diagonal pattern: block t has ``m_t`` rows, ``n_t`` columns and inner rank ``r_t``.
+
+    Examples
+    --------
+    >>> block_diagonal([[2, 2, 1], [1, 3, 2]]).shape
+    (3, 5, 3)
+    """
+    if not blocks:
+        msg = "block-diagonal pattern needs at least one block [m, n, r]"
+        raise InvalidInputError(msg)
+    dims = []
+    for idx, blk in enumerate(blocks):
+        if not isinstance(blk, list | tuple) or len(blk) != 3:
+            msg = f"block {idx} must be [m, n, r] (three positive integers); got {blk!r}"
+            raise InvalidInputError(msg)
+        dims.append(tuple(_positive(v, f"block {idx} entry") for v in blk))
+    Is = [sp.csc_array(np.ones((mb, rb), dtype=np.int8)) for mb, _, rb in dims]
+    Js = [sp.csc_array(np.ones((nb, rb), dtype=np.int8)) for _, nb, rb in dims]
+    return SupportPattern(sp.block_diag(Is, format="csc"), sp.block_diag(Js, format="csc"))
+
+
+def random_pattern(m: int, n: int, r: int, density: float = 0.3, seed: int = 0) -> SupportPattern:
+    """Random two-factor masks: each entry of I and J is 1 with probability ``density``.
+
+    Examples
+    --------
+    >>> random_pattern(4, 5, 3, 0.5, seed=1).shape
+    (4, 5, 3)
+    """
+    m, n, r = _positive(m, "random m"), _positive(n, "random n"), _positive(r, "random r")
+    if not isinstance(density, int | float) or not 0.0 < float(density) <= 1.0:
+        msg = f"random density must be in (0, 1]; got {density!r}"
+        raise InvalidInputError(msg)
+    if (m + n) * r * float(density) > 5e7:
+        msg = f"random pattern would have about {(m + n) * r * density:.0f} nonzeros, above 5e7"
+        raise SizeLimitError(msg)
+    rng = np.random.default_rng(seed)
+    I = sp.random_array((m, r), density=float(density), rng=rng, format="csc")
+    J = sp.random_array((n, r), density=float(density), rng=rng, format="csc")
+    I.data[:] = 1
+    J.data[:] = 1
+    return SupportPattern(I.astype(np.int8), J.astype(np.int8))
+
