@@ -35,7 +35,8 @@ class Outcome:
     """What a command produced: SPEC §5 ``results``, human text and the exit code.
 
     ``results`` maps a question (``"tractability"``, ``"membership"``, ...) to an object with
-    at least ``verdict``, ``theorem``, ``explanation`` and ``exact``.
+    at least ``verdict``, ``theorem``, ``explanation`` and ``exact``. ``extra`` adds top-level
+    keys; its ``"run"`` entry (volatile data: timings) is merged into the ``run`` section.
     """
 
     command: str
@@ -107,8 +108,10 @@ def envelope(outcome: Outcome, elapsed_s: float) -> dict[str, object]:
         "shape": outcome.shape,
         "results": outcome.results,
     }
-    out.update(outcome.extra)
-    out["run"] = {"elapsed_s": round(elapsed_s, 6)}
+    extra = dict(outcome.extra)
+    run_extra = extra.pop("run", {})
+    out.update(extra)
+    out["run"] = {"elapsed_s": round(elapsed_s, 6), **run_extra}
     return to_jsonable(out)  # type: ignore[return-value]
 
 

@@ -43,7 +43,7 @@ def as_mask(M: object, name: str) -> sp.csc_array:
     fsmf_check.errors.MaskError: mask J must contain only 0 and 1; found 2 at row 0, column 1
     """
     if sp.issparse(M):
-        S = sp.csc_array(M)
+        S = sp.csc_array(M, copy=True)
         if S.ndim != 2:
             msg = f"mask {name} must be two-dimensional"
             raise MaskError(msg)

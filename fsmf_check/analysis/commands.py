@@ -1,0 +1,74 @@
+"""Library entry point of ``fsmf-check analyze``: one case in, one :class:`Outcome` out."""
+
+from __future__ import annotations
+
+from .._output import EXIT_OK, Outcome
+from ..cases import Case
+from .chains import decide_chain
+from .tractability import decide_tractability
+
+__all__ = ["analyze_case", "tractability_of_case"]
+
+
+def tractability_of_case(case: Case) -> dict[str, object]:
+    """SPEC §5 ``tractability`` result of a case (two-factor or chain)."""
+    if case.pattern is not None:
+        return decide_tractability(case.pattern).to_dict()
+    assert case.chain is not None
+    return decide_chain(case.chain).to_dict()
+
+
+def _closedness(case: Case) -> dict[str, object]:
+    from ..closedness import decide_closedness
+
+    return decide_closedness(case).to_dict()
+
+
+def analyze_case(case: Case) -> Outcome:
+    """Analyze a case: rank-one supports, classes, tractability verdict, closedness verdict.
+
+    Notes
+    -----
+    THEORY T1-T3, T6 (tractability) and T5 (closedness). Exact and combinatorial.
+
+    Examples
+    --------
+    >>> from fsmf_check.cases import parse_case
+    >>> case = parse_case({"name": "e1", "supports": {"I": ["10", "01"], "J": ["10", "01"]}})
+    >>> out = analyze_case(case)
+    >>> out.results["tractability"]["verdict"], out.results["closedness"]["verdict"]
+    ('tractable', 'closed')
+    """
+    tract = tractability_of_case(case)
+    results: dict[str, dict[str, object]] = {"tractability": tract,
+                                             "closedness": _closedness(case)}
+    lines = [f"case {case.name}: {case.description}".rstrip(": ")]
+    if case.pattern is not None:
+        lines.append(f"pattern: {case.pattern.describe()}")
+        lines.append(f"rank-one supports: {tract['rank_one_supports']} "
+                     f"({tract['n_empty_supports']} empty), {tract['n_classes']} classes, "
+                     f"{tract['n_complete_classes']} complete")
+        if tract.get("classes"):
+            for idx, c in enumerate(tract["classes"]):  # type: ignore[arg-type]
+                lines.append(f"  class {idx}: rows {c['rows']} x cols {c['cols']}, "
+                             f"members {c['members']}{' (complete)' if c['complete'] else ''}")
+    else:
+        lines.append(f"chain: {case.chain.describe()}")  # type: ignore[union-attr]
+        for s in tract["splits"]:  # type: ignore[union-attr]
+            lines.append(f"  split after F[{s['left'][1]}]: {s['verdict']}"
+                         f"{' (' + s['rule'] + ')' if s['rule'] else ''}, {s['n_classes']} "
+                         "classes")
+        for t in tract["trees"]:  # type: ignore[union-attr]
+            lines.append(f"  tree {t['tree']}: {'all nodes certified' if t['all_tractable'] else 'node ' + str(t['first_failing_node']) + ' not certified'}")
+        kr = tract.get("kronecker")
+        if kr:
+            lines.append(f"  chainable: {kr['chainable']}, redundant pairs: "
+                         f"{kr['redundant_pairs']}, reduced chain: {kr['reduced']}")
+    verdict = tract["verdict"]
+    rule = f" ({tract['rule']})" if tract.get("rule") else ""
+    lines.append(f"tractability: {verdict}{rule} [{tract['theorem'] or 'no theorem'}]")
+    lines.append(f"  {tract['explanation']}")
+    clo = results["closedness"]
+    lines.append(f"closedness: {clo['verdict']} [{clo.get('theorem') or 'no theorem'}]")
+    lines.append(f"  {clo['explanation']}")
+    return Outcome("analyze", results, "\n".join(lines), EXIT_OK, case.case_ref(), case.shape)
