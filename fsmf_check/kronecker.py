@@ -124,6 +124,10 @@ class KronPattern:
                       np.eye(self.d, dtype=np.int8))
         return out.astype(np.int8)
 
+    def transpose(self) -> KronPattern:
+        """The pattern of the transposed mask, ``(a, c, b, d)``."""
+        return KronPattern(self.a, self.c, self.b, self.d)
+
     def __str__(self) -> str:
         return f"({self.a},{self.b},{self.c},{self.d})"
 
@@ -176,25 +180,38 @@ def product_pattern(p1: KronPattern, p2: KronPattern) -> KronPattern:
     return KronPattern(p1.a, p1.b * p1.d // p2.d, p2.a * p2.c // p1.a, p2.d)
 
 
-def chain_product(patterns: Sequence[KronPattern]) -> KronPattern | None:
-    """Return the closed-form support of the whole product, or None if some step is not chainable.
-
-    The product is folded left to right; each step uses :func:`product_pattern`.
-
-    Examples
-    --------
-    >>> chain_product([KronPattern(1, 2, 2, 4), KronPattern(2, 2, 2, 2), KronPattern(4, 2, 2, 1)])
-    KronPattern(a=1, b=8, c=8, d=1)
-    """
-    if not patterns:
-        msg = "a chain needs at least one factor"
-        raise ShapeError(msg)
+def _fold(patterns: Sequence[KronPattern]) -> KronPattern | None:
     acc = patterns[0]
     for nxt in patterns[1:]:
         if _pair_rank(acc, nxt) is None:
             return None
         acc = product_pattern(acc, nxt)
     return acc
+
+
+def chain_product(patterns: Sequence[KronPattern]) -> KronPattern | None:
+    """Return the closed-form support of the whole product, or None when T6 gives none.
+
+    The product is folded left to right with :func:`product_pattern`. If that fails, the
+    transposed chain ``F[L-1]^T ... F[0]^T`` is folded instead (the transpose of
+    ``(a, b, c, d)`` is ``(a, c, b, d)``, and ``supp(M^T) = supp(M)^T``): this covers the
+    reversed butterfly order, whose pairs are chainable only in that direction.
+
+    Examples
+    --------
+    >>> chain_product([KronPattern(1, 2, 2, 4), KronPattern(2, 2, 2, 2), KronPattern(4, 2, 2, 1)])
+    KronPattern(a=1, b=8, c=8, d=1)
+    >>> chain_product([KronPattern(2, 2, 2, 1), KronPattern(1, 2, 2, 2)])
+    KronPattern(a=1, b=4, c=4, d=1)
+    """
+    if not patterns:
+        msg = "a chain needs at least one factor"
+        raise ShapeError(msg)
+    direct = _fold(patterns)
+    if direct is not None:
+        return direct
+    flipped = _fold([p.transpose() for p in reversed(patterns)])
+    return flipped.transpose() if flipped is not None else None
 
 
 @dataclass(frozen=True, slots=True)

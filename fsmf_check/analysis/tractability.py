@@ -490,10 +490,16 @@ def _cec_reduction(rows: list[np.ndarray], cols: list[np.ndarray], members: list
         rounds += 1
         reduced: dict[bytes, tuple[np.ndarray, np.ndarray, list[int]]] = {}
         still: list[int] = []
+        # row -> complete rectangles containing it, so each class meets only its neighbours
+        by_row: dict[int, list[int]] = {}
+        for t, TR in enumerate(cov_rows):
+            for i in TR.tolist():
+                by_row.setdefault(i, []).append(t)
         for c in active:
             R, C = rows[c], cols[c]
             mask = np.ones((R.size, C.size), dtype=bool)
-            for TR, TC in zip(cov_rows, cov_cols, strict=True):
+            near = sorted({t for i in R.tolist() for t in by_row.get(i, ())})
+            for TR, TC in ((cov_rows[t], cov_cols[t]) for t in near):
                 ri = np.flatnonzero(np.isin(R, TR, assume_unique=True))
                 if ri.size == 0:
                     continue
