@@ -44,6 +44,8 @@ __all__ = [
 
 #: Classes are listed one by one in JSON output only up to this count (counts are always given).
 MAX_LISTED_CLASSES = 64
+#: The overlap graph is built (all overlapping class pairs) only up to this many classes.
+MAX_GRAPH_CLASSES = 5000
 #: The CEC reduction works on local dense masks of the non-complete classes that meet a
 #: complete rectangle; above this total area it reports ``not-certified`` (size limit).
 CEC_AREA_LIMIT = 20_000_000
@@ -174,7 +176,27 @@ class TractabilityResult:
                 "stopped_because": self.reason,
             }
         out["witness"] = self.witness
+        out["overlap_graph"] = self.overlap_summary()
         out.update(self.evidence)
+        return out
+
+    def overlap_summary(self) -> dict[str, object]:
+        """Edges and connected components of the class overlap graph G_ov (THEORY T1)."""
+        if self.rule == "disjoint-or-identical":
+            return {"n_edges": 0, "n_components": self.n_classes, "edges": [],
+                    "note": "no edges: the class rectangles are pairwise disjoint (T2)"}
+        if self.n_classes > MAX_GRAPH_CLASSES:
+            return {"n_edges": None, "n_components": None, "edges": None,
+                    "note": f"not built: {self.n_classes} classes > MAX_GRAPH_CLASSES = "
+                            f"{MAX_GRAPH_CLASSES}"}
+        G = overlap_graph(self)
+        comps = sorted(sorted(c) for c in nx.connected_components(G))
+        out: dict[str, object] = {
+            "n_edges": G.number_of_edges(), "n_components": len(comps),
+            "edges": [[a, b, list(G.edges[a, b]["entry"])] for a, b in
+                      sorted(G.edges())][:MAX_LISTED_CLASSES]}
+        if len(comps) <= MAX_LISTED_CLASSES:
+            out["components"] = [c for c in comps if len(c) > 1]
         return out
 
 

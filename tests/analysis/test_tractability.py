@@ -134,6 +134,9 @@ def test_theory_examples_reference_verdicts() -> None:
     assert e4.verdict == "not-certified" and e4.rule is None and e4.theorem is None
     assert e4.witness["supports"] == [0, 1] and e4.witness["entry"] == [1, 1]
     assert "not a rectangle" in e4.reason
+    graph = e4.to_dict()["overlap_graph"]
+    assert (graph["n_edges"], graph["n_components"], graph["edges"]) == (1, 1, [[0, 1, [1, 1]]])
+    assert e1.to_dict()["overlap_graph"]["n_components"] == 2
     assert e4.evidence["cec_failure"]["uncovered_rows"] == [0, 1]
 
 
