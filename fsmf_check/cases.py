@@ -29,7 +29,7 @@ from .errors import CaseFormatError, FsmfError, InvalidInputError
 from .numbers import ExactScalar, parse_entry
 from .supports import Chain, SupportPattern
 
-__all__ = ["Case", "TargetSpec", "load_case", "parse_case", "find_cases",
+__all__ = ["Case", "TargetSpec", "load_case", "parse_case", "find_cases", "display_path",
            "EXPECT_KEYS", "TARGET_GENERATORS"]
 
 _NAME_RE = re.compile(r"^[a-z0-9-]+$")
@@ -117,10 +117,11 @@ class Case:
 
     def case_ref(self) -> dict[str, object]:
         """SPEC §5 ``case`` object."""
-        return {"name": self.name, "source": _display_path(self.path)}
+        return {"name": self.name, "source": display_path(self.path)}
 
 
-def _display_path(path: Path | None) -> str | None:
+def display_path(path: Path | None) -> str | None:
+    """``path`` relative to the working directory when it lies below it, else as given."""
     if path is None:
         return None
     try:

@@ -23,7 +23,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ._output import EXIT_OK, EXIT_REFUTED, EXIT_USAGE, Outcome
-from .cases import Case, find_cases, load_case
+from .cases import Case, display_path, find_cases, load_case
 from .errors import ExactnessError, InvalidInputError
 from .numbers import parse_entry
 
@@ -141,12 +141,13 @@ def check_paths(paths: list[Path], *, progress: bool = False) -> Outcome:  # noq
         elapsed = time.perf_counter() - start
         n_pass += ok
         n_fail += not ok
-        line = f"{'PASS' if ok else 'FAIL'} {path} ({elapsed:.2f}s)"
+        shown = display_path(path)
+        line = f"{'PASS' if ok else 'FAIL'} {shown} ({elapsed:.2f}s)"
         lines.append(line)
         lines.extend(f"    {m}" for m in msgs if not ok or m.startswith("FAIL"))
         if progress:
             print(line, file=sys.stderr, flush=True)
-        entries.append({"path": str(path), "status": status, "checks": msgs,
+        entries.append({"path": shown, "status": status, "checks": msgs,
                         "elapsed_s": round(elapsed, 3)})
     lines.append(f"{n_pass} passed, {n_fail} failed")
     code = EXIT_USAGE if n_invalid else (EXIT_REFUTED if n_fail else EXIT_OK)
