@@ -60,9 +60,9 @@ def brute_force(I: np.ndarray, J: np.ndarray) -> tuple[str, str | None]:
         if not grown:
             break
         active = {}
-        for key, sz in supports.items():
+        for key in supports:
             if size[key] < min(len(key[0]), len(key[1])):
-                active[key] = sz
+                active[key] = size[key]
     rep_rects = [{(i, j) for i in R for j in C} for (R, C) in reps]
     if all(not (a & b) for a, b in itertools.combinations(rep_rects, 2)):
         return "tractable", "cec-reduction"

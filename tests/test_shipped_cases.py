@@ -1,0 +1,20 @@
+"""Every shipped case meets its recorded [expect] block (the README's main job)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fsmf_check.cases import find_cases, load_case
+from fsmf_check.checking import check_case
+
+CASES = Path(__file__).resolve().parent.parent / "cases"
+
+
+@pytest.mark.parametrize("path", find_cases([CASES]), ids=lambda p: p.name)
+def test_shipped_case_meets_expectations(path: Path) -> None:
+    case = load_case(path)
+    ok, messages = check_case(case)
+    assert ok, "\n".join(messages)
+    assert messages, "a shipped case must expect something"
