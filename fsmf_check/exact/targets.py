@@ -1,0 +1,387 @@
+r"""Exact targets: materialize a case's ``[target]`` over Q, Q(i) or Q(zeta_N) (SPEC §3).
+
+Generators, exactly (documented here so that the numeric engine can reproduce them):
+
+* ``dft`` (n = N): ``DFT[j, k] = z^(-j*k mod N)`` with ``z = zeta_N = exp(2*pi*i/N)``, over
+  Q(zeta_N); ``columns = "bitrev"`` permutes the columns by bit reversal, which makes it exactly
+  the standard-order butterfly product (SPEC §2, THEORY T9).
+* ``hadamard``: Sylvester ``H[j, k] = (-1)^popcount(j & k)``, over Q.
+* ``random-butterfly`` with ``entries = "integer"``: ``rng = numpy.random.default_rng(seed)``;
+  for every factor of ``butterfly(n, order)``, left to right, draw
+  ``rng.integers(-9, 10, size=nnz)`` and put the values on the factor's nonzeros in row-major
+  order; the target is the exact product.
+* ``random-in-support`` with ``entries = "integer"``: the same draw on the factor masks of the
+  case's chain, or on ``I`` then ``J`` (row-major) of a two-factor pattern, target
+  ``X @ Y.T``.
+
+``entries = "gaussian"`` (the default) and any ``noise > 0`` give float targets: they are
+refused with :class:`~fsmf_check.errors.ExactnessError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._limits import check_dense
+from ..errors import ExactnessError, InvalidInputError
+from ..families import butterfly, log2_exact
+from ._backend import ExactBackend, Field, field_of, get_backend
+
+__all__ = ["ExactTarget", "exact_target", "dft_matrix", "hadamard_matrix", "bitrev",
+           "random_integer_factors", "chain_product", "MAX_EXACT_DIM"]
+
+#: Largest matrix dimension the exact engine materializes (dense object arrays).
+MAX_EXACT_DIM = 4096
+
+
+@dataclass
+class ExactTarget:
+    """An exact target matrix ``A`` over ``field``, held as backend scalars.
+
+    ``planted`` holds the exact factors a generator drew (left to right for chains,
+    ``[X, Y]`` for two-factor patterns), so recovered factors can be compared with them.
+    ``exponents`` is set for roots-of-unity targets (the DFT): ``A[j, k] = z^exponents[j, k]``.
+    """
+
+    A: np.ndarray
+    field: Field
+    backend: ExactBackend
+    description: str
+    planted: list[np.ndarray] | None = None
+    exponents: np.ndarray | None = None
+    meta: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(m, n)``."""
+        return self.A.shape  # type: ignore[return-value]
+
+
+def bitrev(n: int) -> np.ndarray:
+    """Return the bit-reversal permutation of ``0..n-1`` (n a power of two).
+
+    Examples
+    --------
+    >>> bitrev(8).tolist()
+    [0, 4, 2, 6, 1, 5, 3, 7]
+    """
+    L = log2_exact(n)
+    idx = np.arange(n, dtype=np.int64)
+    out = np.zeros(n, dtype=np.int64)
+    for b in range(L):
+        out |= ((idx >> b) & 1) << (L - 1 - b)
+    return out
+
+
+def _check_size(n: int, what: str) -> None:
+    if n > MAX_EXACT_DIM:
+        from ..errors import SizeLimitError
+
+        msg = f"{what} has dimension {n}, above the exact-engine limit MAX_EXACT_DIM = {MAX_EXACT_DIM}"
+        raise SizeLimitError(msg)
+
+
+def dft_matrix(n: int, columns: str = "natural", backend: str = "flint") -> ExactTarget:
+    """Return the DFT matrix of size n over Q(zeta_n): ``DFT[j, k] = z^(-j*k mod n)``.
+
+    Examples
+    --------
+    >>> T = dft_matrix(4)
+    >>> T.field.name, [T.backend.to_public(v).to_exact_string() for v in T.A[1]]
+    ('Q(i)', ['1', '-1i', '-1', '1i'])
+    >>> dft_matrix(4, "bitrev").exponents.tolist()[1]
+    [0, 2, 3, 1]
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        msg = f"dft size must be a positive integer; got {n!r}"
+        raise InvalidInputError(msg)
+    _check_size(n, "dft")
+    if columns not in ("natural", "bitrev"):
+        msg = f"dft columns must be 'natural' or 'bitrev'; got {columns!r}"
+        raise InvalidInputError(msg)
+    j = np.arange(n, dtype=np.int64)
+    k = bitrev(n) if columns == "bitrev" else j
+    E = (-np.outer(j, k)) % n
+    fld = Field(n)
+    bk = get_backend(backend, fld)
+    if fld.N == 1:  # n = 1 or 2: entries (-1)^e are rational
+        roots = [bk.scalar(1 if e == 0 else -1) for e in range(max(n, 1))]
+    else:
+        roots = [bk.root_of_unity(e) for e in range(n)]
+    A = np.empty((n, n), dtype=object)
+    flatE, flatA = E.reshape(-1), A.reshape(-1)
+    for t in range(flatE.size):
+        flatA[t] = roots[int(flatE[t])]
+    E.flags.writeable = False
+    return ExactTarget(A, fld, bk, f"DFT_{n} ({columns} columns) over {fld.name}",
+                       exponents=E, meta={"generator": "dft", "n": n, "columns": columns})
+
+
+def hadamard_matrix(n: int, backend: str = "flint") -> ExactTarget:
+    """Sylvester Hadamard matrix ``H[j, k] = (-1)^popcount(j & k)`` over Q.
+
+    Examples
+    --------
+    >>> T = hadamard_matrix(4)
+    >>> [[int(T.backend.to_public(v)) for v in row] for row in T.A]
+    [[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]]
+    """
+    log2_exact(n)
+    _check_size(n, "hadamard")
+    bk = get_backend(backend, Field(1))
+    j = np.arange(n, dtype=np.int64)
+    andjk = np.bitwise_and.outer(j, j)
+    parity = np.zeros_like(andjk)
+    while andjk.any():
+        parity ^= andjk & 1
+        andjk >>= 1
+    one, minus = bk.scalar(1), bk.scalar(-1)
+    A = np.where(parity == 0, one, minus).astype(object)
+    return ExactTarget(A, Field(1), bk, f"Sylvester Hadamard H_{n} over Q",
+                       meta={"generator": "hadamard", "n": n})
+
+
+def _mask_rowmajor(M: sp.sparray) -> tuple[np.ndarray, np.ndarray]:
+    coo = sp.coo_array(M)
+    order = np.lexsort((coo.col, coo.row))
+    return coo.row[order].astype(np.int64), coo.col[order].astype(np.int64)
+
+
+def random_integer_factors(masks: list[sp.sparray], seed: int,
+                           backend: ExactBackend) -> list[np.ndarray]:
+    """Exact integer factors in [-9, 9] on each mask (row-major draw order, see module doc).
+
+    Examples
+    --------
+    >>> from fsmf_check.exact._backend import get_backend
+    >>> F = random_integer_factors([sp.csr_array(np.eye(2, dtype=np.int8))], 0,
+    ...                            get_backend("flint", 1))
+    >>> [[int(v) for v in row] for row in F[0]]
+    [[7, 0], [0, 3]]
+    """
+    rng = np.random.default_rng(seed)
+    out = []
+    cache = {v: backend.scalar(v) for v in range(-9, 10)}
+    for M in masks:
+        check_dense("random factor", *M.shape)
+        rows, cols = _mask_rowmajor(M)
+        vals = rng.integers(-9, 10, size=rows.size)
+        F = backend.zeros(*M.shape)
+        for r, c, v in zip(rows.tolist(), cols.tolist(), vals.tolist(), strict=True):
+            F[r, c] = cache[v]
+        out.append(F)
+    return out
+
+
+def chain_product(factors: list[np.ndarray], backend: ExactBackend) -> np.ndarray:
+    """Exact product ``F[0] @ ... @ F[L-1]``, skipping structural zeros.
+
+    Examples
+    --------
+    >>> from fsmf_check.exact._backend import get_backend
+    >>> bk = get_backend("flint", 1)
+    >>> P = chain_product([bk.array([[1, 2]]), bk.array([[3], [4]])], bk)
+    >>> int(P[0, 0])
+    11
+    """
+    acc = factors[0]
+    for F in factors[1:]:
+        acc = _sparse_right_mul(acc, F, backend)
+    return acc
+
+
+def _sparse_right_mul(P: np.ndarray, F: np.ndarray, backend: ExactBackend) -> np.ndarray:
+    """``P @ F`` column by column over the nonzeros of F (F is sparse in every chain here)."""
+    out = backend.zeros(P.shape[0], F.shape[1])
+    nz = backend.nonzero_mask(F)
+    for j in range(F.shape[1]):
+        ks = np.flatnonzero(nz[:, j])
+        if ks.size == 0:
+            continue
+        col = P[:, ks[0]] * F[ks[0], j]
+        for k in ks[1:]:
+            col = col + P[:, k] * F[k, j]
+        out[:, j] = col
+    return out
+
+
+def _explicit(entries: tuple, backend_name: str) -> ExactTarget:
+    fld = Field(1)
+    for row in entries:
+        for v in row:
+            fld = fld.join(field_of(v))
+    bk = get_backend(backend_name, fld)
+    A = bk.array([list(r) for r in entries])
+    return ExactTarget(A, fld, bk, f"explicit {A.shape[0]} x {A.shape[1]} matrix over {fld.name}",
+                       meta={"generator": None})
+
+
+def _from_file(path: Path, backend_name: str) -> ExactTarget:
+    if path.suffix == ".npy":
+        arr = np.load(path, allow_pickle=False)
+    elif path.suffix == ".npz":
+        with np.load(path, allow_pickle=False) as data:
+            keys = list(data.keys())
+            if not keys:
+                msg = f"{path.name}: the .npz archive is empty"
+                raise InvalidInputError(msg)
+            arr = data["A"] if "A" in keys else data[keys[0]]
+    else:
+        import scipy.io
+
+        arr = scipy.io.mmread(str(path))
+        arr = arr.toarray() if sp.issparse(arr) else np.asarray(arr)
+    if arr.ndim != 2:
+        msg = f"{path.name}: target must be two-dimensional; got shape {arr.shape}"
+        raise InvalidInputError(msg)
+    if arr.dtype.kind not in "iub":
+        msg = (f"{path.name}: the exact engine needs an integer matrix file; got dtype "
+               f"{arr.dtype} (floats are not exact)")
+        raise ExactnessError(msg)
+    check_dense("target file", *arr.shape)
+    bk = get_backend(backend_name, Field(1))
+    A = bk.array(arr.astype(object))
+    return ExactTarget(A, Field(1), bk, f"integer matrix from {path.name}",
+                       meta={"generator": None, "file": path.name})
+
+
+def exact_target(case: object, backend: str = "flint") -> ExactTarget:
+    """Materialize a case's ``[target]`` exactly (see the module docstring for generators).
+
+    Parameters
+    ----------
+    case : Case
+        A parsed case (:func:`fsmf_check.cases.load_case`) with a ``[target]``.
+    backend : {"flint", "sympy"}
+        Exact backend for the scalars.
+
+    Returns
+    -------
+    ExactTarget
+        ``A`` as backend scalars, its field, and planted factors for random generators.
+
+    Raises
+    ------
+    InvalidInputError
+        If the case has no target.
+    ExactnessError
+        If the target is numeric (float entries, ``entries = "gaussian"``, ``noise > 0``, a
+        float matrix file).
+
+    Notes
+    -----
+    THEORY T9 (DFT over Q(zeta_N), Hadamard over Q). Exact; O(m n) scalars, plus the exact
+    chain product O(sum of nnz products) for random factors.
+
+    Examples
+    --------
+    >>> from fsmf_check.cases import parse_case
+    >>> case = parse_case({"name": "h", "kind": "chain", "supports": {"family": "butterfly",
+    ...     "n": 4}, "target": {"generator": "hadamard", "n": 4}})
+    >>> exact_target(case).field.name
+    'Q'
+    >>> case = parse_case({"name": "g", "kind": "chain", "supports": {"family": "butterfly",
+    ...     "n": 4}, "target": {"generator": "random-butterfly", "n": 4}})
+    >>> exact_target(case)
+    Traceback (most recent call last):
+    ...
+    fsmf_check.errors.ExactnessError: target generator 'random-butterfly' with entries = "gaussian" draws floats; use entries = "integer" for an exact target
+    """
+    spec = getattr(case, "target", None)
+    if spec is None:
+        msg = "this command needs a [target] in the case file; none is given"
+        raise InvalidInputError(msg)
+    if spec.kind == "explicit":
+        if not spec.is_exact:
+            msg = ("target A has float entries; the exact engine needs integers, \"p/q\" or "
+                   "\"a+bi\" strings")
+            raise ExactnessError(msg)
+        return _explicit(spec.entries, backend)
+    if spec.kind == "file":
+        return _from_file(spec.file, backend)
+    params = dict(spec.params)
+    gen = spec.generator
+    if params.get("noise", 0.0):
+        msg = f"target generator '{gen}' with noise = {params['noise']} is not exact"
+        raise ExactnessError(msg)
+    n = int(params.get("n", spec.shape[1]))
+    if gen == "dft":
+        return dft_matrix(n, params.get("columns", "natural"), backend)
+    if gen == "hadamard":
+        return hadamard_matrix(n, backend)
+    if params.get("entries", "gaussian") != "integer":
+        msg = (f"target generator '{gen}' with entries = \"gaussian\" draws floats; use "
+               "entries = \"integer\" for an exact target")
+        raise ExactnessError(msg)
+    seed = int(params.get("seed", 0))
+    bk = get_backend(backend, Field(1))
+    if gen == "random-butterfly":
+        chain = butterfly(n, params.get("order", "standard"))
+        _check_size(n, "random-butterfly")
+        factors = random_integer_factors([chain.factor_mask(i) for i in range(chain.n_factors)],
+                                         seed, bk)
+        return ExactTarget(chain_product(factors, bk), Field(1), bk,
+                           f"random integer butterfly product (n={n}, seed={seed})",
+                           planted=factors, meta={"generator": gen, "n": n, "seed": seed})
+    # random-in-support
+    pattern, chain = getattr(case, "pattern", None), getattr(case, "chain", None)
+    if pattern is not None and getattr(case, "split", None) is None:
+        _check_size(max(pattern.m, pattern.n, pattern.r), "random-in-support")
+        X, Y = random_integer_factors([pattern.I, pattern.J], seed, bk)
+        A = bk.matmul(X, Y.T.copy())
+        return ExactTarget(A, Field(1), bk, f"random integer product in the support (seed={seed})",
+                           planted=[X, Y], meta={"generator": gen, "seed": seed})
+    if chain is None:
+        msg = "target generator 'random-in-support' needs the case's supports"
+        raise InvalidInputError(msg)
+    _check_size(max(chain.shape), "random-in-support")
+    factors = random_integer_factors([chain.factor_mask(i) for i in range(chain.n_factors)],
+                                     seed, bk)
+    A = chain_product(factors, bk)
+    if pattern is not None:  # two-factor case made from a chain split: plant the split
+        s = case.split
+        left = chain_product(factors[:s], bk)
+        right = chain_product(factors[s:], bk)
+        planted = [left, right.T.copy()]
+    else:
+        planted = factors
+    return ExactTarget(A, Field(1), bk, f"random integer chain product (seed={seed})",
+                       planted=planted, meta={"generator": gen, "seed": seed})
+
+
+def as_exact_matrix(A: object, backend: str = "flint") -> ExactTarget:
+    """Wrap a user matrix of public exact scalars (refusing floats) as an :class:`ExactTarget`.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> as_exact_matrix([[1, Fraction(1, 2)]]).field.name
+    'Q'
+    >>> as_exact_matrix(np.eye(2))
+    Traceback (most recent call last):
+    ...
+    fsmf_check.errors.ExactnessError: the exact engine needs exact entries (int, Fraction, GaussianRational or CyclotomicNumber); got a float64 array
+    """
+    if isinstance(A, ExactTarget):
+        return A
+    raw = A if isinstance(A, np.ndarray) else np.array(A, dtype=object)
+    if raw.dtype.kind in "fc":
+        msg = ("the exact engine needs exact entries (int, Fraction, GaussianRational or "
+               f"CyclotomicNumber); got a {raw.dtype} array")
+        raise ExactnessError(msg)
+    if raw.ndim != 2:
+        msg = f"an exact matrix must be two-dimensional; got shape {raw.shape}"
+        raise InvalidInputError(msg)
+    fld = Field(1)
+    for v in raw.reshape(-1):
+        fld = fld.join(field_of(int(v) if isinstance(v, np.integer) else v))
+    bk = get_backend(backend, fld)
+    return ExactTarget(bk.array(raw), fld, bk, f"{raw.shape[0]} x {raw.shape[1]} matrix over "
+                       f"{fld.name}")
+
+
+__all__ += ["as_exact_matrix"]
