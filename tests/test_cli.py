@@ -125,3 +125,16 @@ def test_inputs_are_never_modified(tmp_path: Path) -> None:
     run("analyze", str(target), "--json")
     run("check", str(target))
     assert hashlib.sha256(target.read_bytes()).hexdigest() == before
+
+
+def test_atomic_write_respects_umask_and_leaves_no_temp(tmp_path: Path) -> None:
+    import os
+
+    from fsmf_check._output import atomic_write_text
+
+    target = tmp_path / "out.json"
+    atomic_write_text(target, "{}")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
