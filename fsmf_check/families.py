@@ -33,6 +33,7 @@ __all__ = [
     "block_diagonal",
     "random_pattern",
     "log2_exact",
+    "bitrev",
 ]
 
 
@@ -53,6 +54,24 @@ def log2_exact(n: int, what: str = "n") -> int:
         raise InvalidInputError(msg)
     check_dim(what, int(n))
     return int(n).bit_length() - 1
+
+
+def bitrev(n: int) -> np.ndarray:
+    """Return the bit-reversal permutation of ``0..n-1`` (n a power of two).
+
+    ``DFT_n[:, bitrev(n)]`` is exactly a product of the standard butterfly chain (SPEC §2).
+
+    Examples
+    --------
+    >>> bitrev(8).tolist()
+    [0, 4, 2, 6, 1, 5, 3, 7]
+    """
+    L = log2_exact(n)
+    idx = np.arange(n, dtype=np.int64)
+    out = np.zeros(n, dtype=np.int64)
+    for b in range(L):
+        out |= ((idx >> b) & 1) << (L - 1 - b)
+    return out
 
 
 def _positive(value: object, what: str) -> int:

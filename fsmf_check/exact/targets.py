@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 from .._limits import check_dense
 from ..errors import ExactnessError, InvalidInputError
-from ..families import butterfly, log2_exact
+from ..families import bitrev, butterfly, log2_exact
 from ._backend import ExactBackend, Field, field_of, get_backend
 
 __all__ = ["ExactTarget", "exact_target", "dft_matrix", "hadamard_matrix", "bitrev",
@@ -59,22 +59,6 @@ class ExactTarget:
     def shape(self) -> tuple[int, int]:
         """``(m, n)``."""
         return self.A.shape  # type: ignore[return-value]
-
-
-def bitrev(n: int) -> np.ndarray:
-    """Return the bit-reversal permutation of ``0..n-1`` (n a power of two).
-
-    Examples
-    --------
-    >>> bitrev(8).tolist()
-    [0, 4, 2, 6, 1, 5, 3, 7]
-    """
-    L = log2_exact(n)
-    idx = np.arange(n, dtype=np.int64)
-    out = np.zeros(n, dtype=np.int64)
-    for b in range(L):
-        out |= ((idx >> b) & 1) << (L - 1 - b)
-    return out
 
 
 def _check_size(n: int, what: str) -> None:
