@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .errors import InvalidInputError
 
 __all__ = ["Outcome", "SCHEMA", "EXIT_OK", "EXIT_REFUTED", "EXIT_USAGE", "EXIT_UNDECIDED",
            "EXIT_INTERNAL", "to_jsonable", "envelope", "dumps", "atomic_write_bytes",
@@ -126,8 +127,12 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
     An interrupted write leaves either the old file or no file, never a partial one.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        msg = f"cannot write {path}: {exc.strerror or exc}"
+        raise InvalidInputError(msg) from None
     umask = os.umask(0)
     os.umask(umask)
     try:
@@ -138,9 +143,12 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            msg = f"cannot write {path}: {exc.strerror or exc}"
+            raise InvalidInputError(msg) from None
         raise
 
 

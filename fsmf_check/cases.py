@@ -16,6 +16,7 @@ Target keys: ``A`` (rows of entries) | ``generator`` (``dft``, ``hadamard``,
 from __future__ import annotations
 
 import json
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -186,6 +187,8 @@ def load_case(path: Path | str) -> Case:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise CaseFormatError(f"invalid TOML: {exc}", path=path) from None
+        except RecursionError:
+            raise CaseFormatError("invalid TOML: nested too deeply", path=path) from None
     elif path.suffix == ".json":
         try:
             data = json.loads(text)
@@ -459,7 +462,10 @@ def _parse_expect(tab: dict, path: Path | None) -> dict[str, object]:
             parse_entry(value, "expect.optimal_value")
     for key in ("tolerance", "rel_error_max"):
         if key in tab and (isinstance(tab[key], bool) or not isinstance(tab[key], int | float)
-                           or tab[key] < 0):
-            raise _err(path, f"key 'expect.{key}' must be a non-negative number", key)
+                           or not 0 <= tab[key] < float("inf")):
+            raise _err(path, f"key 'expect.{key}' must be a finite non-negative number", key)
+    value = tab.get("optimal_value")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _err(path, "key 'expect.optimal_value' must be finite", "optimal_value")
     return dict(tab)
 

@@ -229,8 +229,15 @@ def truncated_butterfly(n: int, outputs: int | Sequence[int]) -> TruncatedButter
     ((4, 16), 88, True)
     """
     p = log2_exact(n)
-    outs = tuple(range(outputs)) if isinstance(outputs, int | np.integer) else tuple(outputs)
-    if not outs or len(set(outs)) != len(outs) or min(outs) < 0 or max(outs) >= n:
+    if isinstance(outputs, bool):
+        outs: tuple = ()
+    elif isinstance(outputs, int | np.integer):
+        outs = tuple(range(int(outputs)))
+    else:
+        outs = tuple(outputs)
+    valid = all(isinstance(o, int | np.integer) and not isinstance(o, bool) for o in outs)
+    if (not outs or not valid or len(set(outs)) != len(outs) or min(outs) < 0
+            or max(outs) >= n):
         msg = f"truncated butterfly outputs must be distinct indices in [0, {n}); got {outputs!r}"
         raise InvalidInputError(msg)
     full_chain = butterfly(n)

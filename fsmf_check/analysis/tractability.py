@@ -28,7 +28,6 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import NotApplicableError
 from ..supports import SupportPattern
 
 __all__ = [
@@ -351,11 +350,6 @@ def decide_tractability(pattern: SupportPattern) -> TractabilityResult:
         ``verdict`` (``tractable`` | ``not-certified``), ``rule``, the THEORY ``theorem``,
         the equivalence classes and, when not certified, a witness and the reason.
 
-    Raises
-    ------
-    NotApplicableError
-        If every rank-one support is empty (there is nothing to factor).
-
     Notes
     -----
     THEORY T1 (classes, completeness), T2 (disjoint-or-identical), T3 (CEC reduction, iterated
@@ -434,9 +428,15 @@ def _group_columns(pattern: SupportPattern) -> tuple[np.ndarray, np.ndarray, np.
 def _decide_explicit(pattern: SupportPattern) -> TractabilityResult:
     empty, class_of, reps, sizes = _group_columns(pattern)
     if reps.size == 0:
-        msg = ("every rank-one support is empty (each column k has I[:, k] = 0 or J[:, k] = 0); "
-               "there is nothing to factor")
-        raise NotApplicableError(msg)
+        # T2 with no class at all: the set of products is {0}
+        return TractabilityResult(
+            verdict="tractable", rule="disjoint-or-identical", theorem="T2",
+            explanation=("Every rank-one support is empty (each column k has I[:, k] = 0 or "
+                         "J[:, k] = 0), so the only product is the zero matrix: X = Y = 0 is "
+                         "optimal with value ||A||_F^2 (THEORY T2 with no class)."),
+            pattern=pattern, empty_columns=_ro(empty), n_classes=0,
+            class_sizes=_ro(np.empty(0)), class_complete=np.zeros(0, dtype=bool),
+            class_rep=_ro(np.empty(0)), class_of=_ro(class_of))
     rows = [pattern.rows(int(k)) for k in reps]
     cols = [pattern.cols(int(k)) for k in reps]
     complete = np.array([sizes[c] >= min(rows[c].size, cols[c].size) for c in range(reps.size)])

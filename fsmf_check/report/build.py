@@ -18,7 +18,7 @@ import numpy as np
 
 from .._output import EXIT_OK, Outcome, atomic_write_text, dumps, envelope
 from ..cases import Case, load_case
-from ..errors import InvalidInputError, NotApplicableError, SizeLimitError
+from ..errors import ExactnessError, InvalidInputError, NotApplicableError, SizeLimitError
 
 __all__ = ["write_report", "report_outcome", "collect_results"]
 
@@ -46,26 +46,21 @@ def _optional_engines(case: Case, omitted: dict[str, str]) -> dict[str, dict[str
         omitted["membership"] = "the case has no [target]"
         omitted["solve"] = "the case has no [target]"
         return out
-    try:
-        from ..exact.commands import certify_case
-    except ImportError:
-        omitted["membership"] = ("the exact engine entry point fsmf_check.exact.commands."
-                                 "certify_case is not available in this build")
+    from ..exact.commands import certify_case
+    from ..numeric.commands import solve_case
+
+    if not case.target.is_exact:
+        omitted["membership"] = ("the target is numeric (floats); exact certificates need exact "
+                                 "entries (integers, p/q, a+bi)")
     else:
         try:
             out.update(certify_case(case).results)
-        except (NotApplicableError, SizeLimitError) as exc:
+        except (NotApplicableError, SizeLimitError, ExactnessError) as exc:
             omitted["membership"] = f"the exact engine does not apply: {exc}"
     try:
-        from ..numeric.commands import solve_case
-    except ImportError:
-        omitted["solve"] = ("the numeric engine entry point fsmf_check.numeric.commands."
-                            "solve_case is not available in this build")
-    else:
-        try:
-            out.update(solve_case(case).results)
-        except (NotApplicableError, SizeLimitError) as exc:
-            omitted["solve"] = f"the numeric solver does not apply: {exc}"
+        out.update(solve_case(case).results)
+    except (NotApplicableError, SizeLimitError) as exc:
+        omitted["solve"] = f"the numeric solver does not apply: {exc}"
     return out
 
 

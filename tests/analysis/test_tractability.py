@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from fsmf_check import families
 from fsmf_check.analysis import decide_chain, decide_tractability, find_overlap, overlap_graph
-from fsmf_check.errors import NotApplicableError
 from fsmf_check.kronecker import KronPattern
 from fsmf_check.supports import SupportPattern
 
@@ -74,8 +73,8 @@ def test_verdict_equals_brute_force_definition(masks: tuple[np.ndarray, np.ndarr
     I, J = masks
     expected = brute_force(I, J)
     if expected[0] == "empty":
-        with pytest.raises(NotApplicableError, match="every rank-one support is empty"):
-            decide_tractability(SupportPattern(I, J))
+        res = decide_tractability(SupportPattern(I, J))
+        assert (res.verdict, res.rule, res.n_classes) == ("tractable", "disjoint-or-identical", 0)
         return
     res = decide_tractability(SupportPattern(I, J))
     assert (res.verdict, res.rule) == expected
@@ -161,9 +160,11 @@ def test_np_hard_gadget_is_not_certified() -> None:
     assert "NP-hard" in res.explanation and "not this instance" in res.explanation
 
 
-def test_all_empty_supports_are_refused() -> None:
-    with pytest.raises(NotApplicableError, match="nothing to factor"):
-        decide_tractability(SupportPattern(["01"], ["10"]))
+def test_all_empty_supports_give_the_zero_set() -> None:
+    res = decide_tractability(SupportPattern(["01"], ["10"]))
+    assert (res.verdict, res.n_classes, res.empty_columns.tolist()) == ("tractable", 0, [0, 1])
+    assert "only product is the zero matrix" in res.explanation
+    assert res.to_dict()["class_size_histogram"] == {}
 
 
 @pytest.mark.parametrize("L", [2, 3, 4, 5])

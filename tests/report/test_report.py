@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from fsmf_check.cli import cli
 from fsmf_check.closedness_verify import verify_report_closedness
 from fsmf_check.report import write_report
+from fsmf_check.errors import InvalidInputError
 
 CASES = Path(__file__).resolve().parents[2] / "cases"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -94,7 +95,7 @@ def test_report_is_written_atomically(tmp_path, monkeypatch):
         raise OSError(msg)
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(InvalidInputError, match="cannot write .*disk full"):
         write_report(case, tmp_path, pictures=False, qe=False)
     assert (tmp_path / "report.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json", "report.md"]
