@@ -93,7 +93,7 @@ def _emit(outcome: Outcome, as_json: bool, quiet: bool, started: float) -> int:
 def cli(debug: bool) -> None:
     """Decide and certify properties of fixed-support matrix factorizations.
 
-    Example: fsmf-check analyze cases/lu-2x2.toml
+    Example: fsmf-check analyze cases/e4-lu-2x2.toml
     """
 
 
@@ -123,17 +123,138 @@ def check(paths: tuple[Path, ...], as_json: bool, quiet: bool) -> int:
     from .checking import check_paths
 
     started = time.perf_counter()
-    return _emit(check_paths(list(paths)), as_json, quiet,
+    outcome = check_paths(list(paths))
+    code = _emit(outcome, as_json, quiet, started)
+    invalid = outcome.results["check"]["invalid"]
+    if invalid:
+        click.echo(f"Error: {invalid} case file(s) are invalid (see the 'invalid case' lines); "
+                   "fix them and rerun", err=True)
+    return code
+
+
+@cli.command()
+@click.argument("case", type=_CASE)
+@click.option("--save", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the factors to this .npz file (atomically).")
+@json_quiet
+def solve(case: Path, save: Path | None, as_json: bool, quiet: bool) -> int:
+    """Solve a case numerically: global optimum (certified two-factor) or hierarchical (chain).
+
+    Example: fsmf-check solve cases/e1-dto-singletons.toml --save factors.npz
+    """
+    from .cases import load_case
+    from .errors import NotApplicableError
+    from .numeric.commands import solve_case
+
+    started = time.perf_counter()
+    loaded = load_case(case)
+    try:
+        outcome = solve_case(loaded, save=save, progress=not quiet)
+    except NotApplicableError as exc:
+        raise click.UsageError(f"solve: {exc}") from None
+    return _emit(outcome, as_json, quiet, started)
+
+
+@cli.command("butterfly")
+@click.argument("matrix")
+@click.option("--tree", type=click.Choice(["left", "right", "balanced"]), default="left",
+              show_default=True, help="Factor-bracketing tree (THEORY T7).")
+@click.option("--order", type=click.Choice(["standard", "reversed"]), default="standard",
+              show_default=True, help="Butterfly factor order (SPEC §2).")
+@click.option("--bitrev", is_flag=True, help="Bit-reverse the columns first (DFT).")
+@click.option("--perm", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Column permutation file (.npy or text): factorize A[:, perm].")
+@click.option("--orthonormalize/--no-orthonormalize", default=True, show_default=True,
+              help="Orthonormalized variant (THEORY T7).")
+@json_quiet
+def butterfly_cmd(matrix: str, tree: str, order: str, bitrev: bool, perm: Path | None,
+                  orthonormalize: bool, as_json: bool, quiet: bool) -> int:
+    """Factorize a matrix file or generator spec into butterfly factors (hierarchical).
+
+    MATRIX is a .npy/.npz/.mtx file or dft:N, hadamard:N, random-butterfly:N[:seed][:noise=EPS].
+
+    Example: fsmf-check butterfly dft:1024 --bitrev --tree left
+    """
+    from .errors import NotApplicableError
+    from .numeric.commands import butterfly_matrix
+
+    started = time.perf_counter()
+    try:
+        outcome = butterfly_matrix(matrix, tree=tree, order=order, bitrev_columns=bitrev,
+                                   perm=perm, orthonormalize=orthonormalize,
+                                   progress=not quiet)
+    except NotApplicableError as exc:
+        raise click.UsageError(f"butterfly: {exc}") from None
+    return _emit(outcome, as_json, quiet, started)
+
+
+@cli.command()
+@click.argument("case", type=_CASE)
+@click.option("--tree", type=click.Choice(["balanced", "left", "right"]), default="balanced",
+              show_default=True, help="Factor-bracketing tree of the exact chain recovery.")
+@click.option("--backend", type=click.Choice(["flint", "sympy"]), default="flint",
+              show_default=True, help="Exact arithmetic backend.")
+@json_quiet
+def certify(case: Path, tree: str, backend: str, as_json: bool, quiet: bool) -> int:
+    """Certify exactly whether the case's target is a product, and whether it is identifiable.
+
+    Exit 0: member (certificate), 1: not a member (refutation), 3: undecided.
+
+    Example: fsmf-check certify cases/e4-lu-2x2.toml --json
+    """
+    from .cases import load_case
+    from .exact.commands import certify_case
+
+    started = time.perf_counter()
+    return _emit(certify_case(load_case(case), backend=backend, tree=tree), as_json, quiet,
                  started)
 
 
-# [solve]
-# [butterfly]
-# [certify]
-# [closedness]
-# [report]
-# (Anchors above: each is replaced by its command. Library entry points the commands and
-# `check` use are listed in notes/HELPERS.md, "Addendum".)
+@cli.command()
+@click.argument("case", type=_CASE)
+@click.option("--qe/--no-qe", default=None,
+              help="Also try the z3 quantifier-elimination decision (THEORY 3.4) on tiny "
+                   "undecided instances (default: when z3 is installed).")
+@click.option("--qe-timeout", type=click.FloatRange(min=0.1, max=3600), default=5.0,
+              show_default=True, help="Time limit for z3, in seconds.")
+@json_quiet
+def closedness(case: Path, qe: bool | None, qe_timeout: float, as_json: bool,
+               quiet: bool) -> int:
+    """Decide whether the set of products is closed: theorem, exact witness, or unknown.
+
+    Exit 0 closed, 1 not closed (with an exactly verified witness), 3 unknown.
+
+    Example: fsmf-check closedness cases/nonclosed-lu-3x3.toml --json
+    """
+    from .closedness import closedness_outcome
+
+    started = time.perf_counter()
+    return _emit(closedness_outcome(case, qe="auto" if qe is None else qe,
+                                    qe_timeout_s=qe_timeout), as_json, quiet, started)
+
+
+@cli.command()
+@click.argument("case", type=_CASE)
+@click.option("-o", "--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder for report.md, report.json and the PNG pictures.")
+@click.option("--pictures/--no-pictures", default=True, show_default=True,
+              help="Draw the PNG pictures.")
+@click.option("--qe/--no-qe", default=None,
+              help="Let the closedness section try z3 quantifier elimination (default: when "
+                   "z3 is installed).")
+@json_quiet
+def report(case: Path, out_dir: Path, pictures: bool, qe: bool | None, as_json: bool,
+           quiet: bool) -> int:
+    """Write report.md, report.json and pictures for a case (every verdict, witness, re-check).
+
+    Example: fsmf-check report cases/e4-lu-2x2.toml -o out/lu
+    """
+    from .report import report_outcome
+
+    started = time.perf_counter()
+    return _emit(report_outcome(case, out_dir, pictures=pictures,
+                                qe="auto" if qe is None else qe), as_json, quiet, started)
 
 
 def main() -> None:

@@ -1,0 +1,634 @@
+r"""Numeric matrices: files (``.npy``/``.npz``/``.mtx``), generator specs and case targets.
+
+A MATRIX argument of ``fsmf-check butterfly`` is a file path or a generator spec:
+
+* ``dft:N`` -- ``DFT[j, k] = exp(-2*pi*i*j*k/N)`` (numpy's ``fft`` sign convention, the same
+  matrix as the exact engine's ``z^(-j*k)`` with ``z = exp(2*pi*i/N)``);
+* ``hadamard:N`` -- Sylvester ``H[j, k] = (-1)^popcount(j & k)`` (N a power of two);
+* ``random-butterfly:N[:SEED][:noise=EPS][:order=standard|reversed]`` -- the product of the
+  ``log2 N`` factors of ``butterfly(N, order)`` with i.i.d. standard Gaussian values on their
+  nonzeros, drawn with ``numpy.random.default_rng(SEED)`` factor by factor, left to right,
+  in row-major order of each mask (the exact engine draws integers in the same order), plus
+  Gaussian noise scaled to ``||W||_F = EPS * ||B||_F`` (relative noise, drawn after the
+  factors from the same generator).
+
+Files are validated before anything is allocated: size on disk (``MAX_FILE_BYTES``), then the
+header (``.npy`` header via ``numpy.lib.format``, ``.mtx`` banner via ``scipy.io.mminfo``)
+against ``MAX_DENSE_ENTRIES``; then the values must be numeric, two-dimensional and finite.
+Every failure is one :class:`~fsmf_check.errors.InvalidInputError` line.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._limits import MAX_DENSE_ENTRIES, MAX_DIM, MAX_FILE_BYTES, check_dense, check_dim
+from ..errors import InvalidInputError, NonFiniteError, ShapeError, SizeLimitError
+from ..families import butterfly, log2_exact
+
+__all__ = [
+    "NumericMatrix",
+    "load_matrix",
+    "parse_matrix_spec",
+    "read_matrix_file",
+    "validate_matrix",
+    "dft",
+    "hadamard",
+    "bitrev",
+    "random_factor_values",
+    "random_butterfly",
+    "add_relative_noise",
+    "numeric_target",
+    "load_permutation",
+]
+
+_GENERATORS = ("dft", "hadamard", "random-butterfly")
+
+
+@dataclass(frozen=True, eq=False)
+class NumericMatrix:
+    """A validated float/complex matrix with a description of where it came from.
+
+    ``planted`` holds the exact factors of a generated butterfly product (before noise) and
+    ``noise_norm`` the Frobenius norm of the added noise, so callers can compare errors with
+    the noise level.
+    """
+
+    A: np.ndarray
+    description: str
+    generator: str | None = None
+    params: dict[str, object] = field(default_factory=dict)
+    planted: tuple[sp.csr_array, ...] | None = None
+    noise_norm: float = 0.0
+
+
+def bitrev(n: int) -> np.ndarray:
+    """Bit-reversal permutation of ``range(n)`` for ``n = 2^L``.
+
+    Examples
+    --------
+    >>> bitrev(8).tolist()
+    [0, 4, 2, 6, 1, 5, 3, 7]
+    """
+    L = log2_exact(n)
+    j = np.arange(n, dtype=np.int64)
+    out = np.zeros(n, dtype=np.int64)
+    for bit in range(L):
+        out |= ((j >> bit) & 1) << (L - 1 - bit)
+    return out
+
+
+def dft(n: int, columns: str = "natural") -> np.ndarray:
+    """Return the DFT matrix ``exp(-2*pi*i*j*k/n)`` (unnormalized), columns optionally bit-reversed.
+
+    Notes
+    -----
+    THEORY T7/T9: ``dft(n, "bitrev")`` is exactly the standard-order butterfly product.
+    Exponents are reduced mod n in integers before the exponential, so entries are accurate
+    to one rounding. O(n^2).
+
+    Examples
+    --------
+    >>> (np.round(dft(4)[1], 12) + 0).tolist()
+    [(1+0j), -1j, (-1+0j), 1j]
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        msg = f"dft size must be a positive integer; got {n!r}"
+        raise InvalidInputError(msg)
+    check_dense("dft matrix", int(n), int(n))
+    j = np.arange(n, dtype=np.int64)
+    k = bitrev(n) if columns == "bitrev" else j
+    if columns not in ("natural", "bitrev"):
+        msg = f"dft columns must be 'natural' or 'bitrev'; got {columns!r}"
+        raise InvalidInputError(msg)
+    E = np.outer(j, k) % n
+    return np.exp(-2j * np.pi * E / n)
+
+
+def hadamard(n: int) -> np.ndarray:
+    """Sylvester Hadamard matrix ``H[j, k] = (-1)^popcount(j & k)`` as float64.
+
+    Examples
+    --------
+    >>> hadamard(4).astype(int).tolist()
+    [[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]]
+    """
+    L = log2_exact(n)
+    check_dense("hadamard matrix", n, n)
+    H = np.ones((1, 1))
+    base = np.array([[1.0, 1.0], [1.0, -1.0]])
+    for _ in range(L):
+        H = np.kron(H, base)
+    return H
+
+
+def _mask_rowmajor(M: sp.sparray) -> tuple[np.ndarray, np.ndarray]:
+    coo = sp.coo_array(M)
+    order = np.lexsort((coo.col, coo.row))
+    return coo.row[order].astype(np.int64), coo.col[order].astype(np.int64)
+
+
+def random_factor_values(masks: list[sp.sparray], rng: np.random.Generator,
+                         entries: str = "gaussian") -> list[sp.csr_array]:
+    """Random factors on masks, drawn mask by mask in row-major order of the nonzeros.
+
+    ``entries="gaussian"`` draws standard normals; ``"integer"`` draws
+    ``rng.integers(-9, 10)`` exactly as the exact engine does (fsmf_check.exact.targets).
+
+    Examples
+    --------
+    >>> F = random_factor_values([sp.csr_array(np.eye(2, dtype=np.int8))],
+    ...                          np.random.default_rng(0), "integer")
+    >>> F[0].toarray().tolist()
+    [[7.0, 0.0], [0.0, 3.0]]
+    """
+    out = []
+    for M in masks:
+        rows, cols = _mask_rowmajor(M)
+        if entries == "integer":
+            vals = rng.integers(-9, 10, size=rows.size).astype(np.float64)
+        elif entries == "gaussian":
+            vals = rng.standard_normal(rows.size)
+        else:
+            msg = f"entries must be 'gaussian' or 'integer'; got {entries!r}"
+            raise InvalidInputError(msg)
+        out.append(sp.csr_array((vals, (rows, cols)), shape=M.shape))
+    return out
+
+
+def _sparse_chain_dense(factors: list[sp.csr_array]) -> np.ndarray:
+    check_dense("product of factors", factors[0].shape[0], factors[-1].shape[1])
+    acc = factors[-1].toarray()
+    for F in reversed(factors[:-1]):
+        acc = F @ acc
+    return np.asarray(acc)
+
+
+def add_relative_noise(B: np.ndarray, noise: float, rng: np.random.Generator
+                       ) -> tuple[np.ndarray, float]:
+    """Return ``B + W`` with Gaussian ``W`` scaled to ``||W||_F = noise * ||B||_F`` and ``||W||_F``.
+
+    Complex ``B`` gets complex noise (independent real and imaginary parts).
+
+    Examples
+    --------
+    >>> B = np.ones((4, 4))
+    >>> A, w = add_relative_noise(B, 0.1, np.random.default_rng(0))
+    >>> round(w, 12), round(float(np.linalg.norm(A - B)), 12)
+    (0.4, 0.4)
+    """
+    if noise < 0 or not np.isfinite(noise):
+        msg = f"noise must be a finite number >= 0; got {noise}"
+        raise InvalidInputError(msg)
+    if noise == 0:
+        return B, 0.0
+    W = rng.standard_normal(B.shape)
+    if np.iscomplexobj(B):
+        W = W + 1j * rng.standard_normal(B.shape)
+    target = noise * float(np.linalg.norm(B))
+    nw = float(np.linalg.norm(W))
+    W *= target / nw if nw > 0 else 0.0
+    return B + W, target
+
+
+def random_butterfly(n: int, seed: int = 0, noise: float = 0.0, order: str = "standard",
+                     entries: str = "gaussian") -> NumericMatrix:
+    """Product of random butterfly factors (plus relative Gaussian noise), see module doc.
+
+    Examples
+    --------
+    >>> M = random_butterfly(8, seed=1)
+    >>> M.A.shape, len(M.planted), M.noise_norm
+    ((8, 8), 3, 0.0)
+    """
+    chain = butterfly(n, order)
+    rng = np.random.default_rng(seed)
+    factors = random_factor_values([chain.factor_mask(i) for i in range(chain.n_factors)],
+                                   rng, entries)
+    B = _sparse_chain_dense(factors)
+    A, nw = add_relative_noise(B, noise, rng)
+    desc = f"random butterfly product (n={n}, seed={seed}, order={order}"
+    desc += f", relative noise={noise:g})" if noise else ")"
+    return NumericMatrix(_readonly(A), desc, "random-butterfly",
+                         {"n": n, "seed": seed, "noise": noise, "order": order},
+                         tuple(factors), nw)
+
+
+def _readonly(A: np.ndarray) -> np.ndarray:
+    A = np.ascontiguousarray(A)
+    A.flags.writeable = False
+    return A
+
+
+def validate_matrix(A: object, what: str = "matrix") -> np.ndarray:
+    """Check that ``A`` is a finite, numeric, two-dimensional array; return a float/complex copy.
+
+    Raises
+    ------
+    ShapeError
+        Not two-dimensional or empty.
+    InvalidInputError
+        Not numeric (strings, objects).
+    NonFiniteError
+        NaN or infinity.
+
+    Examples
+    --------
+    >>> validate_matrix([[1, 2], [3, 4]]).dtype
+    dtype('float64')
+    >>> validate_matrix([[1.0, float("nan")]])
+    Traceback (most recent call last):
+    ...
+    fsmf_check.errors.NonFiniteError: matrix has a non-finite entry (nan) at row 0, column 1
+    """
+    if sp.issparse(A):
+        A = A.toarray()  # type: ignore[union-attr]
+    try:
+        arr = np.asarray(A)
+    except (ValueError, TypeError) as exc:
+        msg = f"{what} must be a rectangular numeric array ({' '.join(str(exc).split())})"
+        raise InvalidInputError(msg) from None
+    if arr.ndim != 2:
+        msg = f"{what} must be two-dimensional; got {arr.ndim} dimension(s), shape {arr.shape}"
+        raise ShapeError(msg)
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        msg = f"{what} must be non-empty; got shape {arr.shape}"
+        raise ShapeError(msg)
+    check_dense(what, *arr.shape)
+    if arr.dtype.kind not in "biufc":
+        msg = f"{what} must have a numeric dtype (bool, int, float or complex); got {arr.dtype}"
+        raise InvalidInputError(msg)
+    out = np.ascontiguousarray(arr, dtype=np.complex128 if arr.dtype.kind == "c" else np.float64)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        msg = f"{what} has a non-finite entry ({out[i, j]}) at row {i}, column {j}"
+        raise NonFiniteError(msg)
+    return out
+
+
+def _check_header(path: Path, shape: tuple[int, ...], dtype: np.dtype) -> None:
+    if len(shape) != 2:
+        msg = f"{path}: matrix must be two-dimensional; the file holds shape {shape}"
+        raise ShapeError(msg)
+    rows, cols = shape
+    if rows * cols > MAX_DENSE_ENTRIES:
+        msg = (f"{path}: matrix is {rows} x {cols} ({rows * cols} entries), above the limit "
+               f"MAX_DENSE_ENTRIES = {MAX_DENSE_ENTRIES}")
+        raise SizeLimitError(msg)
+    if dtype.kind not in "biufc":
+        msg = f"{path}: matrix must have a numeric dtype; the file holds {dtype}"
+        raise InvalidInputError(msg)
+
+
+def _read_npy_stream(fh: object, path: Path, ndim: int = 2) -> np.ndarray:
+    try:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            shape, fortran, dtype = np.lib.format._read_array_header(fh, version)  # noqa: SLF001
+    except (ValueError, OSError, EOFError) as exc:
+        msg = f"{path}: not a valid .npy array ({' '.join(str(exc).split())})"
+        raise InvalidInputError(msg) from None
+    if ndim == 2:
+        _check_header(path, shape, dtype)
+    elif len(shape) != 1 or shape[0] > MAX_DIM or dtype.kind not in "iu":
+        msg = (f"{path}: must hold a one-dimensional integer array of at most MAX_DIM = "
+               f"{MAX_DIM} entries; got shape {shape}, dtype {dtype}")
+        raise InvalidInputError(msg)
+    count = int(np.prod(shape))
+    data = fh.read(count * dtype.itemsize)  # type: ignore[attr-defined]
+    if len(data) != count * dtype.itemsize:
+        msg = f"{path}: truncated .npy data ({len(data)} of {count * dtype.itemsize} bytes)"
+        raise InvalidInputError(msg)
+    arr = np.frombuffer(data, dtype=dtype, count=count)
+    return arr.reshape(shape, order="F" if fortran else "C")
+
+
+def read_matrix_file(path: Path | str) -> np.ndarray:
+    """Read a matrix from ``.npy``, ``.npz`` (key ``A`` or a single array) or ``.mtx``.
+
+    Sizes are checked from the file size and the header before the data are allocated;
+    pickled (object) arrays are refused. Returns the validated float/complex array.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.npy"
+    >>> np.save(p, np.eye(2))
+    >>> read_matrix_file(p).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    >>> read_matrix_file(p.with_suffix(".txt"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    fsmf_check.errors.InvalidInputError: ...a.txt: matrix files must end in .npy, .npz or .mtx
+    """
+    path = Path(path)
+    if path.suffix not in (".npy", ".npz", ".mtx"):
+        msg = f"{path}: matrix files must end in .npy, .npz or .mtx"
+        raise InvalidInputError(msg)
+    if not path.is_file():
+        msg = f"{path}: no such matrix file"
+        raise InvalidInputError(msg)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        msg = f"{path}: file is {size} bytes, above MAX_FILE_BYTES = {MAX_FILE_BYTES}"
+        raise SizeLimitError(msg)
+    if path.suffix == ".npy":
+        with path.open("rb") as fh:
+            arr = _read_npy_stream(fh, path)
+    elif path.suffix == ".npz":
+        try:
+            zf = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            msg = f"{path}: not a valid .npz archive ({exc})"
+            raise InvalidInputError(msg) from None
+        with zf:
+            names = [n for n in zf.namelist() if n.endswith(".npy")]
+            if "A.npy" in names:
+                name = "A.npy"
+            elif len(names) == 1:
+                name = names[0]
+            else:
+                msg = (f"{path}: .npz must hold an array named 'A' or exactly one array; "
+                       f"found {[n[:-4] for n in names]}")
+                raise InvalidInputError(msg)
+            info = zf.getinfo(name)
+            if info.file_size > MAX_FILE_BYTES:
+                msg = (f"{path}: array {name[:-4]!r} is {info.file_size} bytes uncompressed, "
+                       f"above MAX_FILE_BYTES = {MAX_FILE_BYTES}")
+                raise SizeLimitError(msg)
+            with zf.open(name) as fh:
+                arr = _read_npy_stream(io.BufferedReader(fh), path)  # type: ignore[arg-type]
+    else:
+        import scipy.io
+
+        try:
+            rows, cols, entries, fmt, field_, _sym = scipy.io.mminfo(str(path))
+        except (ValueError, OSError, IndexError) as exc:
+            msg = f"{path}: not a valid Matrix Market file ({' '.join(str(exc).split())})"
+            raise InvalidInputError(msg) from None
+        if field_ == "pattern":
+            field_ = "integer"
+        dtype = np.dtype(np.complex128 if field_ == "complex" else np.float64)
+        _check_header(path, (int(rows), int(cols)), dtype)
+        try:
+            M = scipy.io.mmread(str(path))
+        except (ValueError, OSError, IndexError) as exc:
+            msg = f"{path}: could not read Matrix Market data ({' '.join(str(exc).split())})"
+            raise InvalidInputError(msg) from None
+        arr = M.toarray() if sp.issparse(M) else np.asarray(M)
+    return validate_matrix(arr, f"matrix {path.name}")
+
+
+def parse_matrix_spec(spec: str) -> NumericMatrix:
+    """Materialize a generator spec (``dft:N``, ``hadamard:N``, ``random-butterfly:N[...]``).
+
+    Examples
+    --------
+    >>> parse_matrix_spec("hadamard:4").A.shape
+    (4, 4)
+    >>> parse_matrix_spec("random-butterfly:8:3:noise=0.01").params["noise"]
+    0.01
+    >>> parse_matrix_spec("hadamard:6")
+    Traceback (most recent call last):
+    ...
+    fsmf_check.errors.InvalidInputError: hadamard:N needs N a power of two >= 2; got 6
+    """
+    parts = spec.split(":")
+    gen = parts[0]
+    if gen not in _GENERATORS or len(parts) < 2:
+        msg = (f"matrix {spec!r} is neither a .npy/.npz/.mtx file nor a generator spec "
+               "(dft:N, hadamard:N, random-butterfly:N[:seed][:noise=EPS][:order=reversed])")
+        raise InvalidInputError(msg)
+    try:
+        n = int(parts[1])
+    except ValueError:
+        msg = f"{gen}:N needs an integer N; got {parts[1]!r}"
+        raise InvalidInputError(msg) from None
+    if n < 1:
+        msg = f"{gen}:N needs N >= 1; got {n}"
+        raise InvalidInputError(msg)
+    check_dim(f"{gen} size", n)
+    check_dense(f"{gen}:{n}", n, n)
+    if gen in ("hadamard", "random-butterfly") and (n < 2 or n & (n - 1)):
+        msg = f"{gen}:N needs N a power of two >= 2; got {n}"
+        raise InvalidInputError(msg)
+    if gen == "dft":
+        if len(parts) > 2:
+            msg = f"dft:N takes no further options; got {spec!r} (use --bitrev for bit reversal)"
+            raise InvalidInputError(msg)
+        return NumericMatrix(_readonly(dft(n)), f"DFT_{n} (natural column order)", "dft",
+                             {"n": n})
+    if gen == "hadamard":
+        if len(parts) > 2:
+            msg = f"hadamard:N takes no further options; got {spec!r}"
+            raise InvalidInputError(msg)
+        return NumericMatrix(_readonly(hadamard(n)), f"Sylvester Hadamard H_{n}", "hadamard",
+                             {"n": n})
+    seed, noise, order = 0, 0.0, "standard"
+    for pos, item in enumerate(parts[2:]):
+        if "=" in item:
+            key, _, value = item.partition("=")
+            if key == "noise":
+                try:
+                    noise = float(value)
+                except ValueError:
+                    noise = -1.0
+                if not (np.isfinite(noise) and noise >= 0):
+                    msg = f"random-butterfly noise must be a finite number >= 0; got {value!r}"
+                    raise InvalidInputError(msg)
+            elif key == "order":
+                if value not in ("standard", "reversed"):
+                    msg = f"random-butterfly order must be standard or reversed; got {value!r}"
+                    raise InvalidInputError(msg)
+                order = value
+            else:
+                msg = f"unknown random-butterfly option {key!r} (known: noise, order)"
+                raise InvalidInputError(msg)
+        elif pos == 0:
+            try:
+                seed = int(item)
+            except ValueError:
+                seed = -1
+            if seed < 0:
+                msg = f"random-butterfly seed must be a non-negative integer; got {item!r}"
+                raise InvalidInputError(msg)
+        else:
+            msg = f"random-butterfly options after the seed must be key=value; got {item!r}"
+            raise InvalidInputError(msg)
+    return random_butterfly(n, seed, noise, order)
+
+
+def load_matrix(matrix: str | Path) -> NumericMatrix:
+    """Load MATRIX: an existing ``.npy``/``.npz``/``.mtx`` file, else a generator spec.
+
+    Examples
+    --------
+    >>> load_matrix("dft:8").A.dtype
+    dtype('complex128')
+    >>> load_matrix("missing.npy")
+    Traceback (most recent call last):
+    ...
+    fsmf_check.errors.InvalidInputError: missing.npy: no such matrix file
+    """
+    text = str(matrix)
+    path = Path(text)
+    if path.suffix in (".npy", ".npz", ".mtx") or path.exists():
+        A = read_matrix_file(path)
+        return NumericMatrix(_readonly(A), f"matrix file {path.name}", None, {"file": str(path)})
+    return parse_matrix_spec(text)
+
+
+def load_permutation(path: Path | str, n: int) -> np.ndarray:
+    """Read a column permutation of ``range(n)`` from ``.npy`` or a whitespace/comma text file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "perm.txt"
+    >>> _ = p.write_text("1 0 2")
+    >>> load_permutation(p, 3).tolist()
+    [1, 0, 2]
+    >>> _ = p.write_text("0 0 2")
+    >>> load_permutation(p, 3)
+    Traceback (most recent call last):
+    ...
+    fsmf_check.errors.InvalidInputError: permutation file perm.txt is not a permutation of 0..2: 1 is missing
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: no such permutation file"
+        raise InvalidInputError(msg)
+    if path.stat().st_size > MAX_FILE_BYTES:
+        msg = f"{path}: file is above MAX_FILE_BYTES = {MAX_FILE_BYTES}"
+        raise SizeLimitError(msg)
+    if path.suffix == ".npy":
+        with path.open("rb") as fh:
+            raw = _read_npy_stream(fh, path, ndim=1)
+    else:
+        text = path.read_text(encoding="utf-8", errors="replace").replace(",", " ").split()
+        try:
+            raw = np.array([int(t) for t in text], dtype=np.int64)
+        except ValueError:
+            msg = f"permutation file {path.name} must hold integers only"
+            raise InvalidInputError(msg) from None
+    raw = np.asarray(raw)
+    if raw.ndim != 1 or raw.dtype.kind not in "iu":
+        msg = (f"permutation file {path.name} must hold a one-dimensional integer array; got "
+               f"shape {raw.shape}, dtype {raw.dtype}")
+        raise InvalidInputError(msg)
+    if raw.size != n:
+        msg = f"permutation file {path.name} has {raw.size} entries; the matrix has {n} columns"
+        raise ShapeError(msg)
+    perm = raw.astype(np.int64)
+    seen = np.zeros(n, dtype=bool)
+    ok = (perm >= 0) & (perm < n)
+    seen[perm[ok]] = True
+    if not seen.all():
+        missing = int(np.flatnonzero(~seen)[0])
+        msg = (f"permutation file {path.name} is not a permutation of 0..{n - 1}: "
+               f"{missing} is missing")
+        raise InvalidInputError(msg)
+    return perm
+
+
+def numeric_target(case: object) -> NumericMatrix:
+    """Materialize a case's ``[target]`` as a float/complex array (SPEC §3).
+
+    Exact entries become floats (Fractions) or complex numbers (Gaussian rationals);
+    generators follow the module doc (``random-in-support`` draws on the case's chain factor
+    masks when the case is a chain or a chain split, else on ``I`` then ``J``); files are
+    read relative to the case file. ``noise`` adds relative Gaussian noise.
+
+    Raises
+    ------
+    InvalidInputError
+        If the case has no target, or the target's shape does not match the pattern.
+
+    Examples
+    --------
+    >>> from fsmf_check.cases import parse_case
+    >>> c = parse_case({"name": "e1", "supports": {"I": ["10", "01"], "J": ["10", "01"]},
+    ...                 "target": {"A": [["1", "2"], ["3", "1/2"]]}})
+    >>> numeric_target(c).A.tolist()
+    [[1.0, 2.0], [3.0, 0.5]]
+    """
+    spec = getattr(case, "target", None)
+    if spec is None:
+        msg = f"case {getattr(case, 'name', '?')!r} has no [target]; a numeric solve needs one"
+        raise InvalidInputError(msg)
+    pattern, chain = getattr(case, "pattern", None), getattr(case, "chain", None)
+    shape = (pattern.m, pattern.n) if pattern is not None else chain.shape
+    if spec.kind == "explicit":
+        vals = [[_to_number(v) for v in row] for row in spec.entries]
+        A = validate_matrix(np.array(vals), "target A")
+        out = NumericMatrix(_readonly(A), "explicit target entries")
+    elif spec.kind == "file":
+        A = read_matrix_file(spec.file)
+        out = NumericMatrix(_readonly(A), f"target file {spec.file.name}", None,
+                            {"file": spec.file.name})
+    else:
+        out = _generated_target(case, spec, pattern, chain)
+    if out.A.shape != tuple(shape):
+        msg = (f"target has shape {out.A.shape[0]} x {out.A.shape[1]} but the pattern needs "
+               f"{shape[0]} x {shape[1]}")
+        raise ShapeError(msg)
+    return out
+
+
+def _to_number(v: object) -> float | complex:
+    if hasattr(v, "re") and hasattr(v, "im"):
+        re, im = float(v.re), float(v.im)  # type: ignore[attr-defined]
+        return complex(re, im)
+    if isinstance(v, complex):
+        return v
+    return float(v)  # type: ignore[arg-type]
+
+
+def _generated_target(case: object, spec: object, pattern: object, chain: object
+                      ) -> NumericMatrix:
+    params = dict(spec.params)  # type: ignore[attr-defined]
+    gen = spec.generator  # type: ignore[attr-defined]
+    n = int(params.get("n", spec.shape[1]))  # type: ignore[attr-defined]
+    seed = int(params.get("seed", 0))
+    noise = float(params.get("noise", 0.0))
+    entries = str(params.get("entries", "gaussian"))
+    if gen == "dft":
+        columns = str(params.get("columns", "natural"))
+        B = dft(n, columns)
+        rng = np.random.default_rng(seed)
+        A, nw = add_relative_noise(B, noise, rng)
+        return NumericMatrix(_readonly(A), f"DFT_{n} ({columns} columns)", gen, params, None, nw)
+    if gen == "hadamard":
+        A, nw = add_relative_noise(hadamard(n), noise, np.random.default_rng(seed))
+        return NumericMatrix(_readonly(A), f"Sylvester Hadamard H_{n}", gen, params, None, nw)
+    if gen == "random-butterfly":
+        M = random_butterfly(n, seed, noise, str(params.get("order", "standard")), entries)
+        return NumericMatrix(M.A, M.description, gen, params, M.planted, M.noise_norm)
+    rng = np.random.default_rng(seed)
+    if pattern is not None and getattr(case, "split", None) is None:
+        check_dense("random-in-support target", pattern.m, pattern.n)  # type: ignore[attr-defined]
+        X, Y = random_factor_values([pattern.I, pattern.J], rng, entries)  # type: ignore[attr-defined]
+        B = np.asarray((X @ Y.T).toarray())
+        factors: tuple[sp.csr_array, ...] = (X, Y)
+    else:
+        if chain is None:
+            msg = "target generator 'random-in-support' needs the case's supports"
+            raise InvalidInputError(msg)
+        masks = [chain.factor_mask(i) for i in range(chain.n_factors)]  # type: ignore[attr-defined]
+        facs = random_factor_values(masks, rng, entries)
+        B = _sparse_chain_dense(facs)
+        factors = tuple(facs)
+    A, nw = add_relative_noise(B, noise, rng)
+    return NumericMatrix(_readonly(A), f"random product in the support (seed={seed}, "
+                         f"entries={entries})", gen, params, factors, nw)

@@ -1,0 +1,1 @@
+"""Tests of the numeric engine (fsmf_check.numeric)."""
