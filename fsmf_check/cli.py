@@ -166,14 +166,17 @@ def solve(case: Path, save: Path | None, as_json: bool, quiet: bool) -> int:
               default=None, help="Column permutation file (.npy or text): factorize A[:, perm].")
 @click.option("--orthonormalize/--no-orthonormalize", default=True, show_default=True,
               help="Orthonormalized variant (THEORY T7).")
+@click.option("--cross-check", is_flag=True,
+              help="Also run the exact path (integer/DFT inputs) and compare the factors.")
 @json_quiet
 def butterfly_cmd(matrix: str, tree: str, order: str, bitrev: bool, perm: Path | None,
-                  orthonormalize: bool, as_json: bool, quiet: bool) -> int:
+                  orthonormalize: bool, cross_check: bool, as_json: bool, quiet: bool) -> int:
     """Factorize a matrix file or generator spec into butterfly factors (hierarchical).
 
     MATRIX is a .npy/.npz/.mtx file or dft:N, hadamard:N, random-butterfly:N[:seed][:noise=EPS].
 
     Example: fsmf-check butterfly dft:1024 --bitrev --tree left
+    Example: fsmf-check butterfly hadamard:64 --cross-check
     """
     from .errors import NotApplicableError
     from .numeric.commands import butterfly_matrix
@@ -185,6 +188,16 @@ def butterfly_cmd(matrix: str, tree: str, order: str, bitrev: bool, perm: Path |
                                    progress=not quiet)
     except NotApplicableError as exc:
         raise click.UsageError(f"butterfly: {exc}") from None
+    if cross_check:
+        from .exact.commands import butterfly_cross_check
+
+        if perm is not None:
+            raise click.UsageError("butterfly: --cross-check does not take --perm")
+        result, lines = butterfly_cross_check(matrix, tree=tree, order=order,
+                                              bitrev_columns=bitrev,
+                                              orthonormalize=orthonormalize)
+        outcome.results["cross_check"] = result
+        outcome.text += "\n" + "\n".join(lines)
     return _emit(outcome, as_json, quiet, started)
 
 

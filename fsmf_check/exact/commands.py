@@ -476,7 +476,9 @@ def butterfly_cross_check(matrix: str, *, tree: str = "left", order: str = "stan
         "exact_identifiability": cmp["identifiability"],
         "numeric_error": cmp["numeric_error"], "tolerance": rtol,
         "agreement": cmp["agreement"]}
-    lines = [f"cross-check ({exact.description}): {result['verdict']}",
+    shown = exact.description + (", columns bit-reversed" if bitrev_columns else "")
+    result["matrix"] = shown
+    lines = [f"cross-check ({shown}): {result['verdict']}",
              f"  exact: {cmp['exact']['verdict']} over {exact.field.name} "
              f"({cmp['exact']['method']})",
              f"  numeric relative error vs exact A: {cmp['numeric_error']:.3e}"]

@@ -127,3 +127,23 @@ def test_butterfly_nan_and_rectangular(tmp_path: Path) -> None:
     assert_one_line_error(run("butterfly", str(tmp_path / "nan.npy")), "non-finite")
     np.save(tmp_path / "rect.npy", np.ones((4, 8)))
     assert_one_line_error(run("butterfly", str(tmp_path / "rect.npy")), "square")
+
+
+def test_butterfly_cross_check_agrees_with_the_exact_engine() -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from fsmf_check.cli import cli
+
+    res = CliRunner().invoke(cli, ["butterfly", "dft:16", "--bitrev", "--cross-check", "--json"])
+    assert res.exit_code == 0, res.stderr
+    cross = json.loads(res.stdout)["results"]["cross_check"]
+    assert cross["verdict"] == "agree" and cross["exact_membership"]["verdict"] == "member"
+    assert cross["numeric_error"] < 1e-12
+    assert cross["matrix"].endswith("columns bit-reversed")
+    res = CliRunner().invoke(cli, ["butterfly", "dft:16", "--cross-check", "--json"])
+    cross = json.loads(res.stdout)["results"]["cross_check"]
+    # natural-order DFT: the exact engine refutes membership and the numeric error is large
+    assert cross["exact_membership"]["verdict"] == "not-member"
+    assert cross["verdict"] == "agree" and cross["numeric_error"] > 1e-3
