@@ -205,20 +205,9 @@ def _explicit(entries: tuple, backend_name: str) -> ExactTarget:
 
 
 def _from_file(path: Path, backend_name: str) -> ExactTarget:
-    if path.suffix == ".npy":
-        arr = np.load(path, allow_pickle=False)
-    elif path.suffix == ".npz":
-        with np.load(path, allow_pickle=False) as data:
-            keys = list(data.keys())
-            if not keys:
-                msg = f"{path.name}: the .npz archive is empty"
-                raise InvalidInputError(msg)
-            arr = data["A"] if "A" in keys else data[keys[0]]
-    else:
-        import scipy.io
+    from .._matrix_io import read_raw_matrix
 
-        arr = scipy.io.mmread(str(path))
-        arr = arr.toarray() if sp.issparse(arr) else np.asarray(arr)
+    arr = read_raw_matrix(path)
     if arr.ndim != 2:
         msg = f"{path.name}: target must be two-dimensional; got shape {arr.shape}"
         raise InvalidInputError(msg)

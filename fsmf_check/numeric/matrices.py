@@ -20,17 +20,16 @@ Every failure is one :class:`~fsmf_check.errors.InvalidInputError` line.
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-from .._limits import MAX_DENSE_ENTRIES, MAX_DIM, MAX_FILE_BYTES, check_dense, check_dim
+from .._limits import MAX_FILE_BYTES, check_dense, check_dim
 from ..errors import InvalidInputError, NonFiniteError, ShapeError, SizeLimitError
-from ..families import butterfly, log2_exact
+from .._matrix_io import read_npy_stream, read_raw_matrix
+from ..families import bitrev, butterfly, log2_exact
 
 __all__ = [
     "NumericMatrix",
@@ -49,6 +48,8 @@ __all__ = [
 ]
 
 _GENERATORS = ("dft", "hadamard", "random-butterfly")
+#: Largest entry magnitude the numeric engine accepts (squares must stay finite in float64).
+MAX_ABS_ENTRY = 1e150
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,22 +67,6 @@ class NumericMatrix:
     params: dict[str, object] = field(default_factory=dict)
     planted: tuple[sp.csr_array, ...] | None = None
     noise_norm: float = 0.0
-
-
-def bitrev(n: int) -> np.ndarray:
-    """Bit-reversal permutation of ``range(n)`` for ``n = 2^L``.
-
-    Examples
-    --------
-    >>> bitrev(8).tolist()
-    [0, 4, 2, 6, 1, 5, 3, 7]
-    """
-    L = log2_exact(n)
-    j = np.arange(n, dtype=np.int64)
-    out = np.zeros(n, dtype=np.int64)
-    for bit in range(L):
-        out |= ((j >> bit) & 1) << (L - 1 - bit)
-    return out
 
 
 def dft(n: int, columns: str = "natural") -> np.ndarray:
@@ -270,48 +255,14 @@ def validate_matrix(A: object, what: str = "matrix") -> np.ndarray:
         i, j = (int(v) for v in np.argwhere(bad)[0])
         msg = f"{what} has a non-finite entry ({out[i, j]}) at row {i}, column {j}"
         raise NonFiniteError(msg)
+    big = np.abs(out) > MAX_ABS_ENTRY
+    if big.any():
+        # products of two such entries overflow float64 in the SVDs and the error norms
+        i, j = (int(v) for v in np.argwhere(big)[0])
+        msg = (f"{what} has an entry of magnitude {abs(out[i, j]):.3g} at row {i}, column {j}, "
+               f"above MAX_ABS_ENTRY = {MAX_ABS_ENTRY:g}; rescale the matrix")
+        raise NonFiniteError(msg)
     return out
-
-
-def _check_header(path: Path, shape: tuple[int, ...], dtype: np.dtype) -> None:
-    if len(shape) != 2:
-        msg = f"{path}: matrix must be two-dimensional; the file holds shape {shape}"
-        raise ShapeError(msg)
-    rows, cols = shape
-    if rows * cols > MAX_DENSE_ENTRIES:
-        msg = (f"{path}: matrix is {rows} x {cols} ({rows * cols} entries), above the limit "
-               f"MAX_DENSE_ENTRIES = {MAX_DENSE_ENTRIES}")
-        raise SizeLimitError(msg)
-    if dtype.kind not in "biufc":
-        msg = f"{path}: matrix must have a numeric dtype; the file holds {dtype}"
-        raise InvalidInputError(msg)
-
-
-def _read_npy_stream(fh: object, path: Path, ndim: int = 2) -> np.ndarray:
-    try:
-        version = np.lib.format.read_magic(fh)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-        elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-        else:
-            shape, fortran, dtype = np.lib.format._read_array_header(fh, version)  # noqa: SLF001
-    except (ValueError, OSError, EOFError) as exc:
-        msg = f"{path}: not a valid .npy array ({' '.join(str(exc).split())})"
-        raise InvalidInputError(msg) from None
-    if ndim == 2:
-        _check_header(path, shape, dtype)
-    elif len(shape) != 1 or shape[0] > MAX_DIM or dtype.kind not in "iu":
-        msg = (f"{path}: must hold a one-dimensional integer array of at most MAX_DIM = "
-               f"{MAX_DIM} entries; got shape {shape}, dtype {dtype}")
-        raise InvalidInputError(msg)
-    count = int(np.prod(shape))
-    data = fh.read(count * dtype.itemsize)  # type: ignore[attr-defined]
-    if len(data) != count * dtype.itemsize:
-        msg = f"{path}: truncated .npy data ({len(data)} of {count * dtype.itemsize} bytes)"
-        raise InvalidInputError(msg)
-    arr = np.frombuffer(data, dtype=dtype, count=count)
-    return arr.reshape(shape, order="F" if fortran else "C")
 
 
 def read_matrix_file(path: Path | str) -> np.ndarray:
@@ -333,60 +284,7 @@ def read_matrix_file(path: Path | str) -> np.ndarray:
     fsmf_check.errors.InvalidInputError: ...a.txt: matrix files must end in .npy, .npz or .mtx
     """
     path = Path(path)
-    if path.suffix not in (".npy", ".npz", ".mtx"):
-        msg = f"{path}: matrix files must end in .npy, .npz or .mtx"
-        raise InvalidInputError(msg)
-    if not path.is_file():
-        msg = f"{path}: no such matrix file"
-        raise InvalidInputError(msg)
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        msg = f"{path}: file is {size} bytes, above MAX_FILE_BYTES = {MAX_FILE_BYTES}"
-        raise SizeLimitError(msg)
-    if path.suffix == ".npy":
-        with path.open("rb") as fh:
-            arr = _read_npy_stream(fh, path)
-    elif path.suffix == ".npz":
-        try:
-            zf = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as exc:
-            msg = f"{path}: not a valid .npz archive ({exc})"
-            raise InvalidInputError(msg) from None
-        with zf:
-            names = [n for n in zf.namelist() if n.endswith(".npy")]
-            if "A.npy" in names:
-                name = "A.npy"
-            elif len(names) == 1:
-                name = names[0]
-            else:
-                msg = (f"{path}: .npz must hold an array named 'A' or exactly one array; "
-                       f"found {[n[:-4] for n in names]}")
-                raise InvalidInputError(msg)
-            info = zf.getinfo(name)
-            if info.file_size > MAX_FILE_BYTES:
-                msg = (f"{path}: array {name[:-4]!r} is {info.file_size} bytes uncompressed, "
-                       f"above MAX_FILE_BYTES = {MAX_FILE_BYTES}")
-                raise SizeLimitError(msg)
-            with zf.open(name) as fh:
-                arr = _read_npy_stream(io.BufferedReader(fh), path)  # type: ignore[arg-type]
-    else:
-        import scipy.io
-
-        try:
-            rows, cols, entries, fmt, field_, _sym = scipy.io.mminfo(str(path))
-        except (ValueError, OSError, IndexError) as exc:
-            msg = f"{path}: not a valid Matrix Market file ({' '.join(str(exc).split())})"
-            raise InvalidInputError(msg) from None
-        if field_ == "pattern":
-            field_ = "integer"
-        dtype = np.dtype(np.complex128 if field_ == "complex" else np.float64)
-        _check_header(path, (int(rows), int(cols)), dtype)
-        try:
-            M = scipy.io.mmread(str(path))
-        except (ValueError, OSError, IndexError) as exc:
-            msg = f"{path}: could not read Matrix Market data ({' '.join(str(exc).split())})"
-            raise InvalidInputError(msg) from None
-        arr = M.toarray() if sp.issparse(M) else np.asarray(M)
+    arr = read_raw_matrix(path)
     return validate_matrix(arr, f"matrix {path.name}")
 
 
@@ -514,7 +412,7 @@ def load_permutation(path: Path | str, n: int) -> np.ndarray:
         raise SizeLimitError(msg)
     if path.suffix == ".npy":
         with path.open("rb") as fh:
-            raw = _read_npy_stream(fh, path, ndim=1)
+            raw = read_npy_stream(fh, path, ndim=1)
     else:
         text = path.read_text(encoding="utf-8", errors="replace").replace(",", " ").split()
         try:
@@ -587,12 +485,16 @@ def numeric_target(case: object) -> NumericMatrix:
 
 
 def _to_number(v: object) -> float | complex:
-    if hasattr(v, "re") and hasattr(v, "im"):
-        re, im = float(v.re), float(v.im)  # type: ignore[attr-defined]
-        return complex(re, im)
-    if isinstance(v, complex):
-        return v
-    return float(v)  # type: ignore[arg-type]
+    try:
+        if hasattr(v, "re") and hasattr(v, "im"):
+            re, im = float(v.re), float(v.im)  # type: ignore[attr-defined]
+            return complex(re, im)
+        if isinstance(v, complex):
+            return v
+        return float(v)  # type: ignore[arg-type]
+    except OverflowError:
+        msg = f"target entry {v} is beyond the floating-point range of the numeric solver"
+        raise NonFiniteError(msg) from None
 
 
 def _generated_target(case: object, spec: object, pattern: object, chain: object
