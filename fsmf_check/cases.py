@@ -24,6 +24,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+
 from . import families
 from ._limits import MAX_FILE_BYTES, check_dense
 from .errors import CaseFormatError, FsmfError, InvalidInputError
@@ -182,6 +184,10 @@ def load_case(path: Path | str) -> Case:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise CaseFormatError("file is not valid UTF-8", path=path) from None
+    depth = _bracket_depth(text)
+    if depth > MAX_NESTING:
+        raise CaseFormatError(f"arrays/tables are nested {depth} levels deep, above "
+                              f"MAX_NESTING = {MAX_NESTING}", path=path)
     if path.suffix == ".toml":
         try:
             data = tomllib.loads(text)
@@ -210,6 +216,21 @@ def parse_case(data: object, *, path: Path | None = None) -> Case:
         raise type(exc)(prefix + str(exc)) if isinstance(exc, InvalidInputError) else exc
     except RecursionError:
         raise CaseFormatError("structure is nested too deeply", path=path) from None
+
+
+#: Deepest bracket nesting accepted in a case file (masks need 2 levels, factor lists 3).
+MAX_NESTING = 32
+_QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'')
+
+
+def _bracket_depth(text: str) -> int:
+    """Deepest nesting of ``[``/``{`` outside quoted strings (checked before any parser runs,
+    so a hostile file never reaches a recursive parser; an unbalanced file is the parser's
+    to refuse)."""
+    raw = np.frombuffer(_QUOTED.sub("", text).encode("utf-8"), dtype=np.uint8)
+    step = np.isin(raw, (ord("["), ord("{"))).astype(np.int64)
+    step -= np.isin(raw, (ord("]"), ord("}")))
+    return int(np.cumsum(step).max(initial=0))
 
 
 def _err(path: Path | None, message: str, key: str | None = None) -> CaseFormatError:

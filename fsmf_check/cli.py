@@ -125,10 +125,14 @@ def check(paths: tuple[Path, ...], as_json: bool, quiet: bool) -> int:
     started = time.perf_counter()
     outcome = check_paths(list(paths))
     code = _emit(outcome, as_json, quiet, started)
-    invalid = outcome.results["check"]["invalid"]
-    if invalid:
-        click.echo(f"Error: {invalid} case file(s) are invalid (see the 'invalid case' lines); "
-                   "fix them and rerun", err=True)
+    bad = [c for c in outcome.results["check"]["cases"] if c["status"] == "invalid"]
+    if bad:
+        first = bad[0]["checks"][0].removeprefix("invalid case: ")
+        if Path(bad[0]["path"]).name not in first:
+            first = f"{bad[0]['path']}: {first}"
+        more = f" (and {len(bad) - 1} more, see the 'invalid case' lines)" if len(bad) > 1 else ""
+        click.echo(f"Error: invalid case {_one_line(first)}{more}; fix it and rerun",
+                   err=True)
     return code
 
 
@@ -176,7 +180,8 @@ def butterfly_cmd(matrix: str, tree: str, order: str, bitrev: bool, perm: Path |
     MATRIX is a .npy/.npz/.mtx file or dft:N, hadamard:N, random-butterfly:N[:seed][:noise=EPS].
 
     Example: fsmf-check butterfly dft:1024 --bitrev --tree left
-    Example: fsmf-check butterfly hadamard:64 --cross-check
+
+    Cross-checked against the exact engine: fsmf-check butterfly hadamard:64 --cross-check
     """
     from .errors import NotApplicableError
     from .numeric.commands import butterfly_matrix

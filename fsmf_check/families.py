@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._limits import check_dense, check_dim
+from ._limits import check_dense, check_dim, check_nnz
 from .errors import InvalidInputError, SizeLimitError
 from .kronecker import KronPattern
 from .supports import Chain, SupportPattern
@@ -244,6 +244,7 @@ def truncated_butterfly(n: int, outputs: int | Sequence[int]) -> TruncatedButter
     keep = np.zeros(n, dtype=bool)
     keep[list(outs)] = True
     masks = []
+    total = 0
     for idx in range(p):
         M = sp.csr_array(full_chain.factor_mask(idx))
         if idx == 0:
@@ -254,6 +255,8 @@ def truncated_butterfly(n: int, outputs: int | Sequence[int]) -> TruncatedButter
         keep = np.zeros(n, dtype=bool)
         keep[np.unique(sp.coo_array(R).col)] = True
         masks.append(sp.csc_array(R))
+        total += R.nnz
+        check_nnz(f"truncated butterfly (first {idx + 1} of {p} factor masks)", total)
     chain = Chain(masks)
     weights = int(sum(m.nnz for m in masks))
     ell = len(outs)
@@ -304,6 +307,11 @@ def block_diagonal(blocks: Sequence[Sequence[int]]) -> SupportPattern:
             msg = f"block {idx} must be [m, n, r] (three positive integers); got {blk!r}"
             raise InvalidInputError(msg)
         dims.append(tuple(_positive(v, f"block {idx} entry") for v in blk))
+    for what, total in (("block-diagonal m", sum(d[0] for d in dims)),
+                        ("block-diagonal n", sum(d[1] for d in dims)),
+                        ("block-diagonal r", sum(d[2] for d in dims))):
+        check_dim(what, total)
+    check_nnz("block-diagonal masks I and J", sum((mb + nb) * rb for mb, nb, rb in dims))
     Is = [sp.csc_array(np.ones((mb, rb), dtype=np.int8)) for mb, _, rb in dims]
     Js = [sp.csc_array(np.ones((nb, rb), dtype=np.int8)) for _, nb, rb in dims]
     return SupportPattern(sp.block_diag(Is, format="csc"), sp.block_diag(Js, format="csc"))

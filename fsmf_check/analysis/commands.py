@@ -24,6 +24,18 @@ def _closedness(case: Case) -> dict[str, object]:
     return decide_closedness(case).to_dict()
 
 
+def _shown(indices: object) -> str:
+    """Human form of an index list, or of the summary that index_set makes of a long one."""
+    if isinstance(indices, list) and len(indices) > 16:
+        return f"[{', '.join(map(str, indices[:8]))}, ... ({len(indices)} indices)]"
+    if isinstance(indices, dict):
+        runs = indices.get("runs")
+        if runs is not None and len(runs) <= 4:  # type: ignore[arg-type]
+            return " + ".join(f"range({a}, {b}, {c})" for a, b, c in runs)  # type: ignore[misc,union-attr]
+        return f"{indices['count']} indices"
+    return str(indices)
+
+
 def analyze_case(case: Case) -> Outcome:
     """Analyze a case: rank-one supports, classes, tractability verdict, closedness verdict.
 
@@ -50,8 +62,10 @@ def analyze_case(case: Case) -> Outcome:
                      f"{tract['n_complete_classes']} complete")
         if tract.get("classes"):
             for idx, c in enumerate(tract["classes"]):  # type: ignore[arg-type]
-                lines.append(f"  class {idx}: rows {c['rows']} x cols {c['cols']}, "
-                             f"members {c['members']}{' (complete)' if c['complete'] else ''}")
+                members = _shown(c["members"])
+                lines.append(f"  class {idx}: rows {_shown(c['rows'])} x cols "
+                             f"{_shown(c['cols'])}, members {members}"
+                             f"{' (complete)' if c['complete'] else ''}")
     else:
         lines.append(f"chain: {case.chain.describe()}")  # type: ignore[union-attr]
         for s in tract["splits"]:  # type: ignore[union-attr]

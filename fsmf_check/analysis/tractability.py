@@ -43,6 +43,10 @@ __all__ = [
 
 #: Classes are listed one by one in JSON output only up to this count (counts are always given).
 MAX_LISTED_CLASSES = 64
+#: Index lists longer than this are summarized (count and arithmetic runs) in the output.
+MAX_LISTED_INDICES = 1024
+#: At most this many arithmetic runs are listed in a summarized index set.
+MAX_LISTED_RUNS = 64
 #: The overlap graph is built (all overlapping class pairs) only up to this many classes.
 MAX_GRAPH_CLASSES = 5000
 #: The CEC reduction works on local dense masks of the non-complete classes that meet a
@@ -54,6 +58,41 @@ def _ro(a: np.ndarray) -> np.ndarray:
     a = np.ascontiguousarray(a, dtype=np.int64)
     a.flags.writeable = False
     return a
+
+
+def index_set(indices: np.ndarray) -> list[int] | dict[str, object]:
+    """JSON form of a sorted index set: the list itself, or a summary when it is long.
+
+    Sets of at most ``MAX_LISTED_INDICES`` indices are listed. Longer ones become
+    ``{"count": n, "runs": [[start, stop, step], ...]}`` (each run is ``range(start, stop,
+    step)``; together they are exactly the set) when at most ``MAX_LISTED_RUNS`` arithmetic
+    runs suffice, else ``{"count": n, "first": [...], "last": i}`` (not the whole set).
+
+    Examples
+    --------
+    >>> index_set(np.array([0, 2, 5]))
+    [0, 2, 5]
+    >>> index_set(np.arange(0, 4096, 2))
+    {'count': 2048, 'runs': [[0, 4096, 2]]}
+    """
+    idx = np.asarray(indices, dtype=np.int64)
+    if idx.size <= MAX_LISTED_INDICES:
+        return idx.tolist()
+    runs: list[list[int]] = []
+    start = 0
+    while start < idx.size and len(runs) <= MAX_LISTED_RUNS:
+        if start + 1 == idx.size:
+            runs.append([int(idx[start]), int(idx[start]) + 1, 1])
+            break
+        step = int(idx[start + 1] - idx[start])
+        diffs = np.diff(idx[start:])
+        bad = np.flatnonzero(diffs != step)
+        end = start + 1 + (int(bad[0]) if bad.size else diffs.size)  # last index of the run
+        runs.append([int(idx[start]), int(idx[end - 1]) + step, step])
+        start = end
+    if len(runs) <= MAX_LISTED_RUNS:
+        return {"count": int(idx.size), "runs": runs}
+    return {"count": int(idx.size), "first": idx[:16].tolist(), "last": int(idx[-1])}
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,9 +119,9 @@ class SupportClass:
         return int(self.rows.size * self.cols.size)
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready form (0-based indices)."""
-        return {"rows": self.rows.tolist(), "cols": self.cols.tolist(),
-                "members": self.members.tolist(), "size": self.size, "complete": self.complete}
+        """JSON-ready form (0-based indices; long index sets summarized, see index_set)."""
+        return {"rows": index_set(self.rows), "cols": index_set(self.cols),
+                "members": index_set(self.members), "size": self.size, "complete": self.complete}
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,7 +206,7 @@ class TractabilityResult:
         if self.rule == "cec-reduction" or self.covered or self.reason:
             out["cec"] = {
                 "rounds": self.rounds,
-                "covered_rectangles": [{"rows": c.rows.tolist(), "cols": c.cols.tolist()}
+                "covered_rectangles": [{"rows": index_set(c.rows), "cols": index_set(c.cols)}
                                        for c in self.covered[:MAX_LISTED_CLASSES]],
                 "representatives": [c.to_dict() for c in
                                     self.representatives[:MAX_LISTED_CLASSES]],

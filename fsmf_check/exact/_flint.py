@@ -4,7 +4,7 @@ Q uses ``fmpq`` scalars and native ``fmpq_mat``/``fmpz_mat`` routines; Q(zeta_N)
 Q(i) = Q(zeta_4)) uses :class:`_Cyc`, an ``fmpq_poly`` reduced modulo ``Phi_N``, with the
 generic Gauss-Jordan elimination of :class:`~fsmf_check.exact._backend.ExactBackend`.
 
-Measured on the 2-core dev box (python-flint 0.9, see docs/benchmarks-exact.md): a product
+Measured on the 2-core dev box (python-flint 0.9, see docs/benchmarks.md): a product
 of two degree-63 elements mod Phi_128 costs about 12 us; ``fmpz_mat.rank`` is 10-27x faster
 than ``fmpq_mat.rank`` (EXACT_NOTES), so ranks over Q go through the integer matrix with
 cleared denominators. Above ``_MODULAR_MIN`` entries the rank is certified with several

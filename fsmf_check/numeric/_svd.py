@@ -1,7 +1,7 @@
 r"""Batched truncated SVD of a stack of blocks (the one linear-algebra kernel of the engine).
 
 Method choice (measured on the 2-core dev box, numpy 2.4 / OpenBLAS 0.3.31, see
-docs/benchmarks-numeric.md): ``np.linalg.svd`` on a stack of 4096 wide ``2 x 2048`` blocks takes
+docs/benchmarks.md, numeric engine): ``np.linalg.svd`` on a stack of 4096 wide ``2 x 2048`` blocks takes
 0.5-0.7 s (the gufunc copies every block to Fortran order and calls ``gesdd`` per block),
 while forming the Gram matrices of the short side with one batched ``matmul`` and taking ONE
 batched ``np.linalg.svd(..., hermitian=True)`` of that small stack takes 0.03 s. The kept

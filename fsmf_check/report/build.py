@@ -236,7 +236,11 @@ def write_report(case: Case | Path | str, out_dir: Path | str, *, pictures: bool
     if out_dir.exists() and not out_dir.is_dir():
         msg = f"report output {out_dir} exists and is not a directory"
         raise InvalidInputError(msg)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"cannot write {out_dir}: {exc.strerror or exc}"
+        raise InvalidInputError(msg) from None
     results, omitted = collect_results(case, qe=qe)
     skipped: dict[str, str] = {}
     picture_files = _pictures(case, results, out_dir, skipped) if pictures else []

@@ -1,9 +1,7 @@
-"""Regression tests for the defects the hardening suite found (all reported to their owners).
+"""Regression tests for the defects the hardening suite found (all fixed).
 
 Each test asserts the behaviour SPEC §4 requires (bad input: exit 2 and one ``Error:`` line;
-never exit 4). They are marked ``xfail`` (strict, as everywhere in this project) while the
-defect is open: when a fix lands the test passes, the strict xfail fails the suite, and the
-marker (and the matching entry of ``_util.KNOWN_BUGS``) must be removed.
+never exit 4; sizes refused before allocation); its docstring names the defect it guards.
 """
 
 from __future__ import annotations
@@ -21,10 +19,6 @@ from fsmf_check.errors import CaseFormatError
 from ._util import CASES, assert_one_error_line, run_cli
 
 
-def _bug(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(reason=f"reported defect: {reason}", strict=True)
-
-
 def _case(tmp_path: Path, data: dict, name: str = "c.json") -> Path:
     path = tmp_path / name
     path.write_text(json.dumps(data))
@@ -39,9 +33,9 @@ def _expect_usage_error(res, fragment: str | None = None) -> None:
         assert fragment in line
 
 
-@_bug("fsmf_check/cases.py load_case: tomllib raises RecursionError on deeply nested "
-      "arrays; only TOMLDecodeError is caught")
 def test_deeply_nested_toml_is_a_case_format_error(tmp_path: Path) -> None:
+    """Regression: fsmf_check/cases.py load_case: tomllib raises RecursionError on deeply
+    nested arrays; only TOMLDecodeError is caught."""
     path = tmp_path / "deep.toml"
     path.write_text('name = "t"\n[supports]\nI = ' + "[" * 600 + "]" * 600 + '\nJ = ["1"]\n')
     _expect_usage_error(run_cli("analyze", path), "deep.toml")
@@ -49,21 +43,21 @@ def test_deeply_nested_toml_is_a_case_format_error(tmp_path: Path) -> None:
         load_case(path)
 
 
-@_bug("fsmf_check/families.py truncated_butterfly: items of an 'outputs' list are not "
-      "checked to be integers (TypeError / IndexError escape)")
 @pytest.mark.parametrize("outputs", [["a"], [1.5], [[1]], [True]])
 def test_truncated_butterfly_outputs_must_be_integers(tmp_path: Path, outputs: list) -> None:
+    """Regression: fsmf_check/families.py truncated_butterfly: items of an 'outputs' list are
+    not checked to be integers (TypeError / IndexError escape)."""
     path = _case(tmp_path, {"name": "t", "kind": "chain",
                             "supports": {"family": "truncated-butterfly", "n": 8,
                                          "outputs": outputs}})
     _expect_usage_error(run_cli("analyze", path), "outputs")
 
 
-@_bug("analysis.decide_tractability raises NotApplicableError 'every rank-one support is "
-      "empty' and analyze_case, report/build.py and exact identifiability let it escape as "
-      "exit 4 (closedness answers 'closed', membership answers 'member' iff A = 0)")
 @pytest.mark.parametrize("command", ["analyze", "report", "certify"])
 def test_all_empty_supports_get_an_answer(tmp_path: Path, command: str) -> None:
+    """Regression: analysis.decide_tractability raises NotApplicableError 'every rank-one
+    support is empty' and analyze_case, report/build.py and exact identifiability let it
+    escape as exit 4 (closedness answers 'closed', membership answers 'member' iff A = 0)."""
     path = _case(tmp_path, {"name": "t", "supports": {"I": ["10", "00"], "J": ["01", "01"]},
                             "target": {"A": [[0, 0], [0, 1]]}})
     extra = ["-o", str(tmp_path / "out"), "--no-pictures"] if command == "report" else []
@@ -80,24 +74,24 @@ def _npy_with_header(path: Path, header: str, payload: bytes = b"\0" * 256) -> P
     return path
 
 
-@_bug("fsmf_check/numeric/matrices.py _check_header: a negative dimension in the .npy "
-      "header reaches fh.read(negative) (ValueError)")
 def test_npy_with_negative_shape_is_refused(tmp_path: Path) -> None:
+    """Regression: fsmf_check/numeric/matrices.py _check_header: a negative dimension in the
+    .npy header reaches fh.read(negative) (ValueError)."""
     path = _npy_with_header(tmp_path / "neg.npy",
                             "{'descr': '<f8', 'fortran_order': False, 'shape': (-4, 4), }")
     _expect_usage_error(run_cli("butterfly", path), "neg.npy")
 
 
-@_bug("fsmf_check/numeric/matrices.py _read_npy_stream: malformed headers escape the "
-      "(ValueError, OSError, EOFError) guard: a bool dimension gives TypeError, unbalanced "
-      "brackets tokenize.TokenError, a format version other than 1.0/2.0 calls the removed "
-      "np.lib.format._read_array_header (AttributeError)")
 @pytest.mark.parametrize(("header", "version"), [
     ("{'descr': '<f8', 'fortran_order': False, 'shape': (True, 4), }", b"\x01\x00"),
     ("{'descr': '<f8', 'fortran_order': False, 'shape': (4, 4, }", b"\x01\x00"),
     ("{'descr': '<f8', 'fortran_order': False, 'shape': (4, 4), }", b"\x03\x00"),
 ])
 def test_malformed_npy_headers_are_refused(tmp_path: Path, header: str, version: bytes) -> None:
+    """Regression: fsmf_check/numeric/matrices.py _read_npy_stream: malformed headers escape
+    the (ValueError, OSError, EOFError) guard: a bool dimension gives TypeError,
+    unbalanced brackets tokenize.TokenError, a format version other than 1.0/2.0 calls the
+    removed np.lib.format._read_array_header (AttributeError)."""
     raw = header.encode("latin1")
     raw += b" " * (118 - len(raw)) + b"\n"
     path = tmp_path / "bad.npy"
@@ -105,19 +99,20 @@ def test_malformed_npy_headers_are_refused(tmp_path: Path, header: str, version:
     _expect_usage_error(run_cli("butterfly", path), "bad.npy")
 
 
-@_bug("fsmf_check/numeric/matrices.py read_matrix_file: scipy.io.mmread raises "
-      "OverflowError for an integer entry beyond int64; only ValueError/OSError/IndexError "
-      "are caught")
 def test_mtx_integer_overflow_is_refused(tmp_path: Path) -> None:
+    """Regression: fsmf_check/numeric/matrices.py read_matrix_file: scipy.io.mmread raises
+    OverflowError for an integer entry beyond int64; only ValueError/OSError/IndexError
+    are caught."""
     path = tmp_path / "big.mtx"
     path.write_text("%%MatrixMarket matrix coordinate integer general\n4 4 1\n"
                     "1 1 99999999999999999999999999\n")
     _expect_usage_error(run_cli("butterfly", path), "big.mtx")
 
 
-@_bug("fsmf_check/exact/targets.py: the exact engine reads target files with np.load and "
-      "lets its ValueError escape for a truncated .npy (the numeric reader refuses it)")
 def test_certify_truncated_target_file_is_refused(tmp_path: Path) -> None:
+    """Regression: fsmf_check/exact/targets.py: the exact engine reads target files with
+    np.load and lets its ValueError escape for a truncated .npy (the numeric reader
+    refuses it)."""
     _npy_with_header(tmp_path / "A.npy",
                      "{'descr': '<i8', 'fortran_order': False, 'shape': (4, 4), }", b"\0" * 20)
     path = _case(tmp_path, {"name": "t", "kind": "chain",
@@ -126,15 +121,15 @@ def test_certify_truncated_target_file_is_refused(tmp_path: Path) -> None:
     _expect_usage_error(run_cli("certify", path), "A.npy")
 
 
-@_bug("fsmf_check/exact/targets.py _from_file: np.load allocates the whole array before "
-      "check_dense runs, so a header above MAX_DENSE_ENTRIES is allocated (here 144 MB; a "
-      "10^10-entry header allocated 80 GB) and the bad file then fails with exit 4")
 @pytest.mark.parametrize("header", [
     "{'descr': '|i1', 'fortran_order': False, 'shape': (12000, 12000), }",
     "{'desc': '<i8', 'fortran_order': False, 'shape': (4, 4), }",
 ])
 def test_certify_checks_target_file_header_before_allocating(tmp_path: Path,
                                                              header: str) -> None:
+    """Regression: fsmf_check/exact/targets.py _from_file: np.load allocates the whole array
+    before check_dense runs, so a header above MAX_DENSE_ENTRIES is allocated (here 144
+    MB; a 10^10-entry header allocated 80 GB) and the bad file then fails with exit 4."""
     import tracemalloc
 
     _npy_with_header(tmp_path / "A.npy", header, b"\0" * 64)
@@ -151,9 +146,10 @@ def test_certify_checks_target_file_header_before_allocating(tmp_path: Path,
     assert peak < 64 * 2**20
 
 
-@_bug("fsmf_check/numeric (_svd.py / hierarchical.py): finite entries near 1e200 overflow "
-      "the Gram products and the result is NaN (RuntimeWarning; exit 4 under -W error)")
 def test_butterfly_with_huge_finite_entries(tmp_path: Path) -> None:
+    """Regression: fsmf_check/numeric (_svd.py / hierarchical.py): finite entries near 1e200
+    overflow the Gram products and the result is NaN (RuntimeWarning; exit 4 under -W
+    error)."""
     path = tmp_path / "big.npy"
     np.save(path, np.full((4, 4), 1e200))
     res = run_cli("butterfly", path, "--json")
@@ -162,18 +158,18 @@ def test_butterfly_with_huge_finite_entries(tmp_path: Path) -> None:
         assert json.loads(res.stdout)["results"]["solve"]["rel_error"] != "nan"
 
 
-@_bug("fsmf_check/numeric/matrices.py numeric_target: an exact integer entry beyond the "
-      "float range (10**400) raises OverflowError instead of a one-line error")
 def test_solve_with_integer_beyond_float_range(tmp_path: Path) -> None:
+    """Regression: fsmf_check/numeric/matrices.py numeric_target: an exact integer entry
+    beyond the float range (10**400) raises OverflowError instead of a one-line error."""
     path = _case(tmp_path, {"name": "t", "supports": {"I": ["10", "01"], "J": ["10", "01"]},
                             "target": {"A": [[10**400, 0], [0, 1]]}})
     _expect_usage_error(run_cli("solve", path))
 
 
-@_bug("fsmf_check/_output.py atomic_write_bytes: an OSError on the output path (parent is a "
-      "file) escapes as exit 4 instead of 'Error: cannot write ...' (exit 2)")
 @pytest.mark.parametrize("command", ["solve", "report"])
 def test_unwritable_output_is_a_usage_error(tmp_path: Path, command: str) -> None:
+    """Regression: fsmf_check/_output.py atomic_write_bytes: an OSError on the output path
+    (parent is a file) escapes as exit 4 instead of 'Error: cannot write ...' (exit 2)."""
     blocker = tmp_path / "file.txt"
     blocker.write_text("x")
     if command == "solve":
@@ -184,20 +180,20 @@ def test_unwritable_output_is_a_usage_error(tmp_path: Path, command: str) -> Non
     _expect_usage_error(res)
 
 
-@_bug("fsmf_check/checking.py check_paths / cli.py check: an invalid case file gives exit 2 "
-      "but no 'Error: ...' line on stderr (SPEC §4)")
 def test_check_with_invalid_case_prints_an_error_line(tmp_path: Path) -> None:
+    """Regression: fsmf_check/checking.py check_paths / cli.py check: an invalid case file
+    gives exit 2 but no 'Error: ...' line on stderr (SPEC §4)."""
     (tmp_path / "bad.toml").write_text('name = "bad"\n[supports]\nI = ["12"]\nJ = ["1"]\n')
     res = run_cli("check", tmp_path)
     _expect_usage_error(res, "bad.toml")
 
 
-@_bug("fsmf_check/report/build.py collect_results: a case with a numeric (float) target "
-      "makes the whole report fail with the exact engine's refusal instead of omitting the "
-      "exact sections")
 @pytest.mark.parametrize("target", [{"A": [[1.5, 2], [3, 4]]},
                                     {"generator": "random-in-support", "noise": 0.01}])
 def test_report_with_numeric_target(tmp_path: Path, target: dict) -> None:
+    """Regression: fsmf_check/report/build.py collect_results: a case with a numeric (float)
+    target makes the whole report fail with the exact engine's refusal instead of omitting
+    the exact sections."""
     path = _case(tmp_path, {"name": "t", "supports": {"I": ["10", "01"], "J": ["10", "01"]},
                             "target": target})
     res = run_cli("report", path, "-o", tmp_path / "out", "--no-pictures", "--json")
@@ -207,13 +203,13 @@ def test_report_with_numeric_target(tmp_path: Path, target: dict) -> None:
     assert "membership" not in data["results"] or not data["results"]["membership"]["exact"]
 
 
-@_bug("fsmf_check/cases.py _parse_expect: NaN / infinite 'tolerance' and 'optimal_value' "
-      "are accepted (NaN < 0 is False), so the expectation can never pass")
 @pytest.mark.parametrize(("key", "value"), [("tolerance", float("nan")),
                                             ("tolerance", float("inf")),
                                             ("optimal_value", float("nan")),
                                             ("rel_error_max", float("nan"))])
 def test_expect_numbers_must_be_finite(tmp_path: Path, key: str, value: float) -> None:
+    """Regression: fsmf_check/cases.py _parse_expect: NaN / infinite 'tolerance' and
+    'optimal_value' are accepted (NaN < 0 is False), so the expectation can never pass."""
     path = _case(tmp_path, {"name": "t", "supports": {"I": ["1"], "J": ["1"]},
                             "expect": {key: value}})
     with pytest.raises(CaseFormatError, match=key):
@@ -235,12 +231,12 @@ def _peak_bytes(func) -> tuple[BaseException | None, int]:  # noqa: ANN001
     return error, peak
 
 
-@_bug("fsmf_check/families.py block_diagonal: builds dense np.ones((m_t, r_t)) blocks and "
-      "their sparse union before any size check ([[2**24, 2**24, 2**24]] ends in 'out of "
-      "memory', exit 4; [[2**20, 2**20, 64]] allocates 2.4 GB for 11 s before "
-      "MAX_EXPLICIT_NNZ refuses it)")
 def test_block_diagonal_checks_its_size_before_allocating(
         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: fsmf_check/families.py block_diagonal: builds dense np.ones((m_t, r_t))
+    blocks and their sparse union before any size check ([[2**24, 2**24, 2**24]] ends in
+    'out of memory', exit 4; [[2**20, 2**20, 64]] allocates 2.4 GB for 11 s before
+    MAX_EXPLICIT_NNZ refuses it)."""
     from fsmf_check import _limits, families
     from fsmf_check.errors import SizeLimitError
 
@@ -250,10 +246,10 @@ def test_block_diagonal_checks_its_size_before_allocating(
     assert peak < 200_000  # the 120,000-nonzero masks were never built
 
 
-@_bug("fsmf_check/families.py truncated_butterfly: each factor mask is checked alone, not "
-      "the total (log2 n masks of about 2n nonzeros): n = 2**24 runs 2 minutes and ends in "
-      "'out of memory' (or the OOM killer) instead of a SizeLimitError")
 def test_truncated_butterfly_total_size_is_limited(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: fsmf_check/families.py truncated_butterfly: each factor mask is checked
+    alone, not the total (log2 n masks of about 2n nonzeros): n = 2**24 runs 2 minutes and
+    ends in 'out of memory' (or the OOM killer) instead of a SizeLimitError."""
     from fsmf_check import _limits, families
     from fsmf_check.errors import SizeLimitError
 
@@ -262,11 +258,11 @@ def test_truncated_butterfly_total_size_is_limited(monkeypatch: pytest.MonkeyPat
         families.truncated_butterfly(2**12, 2)  # 12 masks, about 2 * 4096 nonzeros each
 
 
-@_bug("fsmf_check/analysis (commands.py text, tractability.py SupportClass.to_dict): every "
-      "row and column index of every listed class is printed, so a structured full "
-      "pattern with m = n = 2**20 prints 16 MB of text and 41 MB of JSON (2**24: 170 s, "
-      "4 GB); long index lists should be summarized (ranges or counts)")
 def test_analyze_output_stays_small_for_large_structured_patterns(tmp_path: Path) -> None:
+    """Regression: fsmf_check/analysis (commands.py text, tractability.py
+    SupportClass.to_dict): every row and column index of every listed class is printed, so
+    a structured full pattern with m = n = 2**20 prints 16 MB of text and 41 MB of JSON
+    (2**24: 170 s, 4 GB); long index lists should be summarized (ranges or counts)."""
     path = _case(tmp_path, {"name": "t", "supports": {"family": "full", "m": 2**18,
                                                       "n": 2**18, "r": 4}})
     res = run_cli("analyze", path, "--json")
