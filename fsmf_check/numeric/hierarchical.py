@@ -408,7 +408,7 @@ def _chain_error(Z: np.ndarray, factors: KroneckerFactors | SparseFactors) -> fl
         E = np.zeros((n, j1 - j0), dtype=factors.dtype)
         E[np.arange(j0, j1), np.arange(j1 - j0)] = 1
         D = Z[:, j0:j1] - factors.matmat(E)
-        total += float(np.sum(np.abs(D) ** 2))
+        total += _sumsq(D)
     return float(np.sqrt(total))
 
 
