@@ -258,11 +258,14 @@ def _incidence(sets: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     """Transpose "rectangle -> items" into "item -> sorted rectangles" (CSC, counting sort)."""
     counts = np.fromiter((x.size for x in sets), dtype=np.int64, count=len(sets))
     ptr = np.r_[0, np.cumsum(counts)]
-    flat = np.concatenate(sets).astype(np.int64)
+    flat = np.concatenate(sets)
     width = int(flat.max()) + 1
-    M = sp.csr_array((np.ones(flat.size, dtype=np.int8), flat, ptr), shape=(len(sets), width))
+    # 32-bit indices when they fit: the C transpose then moves half the bytes
+    itype = np.int32 if max(width, flat.size) < 2**31 else np.int64
+    M = sp.csr_array((np.ones(flat.size, dtype=np.int8), flat.astype(itype, copy=False),
+                      ptr.astype(itype)), shape=(len(sets), width))
     T = M.tocsc()
-    return counts, T.indptr, T.indices.astype(np.int64)
+    return counts, T.indptr, T.indices
 
 
 def _signatures(ptr: np.ndarray, idx: np.ndarray) -> tuple[list[np.ndarray], list[int]]:
