@@ -30,8 +30,8 @@ def _shown(indices: object) -> str:
         return f"[{', '.join(map(str, indices[:8]))}, ... ({len(indices)} indices)]"
     if isinstance(indices, dict):
         runs = indices.get("runs")
-        if runs is not None and len(runs) <= 4:  # type: ignore[arg-type]
-            return " + ".join(f"range({a}, {b}, {c})" for a, b, c in runs)  # type: ignore[misc,union-attr]
+        if isinstance(runs, list) and len(runs) <= 4:
+            return " + ".join(f"range({a}, {b}, {c})" for a, b, c in runs)
         return f"{indices['count']} indices"
     return str(indices)
 

@@ -32,7 +32,8 @@ __all__ = ["solve_case", "butterfly_matrix", "NUMERIC_TOL", "TREE_PREFERENCE"]
 #: and to check that the closed-form optimum matches the directly computed residual.
 NUMERIC_TOL = 1e-10
 #: Tree used by ``solve`` for chains: the first all-certified tree in this order (``left`` is
-#: O(N^2) for butterflies and the T9 bound is stated for it; see docs/benchmarks.md, numeric engine).
+#: O(N^2) for butterflies and the T9 bound is stated for it; see docs/benchmarks.md,
+#: numeric engine).
 TREE_PREFERENCE = ("left", "right", "balanced")
 
 

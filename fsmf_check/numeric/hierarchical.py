@@ -588,8 +588,8 @@ def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
         pats = chain.patterns
         orientations = [(pats, nodes, False), (_transposed(pats), _mirror(nodes, L), True)]
         if tree == "right":
-            # measured (docs/benchmarks.md, numeric engine): the right comb's tall N/2 x 2 top blocks
-            # are strided gathers, 2-3x slower than a left comb; when the transposed chain is
+            # measured (docs/benchmarks.md, numeric engine): the right comb's tall
+            # N/2 x 2 top blocks are strided gathers, 2-3x slower than a left comb; when the transposed chain is
             # chainable too, the mirrored tree on A^T is a left comb (same computation)
             orientations.reverse()
         for cand_pats, cand_nodes, flip in orientations:  # type: ignore[assignment]
