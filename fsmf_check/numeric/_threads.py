@@ -4,10 +4,11 @@ Measured on the 2-core dev box (docs/benchmarks.md, numeric engine): the engine 
 thousands of tiny LAPACK/BLAS calls per split (one per block of a stacked array), and
 OpenBLAS with 2 threads synchronizes its threads on every call: ``np.linalg.eigh`` on 2048
 stacked 32 x 32 matrices took 0.6-1.3 s with 2 threads and 0.18-0.23 s with 1. The
-large-array work (copies, element-wise products) does not use BLAS threads at all. So the engine
-pins the OpenBLAS that numpy loaded to one thread for the duration of a call and restores
-the previous count. Only OpenBLAS builds that export ``*openblas*_set_num_threads*`` are touched (found through
-``/proc/self/maps``); elsewhere this is a no-op.
+large-array work (copies, element-wise products) does not use BLAS threads at all. So the
+engine pins the OpenBLAS that numpy loaded to one thread for the duration of a call and
+restores the previous count. Only OpenBLAS builds that export
+``*openblas*_set_num_threads*`` are touched (found through ``/proc/self/maps``); elsewhere
+this is a no-op.
 """
 
 from __future__ import annotations
