@@ -22,12 +22,13 @@ prove uniqueness up to column scaling.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
-from ..analysis.tractability import TractabilityResult, decide_tractability
+from ..analysis.tractability import SupportClass, TractabilityResult, decide_tractability
 from ..errors import NotApplicableError, ShapeError
 from ..supports import SupportPattern
 from ._backend import ExactBackend, Field
@@ -135,6 +136,27 @@ def _outside(A: np.ndarray, covered: np.ndarray, bk: ExactBackend) -> dict[str, 
     return None
 
 
+def _factor_blocks(classes: Sequence[SupportClass], A: np.ndarray, bk: ExactBackend,
+                   build: bool, X: np.ndarray, Y: np.ndarray) -> dict[str, object] | None:
+    """Factor each class block exactly (rank <= class size, THEORY T2/T3) into X and Y.
+
+    Returns ``None`` when every block has rank <= its class size (factors written into the
+    class's rows/columns of ``X``/``Y`` when ``build``), else the refutation: a nonzero
+    ``(|P|+1)``-minor of the first block that has too large a rank.
+    """
+    for c in classes:
+        res, U, V = block_factor(A[np.ix_(c.rows, c.cols)], c.size, bk, build)
+        if res == "minor":
+            return {"kind": "minor", "rows": c.rows[U].tolist(), "cols": c.cols[V].tolist(),
+                    "meeting": c.size, "block": {"rows": c.rows.tolist(),
+                                                 "cols": c.cols.tolist()}}
+        if res == "ok" and build:
+            k = U.shape[1]
+            X[np.ix_(c.rows, c.members[:k])] = U
+            Y[np.ix_(c.cols, c.members[:k])] = V
+    return None
+
+
 def factor_tractable(A: np.ndarray, pattern: SupportPattern, tract: TractabilityResult,
                      bk: ExactBackend, build: bool = True) -> _Run:
     """Decide membership for a certified pattern; exact factors or a refutation (T2/T3)."""
@@ -154,18 +176,8 @@ def factor_tractable(A: np.ndarray, pattern: SupportPattern, tract: Tractability
         ref = _outside(A, cnt > 0, bk)
         if ref:
             return _Run(False, refutation=ref)
-        for c in classes:
-            res, U, V = block_factor(A[np.ix_(c.rows, c.cols)], c.size, bk, build)
-            if res == "minor":
-                return _Run(False, refutation={"kind": "minor", "rows": c.rows[U].tolist(),
-                                               "cols": c.cols[V].tolist(), "meeting": c.size,
-                                               "block": {"rows": c.rows.tolist(),
-                                                         "cols": c.cols.tolist()}})
-            if res == "ok" and build:
-                k = U.shape[1]
-                X[np.ix_(c.rows, c.members[:k])] = U
-                Y[np.ix_(c.cols, c.members[:k])] = V
-        return _Run(True, X, Y)
+        minor = _factor_blocks(classes, A, bk, build, X, Y)
+        return _Run(False, refutation=minor) if minor else _Run(True, X, Y)
     if tract.rule != "cec-reduction":
         msg = "factor_tractable needs a tractable pattern"
         raise NotApplicableError(msg)
@@ -178,17 +190,9 @@ def factor_tractable(A: np.ndarray, pattern: SupportPattern, tract: Tractability
     ref = _outside(A, union, bk)
     if ref:
         return _Run(False, refutation=ref)
-    for rep in tract.representatives:
-        res, U, V = block_factor(A[np.ix_(rep.rows, rep.cols)], rep.size, bk, build)
-        if res == "minor":
-            return _Run(False, refutation={"kind": "minor", "rows": rep.rows[U].tolist(),
-                                           "cols": rep.cols[V].tolist(), "meeting": rep.size,
-                                           "block": {"rows": rep.rows.tolist(),
-                                                     "cols": rep.cols.tolist()}})
-        if res == "ok" and build:
-            k = U.shape[1]
-            X[np.ix_(rep.rows, rep.members[:k])] = U
-            Y[np.ix_(rep.cols, rep.members[:k])] = V
+    minor = _factor_blocks(tract.representatives, A, bk, build, X, Y)
+    if minor:
+        return _Run(False, refutation=minor)
     if build:
         # THEORY T3: the complete classes reproduce A on T exactly (representatives are 0 there);
         # each entry of T is assigned to the first complete rectangle containing it.
