@@ -232,6 +232,9 @@ def truncated_butterfly(n: int, outputs: int | Sequence[int]) -> TruncatedButter
     if isinstance(outputs, bool):
         outs: tuple = ()
     elif isinstance(outputs, int | np.integer):
+        if not 1 <= int(outputs) <= n:
+            msg = f"truncated butterfly outputs must be a count in 1..{n}; got {outputs!r}"
+            raise InvalidInputError(msg)
         outs = tuple(range(int(outputs)))
     else:
         outs = tuple(outputs)

@@ -268,3 +268,12 @@ def test_analyze_output_stays_small_for_large_structured_patterns(tmp_path: Path
     res = run_cli("analyze", path, "--json")
     assert res.exit_code == 0
     assert len(res.stdout) < 1_000_000
+
+
+@pytest.mark.parametrize("outputs", [2**64, 0, -3, 17])
+def test_truncated_butterfly_output_count_out_of_range(tmp_path: Path, outputs: int) -> None:
+    """Regression: an output count of 2**64 reached range() and escaped as OverflowError."""
+    path = _case(tmp_path, {"name": "t", "kind": "chain",
+                            "supports": {"family": "truncated-butterfly", "n": 16,
+                                         "outputs": outputs}})
+    _expect_usage_error(run_cli("analyze", path), "outputs")
