@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fsmf_check import families
@@ -232,3 +232,31 @@ def test_generic_overlap_search_matches_all_pairs(nrect: int, seed: int) -> None
     assert sorted((a, b) for a, b, _, _ in found) == expected
     for a, b, i, j in found:
         assert i in rows[a] and i in rows[b] and j in cols[a] and j in cols[b]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5000), st.integers(1, 400), st.integers(1, 7)),
+                min_size=1, max_size=80))
+def test_index_set_summaries_are_exact(runs: list[tuple[int, int, int]]) -> None:
+    """Long index sets are summarized; a ``runs`` summary expands to exactly the set."""
+    from fsmf_check.analysis.tractability import MAX_LISTED_INDICES, MAX_LISTED_RUNS, index_set
+
+    idx = np.unique(np.concatenate([np.arange(a, a + n * s, s) for a, n, s in runs]))
+    out = index_set(idx)
+    if idx.size <= MAX_LISTED_INDICES:
+        assert out == idx.tolist()
+        return
+    assert isinstance(out, dict) and out["count"] == idx.size
+    if "runs" in out:
+        assert len(out["runs"]) <= MAX_LISTED_RUNS
+        back = np.concatenate([np.arange(a, b, s) for a, b, s in out["runs"]])
+        assert back.tolist() == idx.tolist()
+    else:
+        assert out["first"] == idx[:16].tolist() and out["last"] == int(idx[-1])
+
+
+def test_full_pattern_of_a_million_rows_is_summarized() -> None:
+    res = decide_tractability(families.full(2**20, 2**20, 4)).to_dict()
+    cls = res["classes"][0]
+    assert cls["rows"] == {"count": 2**20, "runs": [[0, 2**20, 1]]}
+    assert cls["members"] == [0, 1, 2, 3]
