@@ -279,7 +279,9 @@ def exact_target(case: object, backend: str = "flint") -> ExactTarget:
     params = dict(spec.params)
     gen = spec.generator
     if params.get("noise", 0.0):
-        msg = f"target generator '{gen}' with noise = {params['noise']} is not exact"
+        msg = (f"target generator '{gen}' with noise = {params['noise']} draws floats, which "
+               "the exact engine refuses; drop 'noise' (and use entries = \"integer\") for an "
+               "exact target, or use 'fsmf-check solve' for the numeric answer")
         raise ExactnessError(msg)
     n = int(params.get("n", spec.shape[1]))
     if gen == "dft":
