@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .._output import atomic_write_bytes  # noqa: E402
 
@@ -48,7 +49,11 @@ def _mask_axes(ax: plt.Axes, M: np.ndarray, title: str, xlabel: str, ylabel: str
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    rows, cols = M.shape
+    _index_ticks(ax, *M.shape)
+
+
+def _index_ticks(ax: plt.Axes, rows: int, cols: int) -> None:
+    """Integer index ticks; for small grids every index and a thin cell grid."""
     if max(rows, cols) <= 16:
         ax.set_xticks(range(cols))
         ax.set_yticks(range(rows))
@@ -56,6 +61,9 @@ def _mask_axes(ax: plt.Axes, M: np.ndarray, title: str, xlabel: str, ylabel: str
         ax.set_yticks(np.arange(-0.5, rows, 1), minor=True)
         ax.grid(which="minor", color="#bbbbbb", linewidth=0.5)
         ax.tick_params(which="minor", length=0)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def support_masks_png(I: np.ndarray, J: np.ndarray, path: Path) -> None:
@@ -102,6 +110,7 @@ def rank_one_supports_png(m: int, n: int, classes: list[dict[str, Any]], path: P
         ax.set_title(f"rank-one supports by class ({len(classes)} classes; black = overlap)")
         ax.set_xlabel("column j of A")
         ax.set_ylabel("row i of A")
+        _index_ticks(ax, m, n)
         if max(m, n) <= 16:
             for i in range(m):
                 for j in range(n):
