@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._backend import ExactBackend
+from ._backend import ExactBackend, format_scalar
 
 __all__ = ["block_factor", "minor_value", "connected_spanning"]
 
@@ -70,6 +70,20 @@ def minor_value(A: np.ndarray, rows: list[int], cols: list[int], bk: ExactBacken
     if sub.shape == (2, 2):
         return sub[0, 0] * sub[1, 1] - sub[0, 1] * sub[1, 0]
     return bk.det(sub)
+
+
+def minor_evidence(A: np.ndarray, ref: dict[str, object], bk: ExactBackend
+                   ) -> dict[str, object]:
+    """Certificate evidence of a refuting minor: rows, columns, its exact value (recomputed
+    here from ``A``), how many rank-one supports meet it, and the block it lies in."""
+    rows, cols = list(ref["rows"]), list(ref["cols"])  # type: ignore[call-overload]
+    val = minor_value(A, rows, cols, bk)
+    out: dict[str, object] = {"rows": rows, "cols": cols,
+                              "value": format_scalar(bk.to_public(val)),
+                              "supports_meeting": int(ref["meeting"])}  # type: ignore[call-overload]
+    if "block" in ref:
+        out["block"] = ref["block"]
+    return out
 
 
 def connected_spanning(obs: np.ndarray) -> bool:

@@ -30,7 +30,7 @@ from ..families import butterfly
 from ..kronecker import KronPattern
 from ..supports import Chain
 from ._backend import ExactBackend, format_scalar
-from ._blocks import minor_value
+from ._blocks import minor_evidence
 from .certificates import Certificate, encode_dense, encode_sparse, encode_structure
 from .targets import ExactTarget, as_exact_matrix, chain_product
 from .twofactor import (
@@ -191,12 +191,7 @@ def _chain_refutation(ref: dict[str, object], chain: Chain, target: ExactTarget,
         text = (f"A[{i}, {j}] = {format_scalar(bk.to_public(target.A[i, j]))} is nonzero but "
                 f"({i}, {j}) is outside the support of every product of the chain")
         return Certificate("not-member", "entry-outside-supports", data), text
-    rows, cols = list(ref["rows"]), list(ref["cols"])
-    val = minor_value(target.A, rows, cols, bk)
-    data["minor"] = {"rows": rows, "cols": cols, "value": format_scalar(bk.to_public(val)),
-                     "supports_meeting": int(ref["meeting"])}
-    if "block" in ref:
-        data["minor"]["block"] = ref["block"]
+    data["minor"] = minor_evidence(target.A, ref, bk)
     return Certificate("not-member", "minor", data), _refutation_text(ref, target, where)
 
 

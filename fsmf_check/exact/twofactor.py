@@ -32,7 +32,7 @@ from ..analysis.tractability import SupportClass, TractabilityResult, decide_tra
 from ..errors import NotApplicableError, ShapeError
 from ..supports import SupportPattern
 from ._backend import ExactBackend, Field
-from ._blocks import block_factor, connected_spanning, minor_value
+from ._blocks import block_factor, connected_spanning, minor_evidence, minor_value
 from .certificates import Certificate, encode_dense, encode_sparse, encode_structure
 from .targets import ExactTarget, as_exact_matrix
 
@@ -405,14 +405,7 @@ def _refutation_certificate(ref: dict[str, object], pattern: SupportPattern,
                          "value": encode_dense(target.A[i : i + 1, j : j + 1], bk)["rows"][0][0]}
         return Certificate("not-member", "entry-outside-supports", data)
     if ref["kind"] == "minor":
-        rows, cols = list(ref["rows"]), list(ref["cols"])
-        val = minor_value(target.A, rows, cols, bk)
-        from ._backend import format_scalar
-
-        data["minor"] = {"rows": rows, "cols": cols, "value": format_scalar(bk.to_public(val)),
-                         "supports_meeting": int(ref["meeting"])}
-        if "block" in ref:
-            data["minor"]["block"] = ref["block"]
+        data["minor"] = minor_evidence(target.A, ref, bk)
         return Certificate("not-member", "minor", data)
     return Certificate("not-member", "groebner", data)
 
