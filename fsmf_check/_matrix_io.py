@@ -1,8 +1,8 @@
 """Reading matrix files (``.npy``, ``.npz``, ``.mtx``) safely, for every engine.
 
 Files come from users, so nothing is trusted: the size on disk is checked against
-``MAX_FILE_BYTES``, the header (``.npy`` via ``numpy.lib.format``, ``.mtx`` banner via
-``scipy.io.mminfo``) against ``MAX_DENSE_ENTRIES`` *before* any data are allocated, pickled
+``MAX_FILE_BYTES``, the header (``.npy`` via ``numpy.lib.format``; ``.mtx`` banner and size
+line, read by the strict parser below) against ``MAX_DENSE_ENTRIES`` *before* any data are allocated, pickled
 (object) arrays are refused, and every failure is one
 :class:`~fsmf_check.errors.InvalidInputError` line. The array keeps its dtype: the numeric
 engine converts it to float/complex, the exact engine accepts integers only.
@@ -15,7 +15,6 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._limits import MAX_DENSE_ENTRIES, MAX_DIM, MAX_FILE_BYTES
 from .errors import InvalidInputError, ShapeError, SizeLimitError
@@ -115,22 +114,133 @@ def _read_npz(path: Path) -> np.ndarray:
             raise InvalidInputError(msg) from None
 
 
-def _read_mtx(path: Path) -> np.ndarray:
-    import scipy.io
+_MM_FORMATS = ("coordinate", "array")
+_MM_FIELDS = {"real": np.float64, "double": np.float64, "integer": np.int64,
+              "complex": np.complex128, "pattern": np.int64}
+_MM_SYMMETRIES = ("general", "symmetric", "skew-symmetric", "hermitian")
+_INT64_MAX = int(np.iinfo(np.int64).max)
 
+
+def _mm_error(path: Path, line_no: int, what: str) -> InvalidInputError:
+    return InvalidInputError(f"{path}: not a valid Matrix Market file (line {line_no}: {what})")
+
+
+def _mm_value(tokens: list[str], field: str, path: Path, line_no: int) -> object:
+    """One entry value from its tokens (Python int / float / complex, checked)."""
     try:
-        rows, cols, _entries, _fmt, field_, _sym = scipy.io.mminfo(str(path))
-    except Exception as exc:  # noqa: BLE001 - scipy's banner parser on untrusted text
-        msg = f"{path}: not a valid Matrix Market file ({_one_line(exc)})"
-        raise InvalidInputError(msg) from None
-    dtype = np.dtype({"complex": np.complex128, "real": np.float64}.get(field_, np.int64))
-    _check_header(path, (int(rows), int(cols)), dtype)
-    try:
-        M = scipy.io.mmread(str(path))
-    except Exception as exc:  # noqa: BLE001 - includes OverflowError for huge integers
-        msg = f"{path}: could not read Matrix Market data ({_one_line(exc)})"
-        raise InvalidInputError(msg) from None
-    return M.toarray() if sp.issparse(M) else np.asarray(M)
+        if field == "integer":
+            v: object = int(tokens[0])
+        elif field == "complex":
+            v = complex(float(tokens[0]), float(tokens[1]))
+        else:
+            v = float(tokens[0])
+    except ValueError:
+        raise _mm_error(path, line_no, f"{' '.join(tokens)[:60]!r} is not a valid {field} "
+                                       "value") from None
+    if field == "integer" and abs(v) > _INT64_MAX:  # type: ignore[arg-type]
+        raise _mm_error(path, line_no, f"integer {tokens[0][:40]} does not fit in 64 bits")
+    return v
+
+
+def _read_mtx(path: Path) -> np.ndarray:
+    """Strict Matrix Market reader (NIST format: coordinate or array; real, double, integer,
+    complex or pattern; general, symmetric, skew-symmetric or hermitian), written here because
+    scipy's reader crashes the process (SIGSEGV) on some malformed files. Every line is
+    checked (token count, 1-based indices in range, lower triangle for the symmetric kinds);
+    the size line is checked against MAX_DENSE_ENTRIES before the dense array is allocated.
+    Duplicate coordinate entries are summed (COO convention). Pattern files give 0/1 integers.
+    """
+    with path.open("r", encoding="ascii", errors="replace") as fh:
+        banner = fh.readline()
+        words = banner.strip().lower().split()
+        if len(words) != 5 or words[0] != "%%matrixmarket" or words[1] != "matrix":
+            raise _mm_error(path, 1, "the first line must be '%%MatrixMarket matrix FORMAT "
+                                     "FIELD SYMMETRY'")
+        fmt, field, sym = words[2:]
+        if fmt not in _MM_FORMATS or field not in _MM_FIELDS or sym not in _MM_SYMMETRIES:
+            raise _mm_error(path, 1, f"unknown format/field/symmetry {fmt} {field} {sym}")
+        if (fmt == "array" and field == "pattern") or (sym == "hermitian" and field != "complex") \
+                or (sym == "skew-symmetric" and field == "pattern"):
+            raise _mm_error(path, 1, f"{fmt} {field} {sym} is not a valid combination")
+        per_value = {"pattern": 0, "complex": 2}.get(field, 1)
+        line_no = 1
+        size: list[str] | None = None
+        for line in fh:
+            line_no += 1
+            if line.strip() and not line.lstrip().startswith("%"):
+                size = line.split()
+                break
+        want = 3 if fmt == "coordinate" else 2
+        if size is None or len(size) != want or not all(t.isdigit() for t in size):
+            raise _mm_error(path, line_no, f"the size line must be {want} non-negative "
+                                           "integers")
+        rows, cols = int(size[0]), int(size[1])
+        if rows == 0 or cols == 0:
+            raise _mm_error(path, line_no, f"empty matrix {rows} x {cols}")
+        if sym != "general" and rows != cols:
+            raise _mm_error(path, line_no, f"a {sym} matrix must be square; got {rows} x {cols}")
+        dtype = np.dtype(_MM_FIELDS[field])
+        _check_header(path, (rows, cols), dtype)
+        if fmt == "coordinate":
+            expected = int(size[2])
+            if expected > rows * cols:
+                raise _mm_error(path, line_no, f"{expected} entries for a {rows} x {cols} matrix")
+            per_line = 2 + per_value
+        else:
+            n_lower = rows * (rows + 1) // 2 if sym in ("symmetric", "hermitian") else \
+                rows * (rows - 1) // 2
+            expected = rows * cols if sym == "general" else n_lower
+            per_line = per_value
+        A = np.zeros((rows, cols), dtype=dtype)
+        seen = 0
+        # array files: column-major cursor; the symmetric kinds store the lower triangle
+        # (without the diagonal when skew-symmetric)
+        below = 1 if sym == "skew-symmetric" else 0
+        top = 0 if sym == "general" else below
+        ai, aj = top, 0
+        for line in fh:
+            line_no += 1
+            tokens = line.split()
+            if not tokens or tokens[0].startswith("%"):
+                continue
+            if len(tokens) != per_line:
+                raise _mm_error(path, line_no, f"expected {per_line} numbers, found "
+                                               f"{len(tokens)}")
+            if seen == expected:
+                raise _mm_error(path, line_no, f"more than the {expected} entries announced")
+            if fmt == "coordinate":
+                if not (tokens[0].isdigit() and tokens[1].isdigit()):
+                    raise _mm_error(path, line_no, "row and column must be positive integers")
+                i, j = int(tokens[0]) - 1, int(tokens[1]) - 1
+                if not (0 <= i < rows and 0 <= j < cols):
+                    raise _mm_error(path, line_no, f"entry ({i + 1}, {j + 1}) outside the "
+                                                   f"{rows} x {cols} matrix")
+                v = 1 if field == "pattern" else _mm_value(tokens[2:], field, path, line_no)
+            else:
+                i, j = ai, aj
+                ai += 1
+                if ai == rows:
+                    aj += 1
+                    ai = 0 if sym == "general" else aj + below
+                v = _mm_value(tokens, field, path, line_no)
+            if sym != "general" and j > i:
+                raise _mm_error(path, line_no, f"a {sym} file lists the lower triangle only; "
+                                               f"found ({i + 1}, {j + 1})")
+            if sym == "skew-symmetric" and i == j:
+                raise _mm_error(path, line_no, "a skew-symmetric file has no diagonal entries")
+            try:
+                A[i, j] += v
+                if i != j and sym != "general":
+                    A[j, i] += {"symmetric": v, "skew-symmetric": -v,
+                                "hermitian": v.conjugate()}[sym]  # type: ignore[union-attr]
+            except OverflowError:
+                raise _mm_error(path, line_no, "the sum of duplicate entries does not fit in "
+                                               "64 bits") from None
+            seen += 1
+        if seen != expected:
+            raise _mm_error(path, line_no, f"{seen} entries, but the size line announced "
+                                           f"{expected}")
+    return A
 
 
 def read_raw_matrix(path: Path | str) -> np.ndarray:
