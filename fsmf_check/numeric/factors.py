@@ -10,6 +10,7 @@ in ``O(N log N)`` without ever forming a dense matrix.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,13 +110,14 @@ def apply_twiddle(T: np.ndarray, p: KronPattern, x: np.ndarray) -> np.ndarray:
     return y.transpose(0, 2, 1, 3).reshape(a * b * d, k)
 
 
-class _ChainMixin:
+class _ChainMixin(ABC):
     """Shared dense/sparse views of a factor chain (left to right)."""
 
     shape: tuple[int, int]
 
-    def factor_sparse(self, idx: int) -> sp.csr_array:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def factor_sparse(self, idx: int) -> sp.csr_array:
+        """Factor ``idx`` as a scipy CSR array."""
 
     @property
     def n_factors(self) -> int:
@@ -138,8 +140,9 @@ class _ChainMixin:
             return self.matmat(x[:, None])[:, 0]
         return self.matmat(x)
 
-    def matmat(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def matmat(self, X: np.ndarray) -> np.ndarray:
+        """Apply the chain to the columns of ``X`` (shape ``(n, k)``)."""
 
 
 @dataclass(frozen=True, eq=False)
