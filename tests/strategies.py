@@ -1,4 +1,4 @@
-"""Hypothesis strategies for masks, two-factor patterns and Kronecker patterns."""
+"""Hypothesis strategies for masks, two-factor patterns, Kronecker patterns and text edits."""
 
 from __future__ import annotations
 
@@ -42,3 +42,20 @@ def chainable_pairs(draw) -> tuple[KronPattern, KronPattern]:
     left = KronPattern(a1, b1, c1 * q, b2 * d2)
     right = KronPattern(a1 * c1, b2 * q, c2, d2)
     return left, right
+
+
+def mutate_text(text: str, data: st.DataObject, alphabet: list[str]) -> str:
+    """Apply 1-4 random single-character edits (delete, insert or replace with a token
+    drawn from ``alphabet``) to ``text``: the mutation fuzzers of case files share this."""
+    chars = list(text)
+    for _ in range(data.draw(st.integers(1, 4), label="edits")):
+        op = data.draw(st.sampled_from(["delete", "insert", "replace"]))
+        pos = data.draw(st.integers(0, max(len(chars) - 1, 0)))
+        ch = data.draw(st.sampled_from(alphabet))
+        if op == "delete" and chars:
+            del chars[pos]
+        elif op == "insert":
+            chars.insert(pos, ch)
+        elif chars:
+            chars[pos] = ch
+    return "".join(chars)

@@ -14,6 +14,8 @@ from fsmf_check.cases import find_cases, load_case, parse_case
 from fsmf_check.errors import CaseFormatError, ExactnessError, InvalidInputError, MaskError
 from fsmf_check.numbers import GaussianRational, parse_exact
 
+from .strategies import mutate_text
+
 CASES = Path(__file__).resolve().parent.parent / "cases"
 
 
@@ -128,19 +130,8 @@ _SHIPPED_TEXTS = [p.read_text() for p in sorted(CASES.glob("*.toml"))]
 @given(st.sampled_from(_SHIPPED_TEXTS), st.data())
 def test_mutated_case_files_never_crash(tmp_path: Path, text: str, data) -> None:
     """Fuzz: random edits of shipped cases either load or raise a one-line InvalidInputError."""
-    chars = list(text)
-    for _ in range(data.draw(st.integers(1, 4))):
-        op = data.draw(st.sampled_from(["delete", "insert", "replace"]))
-        pos = data.draw(st.integers(0, max(len(chars) - 1, 0)))
-        ch = data.draw(st.sampled_from(list('01"[]=,.-x9\n{}') + ["1e9", "99999", "nan"]))
-        if op == "delete" and chars:
-            del chars[pos]
-        elif op == "insert":
-            chars.insert(pos, ch)
-        elif chars:
-            chars[pos] = ch
     p = tmp_path / "fuzz.toml"
-    p.write_text("".join(chars))
+    p.write_text(mutate_text(text, data, list('01"[]=,.-x9\n{}') + ["1e9", "99999", "nan"]))
     try:
         load_case(p)
     except (InvalidInputError, ExactnessError) as exc:

@@ -9,7 +9,10 @@ Every defect this suite found has a named regression test in ``test_regressions.
 
 from __future__ import annotations
 
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner, Result
 
@@ -22,6 +25,20 @@ CASES = ROOT / "cases"
 def run_cli(*args: str) -> Result:
     """Invoke ``fsmf-check ARGS`` in-process (stdout and stderr kept apart)."""
     return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def traced_peak(func: Callable[[], Any]) -> tuple[Any, int]:
+    """Run ``func`` under tracemalloc; return (its result, or the exception it raised; the
+    peak of traced memory in bytes). Used to prove that sizes are refused before allocation."""
+    tracemalloc.start()
+    try:
+        out = func()
+    except Exception as exc:  # noqa: BLE001 - returned to the caller and asserted on
+        out = exc
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return out, peak
 
 
 def assert_clean(result: Result) -> None:

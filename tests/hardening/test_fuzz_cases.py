@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from fsmf_check.cases import find_cases, load_case
 from fsmf_check.errors import ExactnessError, InvalidInputError
 
+from ..strategies import mutate_text
 from ._util import CASES, assert_clean, run_cli
 
 _FILES = find_cases([CASES])
@@ -115,20 +116,10 @@ def _load_or_one_line_error(path: Path) -> None:
 @given(st.sampled_from(_SEEDS), st.data())
 def test_json_text_mutations_load_or_fail_in_one_line(tmp_path_factory, seed: dict,
                                                       data) -> None:
-    chars = list(json.dumps(seed))
-    for _ in range(data.draw(st.integers(1, 4), label="edits")):
-        op = data.draw(st.sampled_from(["delete", "insert", "replace"]))
-        pos = data.draw(st.integers(0, max(len(chars) - 1, 0)))
-        ch = data.draw(st.sampled_from(list('01"[]{}:,.-e9 \\') + ["1e999", "NaN", "-0", "null",
-                                                                 "true", "99999999999"]))
-        if op == "delete" and chars:
-            del chars[pos]
-        elif op == "insert":
-            chars.insert(pos, ch)
-        elif chars:
-            chars[pos] = ch
+    text = mutate_text(json.dumps(seed), data, list('01"[]{}:,.-e9 \\') + [
+        "1e999", "NaN", "-0", "null", "true", "99999999999"])
     path = tmp_path_factory.mktemp("fz") / "fuzz.json"
-    path.write_text("".join(chars))
+    path.write_text(text)
     _load_or_one_line_error(path)
 
 

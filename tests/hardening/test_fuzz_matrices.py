@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import json
 import struct
-import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ._util import assert_clean, assert_one_error_line, run_cli
+from ._util import assert_clean, assert_one_error_line, run_cli, traced_peak
 
 _DESCR = ["<f8", "<c16", "|b1", "<i8", "|u1", ">f4", "<f2", "<c8", "|O", "<U3", "<M8[s]",
           "[('a', '<f8')]", "garbage", "<f8'", "V8", "S4", "<f16"]
@@ -156,12 +155,7 @@ def test_huge_headers_are_refused_before_allocation(tmp_path: Path, name: str,
                                                     data: bytes) -> None:
     path = tmp_path / name
     path.write_bytes(data)
-    tracemalloc.start()
-    try:
-        res = run_cli("butterfly", path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    res, peak = traced_peak(lambda: run_cli("butterfly", path))
     assert res.exit_code == 2
     assert "MAX_DENSE_ENTRIES" in assert_one_error_line(res)
     assert peak < 32 * 2**20  # far below the 160 GB the header announces

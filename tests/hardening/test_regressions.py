@@ -16,7 +16,7 @@ import pytest
 from fsmf_check.cases import load_case
 from fsmf_check.errors import CaseFormatError
 
-from ._util import CASES, assert_one_error_line, run_cli
+from ._util import CASES, assert_one_error_line, run_cli, traced_peak
 
 
 def _case(tmp_path: Path, data: dict, name: str = "c.json") -> Path:
@@ -130,18 +130,11 @@ def test_certify_checks_target_file_header_before_allocating(tmp_path: Path,
     """Regression: fsmf_check/exact/targets.py _from_file: np.load allocates the whole array
     before check_dense runs, so a header above MAX_DENSE_ENTRIES is allocated (here 144
     MB; a 10^10-entry header allocated 80 GB) and the bad file then fails with exit 4."""
-    import tracemalloc
-
     _npy_with_header(tmp_path / "A.npy", header, b"\0" * 64)
     path = _case(tmp_path, {"name": "t", "supports": {"family": "full", "m": 12000,
                                                       "n": 12000, "r": 1},
                             "target": {"file": "A.npy"}})
-    tracemalloc.start()
-    try:
-        res = run_cli("certify", path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    res, peak = traced_peak(lambda: run_cli("certify", path))
     _expect_usage_error(res, "A.npy")
     assert peak < 64 * 2**20
 
@@ -216,21 +209,6 @@ def test_expect_numbers_must_be_finite(tmp_path: Path, key: str, value: float) -
         load_case(path)
 
 
-def _peak_bytes(func) -> tuple[BaseException | None, int]:  # noqa: ANN001
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
-        func()
-        error = None
-    except Exception as exc:  # noqa: BLE001 - returned to the caller and asserted on
-        error = exc
-    finally:
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-    return error, peak
-
-
 def test_block_diagonal_checks_its_size_before_allocating(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Regression: fsmf_check/families.py block_diagonal: builds dense np.ones((m_t, r_t))
@@ -241,7 +219,7 @@ def test_block_diagonal_checks_its_size_before_allocating(
     from fsmf_check.errors import SizeLimitError
 
     monkeypatch.setattr(_limits, "MAX_EXPLICIT_NNZ", 10_000)  # scaled-down limit
-    error, peak = _peak_bytes(lambda: families.block_diagonal([[3000, 3000, 40]]))
+    error, peak = traced_peak(lambda: families.block_diagonal([[3000, 3000, 40]]))
     assert isinstance(error, SizeLimitError)
     assert peak < 200_000  # the 120,000-nonzero masks were never built
 
