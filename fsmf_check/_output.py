@@ -21,7 +21,7 @@ from .errors import InvalidInputError
 
 __all__ = ["Outcome", "SCHEMA", "EXIT_OK", "EXIT_REFUTED", "EXIT_USAGE", "EXIT_UNDECIDED",
            "EXIT_INTERNAL", "to_jsonable", "envelope", "dumps", "atomic_write_bytes",
-           "atomic_write_text", "format_exact"]
+           "atomic_write_text", "format_exact", "make_dir"]
 
 SCHEMA = "fsmf-check/1"
 EXIT_OK = 0
@@ -121,14 +121,23 @@ def dumps(obj: object) -> str:
     return json.dumps(to_jsonable(obj), indent=2, allow_nan=False, ensure_ascii=False)
 
 
+def make_dir(path: Path) -> None:
+    """Create an output folder (and its parents); an OSError becomes one usage-error line."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"cannot write {path}: {exc.strerror or exc}"
+        raise InvalidInputError(msg) from None
+
+
 def atomic_write_bytes(path: Path | str, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename).
 
     An interrupted write leaves either the old file or no file, never a partial one.
     """
     path = Path(path)
+    make_dir(path.parent)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         msg = f"cannot write {path}: {exc.strerror or exc}"

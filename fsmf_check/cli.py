@@ -131,8 +131,7 @@ def check(paths: tuple[Path, ...], as_json: bool, quiet: bool) -> int:
         if Path(bad[0]["path"]).name not in first:
             first = f"{bad[0]['path']}: {first}"
         more = f" (and {len(bad) - 1} more, see the 'invalid case' lines)" if len(bad) > 1 else ""
-        click.echo(f"Error: invalid case {_one_line(first)}{more}; fix it and rerun",
-                   err=True)
+        click.echo(f"Error: invalid case {_one_line(first)}{more}; fix and rerun", err=True)
     return code
 
 

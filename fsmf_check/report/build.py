@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .._output import EXIT_OK, Outcome, atomic_write_text, dumps, envelope
+from .._output import EXIT_OK, Outcome, atomic_write_text, dumps, envelope, make_dir
 from ..cases import Case, load_case
 from ..errors import ExactnessError, InvalidInputError, NotApplicableError, SizeLimitError
 
@@ -236,11 +236,7 @@ def write_report(case: Case | Path | str, out_dir: Path | str, *, pictures: bool
     if out_dir.exists() and not out_dir.is_dir():
         msg = f"report output {out_dir} exists and is not a directory"
         raise InvalidInputError(msg)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        msg = f"cannot write {out_dir}: {exc.strerror or exc}"
-        raise InvalidInputError(msg) from None
+    make_dir(out_dir)
     results, omitted = collect_results(case, qe=qe)
     skipped: dict[str, str] = {}
     picture_files = _pictures(case, results, out_dir, skipped) if pictures else []
