@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from fsmf_check import __version__, families
-from fsmf_check._output import atomic_write_text
+from fsmf_check import __version__
+from fsmf_check.model import families
+from fsmf_check.files import atomic_write_text
 from fsmf_check.analysis import decide_tractability
-from fsmf_check.supports import SupportPattern
+from fsmf_check.model.supports import SupportPattern
 
 
 def median_time(fn, repeats: int = 3) -> tuple[float, object]:

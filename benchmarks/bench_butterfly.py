@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import scipy
 
-from fsmf_check import families
-from fsmf_check._output import atomic_write_text
+from fsmf_check.model import families
+from fsmf_check.files import atomic_write_text
 from fsmf_check.numeric.hierarchical import hierarchical
-from fsmf_check.numeric.matrices import bitrev, dft, hadamard, random_butterfly
+from fsmf_check.inputs.matrix_specs import bitrev, dft, hadamard, random_butterfly
 
 OUT = Path(__file__).resolve().parent / "results" / "bench_butterfly.json"
 

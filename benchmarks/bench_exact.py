@@ -25,8 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from fsmf_check import __version__, families
-from fsmf_check._output import atomic_write_text
+from fsmf_check import __version__
+from fsmf_check.model import families
+from fsmf_check.files import atomic_write_text
 from fsmf_check.exact._backend import Field, get_backend
 from fsmf_check.exact.chain import (
     clr_check,
@@ -39,7 +40,7 @@ from fsmf_check.exact.targets import (
     dft_matrix,
     hadamard_matrix,
 )
-from fsmf_check.exact.verify import verify_certificate
+from fsmf_check.verify.certificates import verify_certificate
 
 
 def rational_butterfly(n: int, seed: int = 0) -> ExactTarget:

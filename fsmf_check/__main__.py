@@ -1,5 +1,5 @@
 """Run the command-line interface: ``python -m fsmf_check``."""
 
-from .cli import main
+from fsmf_check.cli import main
 
 main()

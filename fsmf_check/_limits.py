@@ -6,7 +6,7 @@ and listed in docs/reference/errors.md.
 
 from __future__ import annotations
 
-from .errors import SizeLimitError
+from fsmf_check.errors import SizeLimitError
 
 #: Largest matrix dimension (m, n, r, or a chain interface) of any pattern, structured or not.
 MAX_DIM = 2**24

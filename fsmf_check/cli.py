@@ -1,7 +1,7 @@
 """The ``fsmf-check`` command line (SPEC §4). The only module that imports click.
 
 Each command parses its arguments, calls one library function that returns an
-:class:`~fsmf_check._output.Outcome`, and renders it (human text, or one JSON object with
+:class:`~fsmf_check.commands.outcome.Outcome`, and renders it (human text, or one JSON object with
 ``--json``). Exit codes (SPEC §4): 0 ran / property holds, 1 refuted or an expectation failed,
 2 bad input or usage (one ``Error:`` line on stderr), 3 undecided, 4 internal error (one line;
 ``--debug`` prints the traceback).
@@ -17,8 +17,9 @@ from pathlib import Path
 
 import click
 
-from ._output import EXIT_INTERNAL, EXIT_USAGE, Outcome, dumps, envelope
-from .errors import ExactnessError, FsmfError, InvalidInputError
+from fsmf_check.commands.outcome import EXIT_INTERNAL, EXIT_USAGE, Outcome
+from fsmf_check.report.envelope import dumps, envelope
+from fsmf_check.errors import ExactnessError, FsmfError, InvalidInputError
 
 __all__ = ["cli", "main"]
 
@@ -105,8 +106,8 @@ def analyze(case: Path, as_json: bool, quiet: bool) -> int:
 
     Example: fsmf-check analyze cases/butterfly-16-standard.toml --json
     """
-    from .analysis.commands import analyze_case
-    from .cases import load_case
+    from fsmf_check.commands.analyze import analyze_case
+    from fsmf_check.inputs.cases import load_case
 
     started = time.perf_counter()
     return _emit(analyze_case(load_case(case)), as_json, quiet, started)
@@ -120,7 +121,7 @@ def check(paths: tuple[Path, ...], as_json: bool, quiet: bool) -> int:
 
     Example: fsmf-check check cases/
     """
-    from .checking import check_paths
+    from fsmf_check.commands.check import check_paths
 
     started = time.perf_counter()
     outcome = check_paths(list(paths))
@@ -145,9 +146,9 @@ def solve(case: Path, save: Path | None, as_json: bool, quiet: bool) -> int:
 
     Example: fsmf-check solve cases/e1-dto-singletons.toml --save factors.npz
     """
-    from .cases import load_case
-    from .errors import NotApplicableError
-    from .numeric.commands import solve_case
+    from fsmf_check.inputs.cases import load_case
+    from fsmf_check.errors import NotApplicableError
+    from fsmf_check.commands.solve import solve_case
 
     started = time.perf_counter()
     loaded = load_case(case)
@@ -182,8 +183,8 @@ def butterfly_cmd(matrix: str, tree: str, order: str, bitrev: bool, perm: Path |
 
     Cross-checked against the exact engine: fsmf-check butterfly hadamard:64 --cross-check
     """
-    from .errors import NotApplicableError
-    from .numeric.commands import butterfly_matrix
+    from fsmf_check.errors import NotApplicableError
+    from fsmf_check.commands.solve import butterfly_matrix
 
     started = time.perf_counter()
     try:
@@ -193,7 +194,7 @@ def butterfly_cmd(matrix: str, tree: str, order: str, bitrev: bool, perm: Path |
     except NotApplicableError as exc:
         raise click.UsageError(f"butterfly: {exc}") from None
     if cross_check:
-        from .exact.commands import butterfly_cross_check
+        from fsmf_check.commands.certify import butterfly_cross_check
 
         if perm is not None:
             raise click.UsageError("butterfly: --cross-check does not take --perm")
@@ -219,8 +220,8 @@ def certify(case: Path, tree: str, backend: str, as_json: bool, quiet: bool) -> 
 
     Example: fsmf-check certify cases/e4-lu-2x2.toml --json
     """
-    from .cases import load_case
-    from .exact.commands import certify_case
+    from fsmf_check.inputs.cases import load_case
+    from fsmf_check.commands.certify import certify_case
 
     started = time.perf_counter()
     return _emit(certify_case(load_case(case), backend=backend, tree=tree), as_json, quiet,
@@ -243,7 +244,7 @@ def closedness(case: Path, qe: bool | None, qe_timeout: float, as_json: bool,
 
     Example: fsmf-check closedness cases/nonclosed-lu-3x3.toml --json
     """
-    from .closedness import closedness_outcome
+    from fsmf_check.commands.closedness import closedness_outcome
 
     started = time.perf_counter()
     return _emit(closedness_outcome(case, qe="auto" if qe is None else qe,
@@ -267,11 +268,11 @@ def report(case: Path, out_dir: Path, pictures: bool, qe: bool | None, as_json: 
 
     Example: fsmf-check report cases/e4-lu-2x2.toml -o out/lu
     """
-    from .report import report_outcome
+    from fsmf_check.report import write_report
 
     started = time.perf_counter()
-    return _emit(report_outcome(case, out_dir, pictures=pictures,
-                                qe="auto" if qe is None else qe), as_json, quiet, started)
+    return _emit(write_report(case, out_dir, pictures=pictures,
+                              qe="auto" if qe is None else qe), as_json, quiet, started)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from fsmf_check.kronecker import KronPattern
+from fsmf_check.model.kronecker import KronPattern
 
 
 @st.composite

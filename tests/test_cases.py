@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fsmf_check.cases import find_cases, load_case, parse_case
+from fsmf_check.inputs.cases import find_cases, load_case, parse_case
 from fsmf_check.errors import CaseFormatError, ExactnessError, InvalidInputError, MaskError
-from fsmf_check.numbers import GaussianRational, parse_exact
+from fsmf_check.model.numbers import GaussianRational, parse_exact
 
 from .strategies import mutate_text
 

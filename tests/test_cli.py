@@ -96,7 +96,7 @@ def test_bad_case_file_exits_2_with_one_line(tmp_path: Path) -> None:
 
 
 def test_internal_error_exits_4_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    import fsmf_check.analysis.commands as commands
+    import fsmf_check.commands.analyze as commands
 
     def boom(case):  # noqa: ANN001, ANN202
         raise RuntimeError("simulated bug")
@@ -130,7 +130,7 @@ def test_inputs_are_never_modified(tmp_path: Path) -> None:
 def test_atomic_write_respects_umask_and_leaves_no_temp(tmp_path: Path) -> None:
     import os
 
-    from fsmf_check._output import atomic_write_text
+    from fsmf_check.files import atomic_write_text
 
     target = tmp_path / "out.json"
     atomic_write_text(target, "{}")

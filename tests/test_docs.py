@@ -29,7 +29,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from fsmf_check.cases import Case, find_cases, load_case
+from fsmf_check.inputs.cases import Case, find_cases, load_case
 from fsmf_check.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -241,13 +241,13 @@ def test_cli_reference_documents_every_command_and_option() -> None:
         assert f"| {code} |" in text
 
 
-_API_MODULES = ["fsmf_check", "fsmf_check.errors", "fsmf_check.cases", "fsmf_check.checking",
-                "fsmf_check.supports", "fsmf_check.kronecker", "fsmf_check.families",
-                "fsmf_check.numbers", "fsmf_check.analysis", "fsmf_check.closedness",
-                "fsmf_check.landscape", "fsmf_check.exact", "fsmf_check.numeric",
-                "fsmf_check.report", "fsmf_check._output", "fsmf_check.closedness_verify",
-                "fsmf_check.analysis.commands", "fsmf_check.exact.commands",
-                "fsmf_check.numeric.commands"]
+_API_MODULES = ["fsmf_check", "fsmf_check.errors", "fsmf_check.inputs.cases", "fsmf_check.commands.check",
+                "fsmf_check.model.supports", "fsmf_check.model.kronecker", "fsmf_check.model.families",
+                "fsmf_check.model.numbers", "fsmf_check.analysis", "fsmf_check.closedness.decide",
+                "fsmf_check.landscape.search", "fsmf_check.exact", "fsmf_check.numeric",
+                "fsmf_check.report", "fsmf_check.commands.outcome", "fsmf_check.verify.closedness",
+                "fsmf_check.commands.analyze", "fsmf_check.commands.certify",
+                "fsmf_check.commands.solve"]
 
 
 @pytest.mark.parametrize("module", _API_MODULES)

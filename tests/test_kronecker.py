@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fsmf_check import families
+from fsmf_check.model import families
 from fsmf_check.errors import MaskError, ShapeError, SizeLimitError
-from fsmf_check.kronecker import (
+from fsmf_check.model.kronecker import (
     KronPattern,
     analyze_kronecker_chain,
     chain_product,
@@ -17,7 +17,7 @@ from fsmf_check.kronecker import (
     product_pattern,
     remove_redundancy,
 )
-from fsmf_check.supports import Chain, bool_product
+from fsmf_check.model.supports import Chain, bool_product
 
 from .strategies import chainable_pairs, kron_patterns
 

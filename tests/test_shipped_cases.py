@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from fsmf_check.cases import find_cases, load_case
-from fsmf_check.checking import check_case
+from fsmf_check.inputs.cases import find_cases, load_case
+from fsmf_check.commands.check import check_case
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fsmf_check import families
+from fsmf_check.model import families
 from fsmf_check.errors import InvalidInputError, MaskError, ShapeError, SizeLimitError
-from fsmf_check.kronecker import KronPattern
-from fsmf_check.supports import Chain, SupportPattern, as_mask
+from fsmf_check.model.kronecker import KronPattern
+from fsmf_check.model.supports import Chain, SupportPattern, as_mask
 
 
 def test_mask_errors_name_the_rule_and_the_value() -> None:

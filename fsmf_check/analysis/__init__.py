@@ -5,8 +5,8 @@ networkx is used in this subpackage only (class-level overlap graph and its comp
 
 from __future__ import annotations
 
-from .chains import ChainAnalysis, SplitVerdict, TreeVerdict, decide_chain
-from .tractability import (
+from fsmf_check.analysis.chains import ChainAnalysis, SplitVerdict, TreeVerdict, decide_chain
+from fsmf_check.analysis.tractability import (
     SupportClass,
     TractabilityResult,
     decide_tractability,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..supports import Chain
-from .tractability import TractabilityResult, decide_tractability
+from fsmf_check.model.supports import Chain
+from fsmf_check.analysis.tractability import TractabilityResult, decide_tractability
 
 __all__ = ["SplitVerdict", "TreeVerdict", "ChainAnalysis", "decide_chain", "tree_nodes", "TREES"]
 
@@ -40,7 +40,7 @@ def tree_nodes(p: int, q: int, tree: str) -> list[tuple[int, int, int]]:
     elif tree == "balanced":
         s = p + (q - p + 1) // 2
     else:
-        from ..errors import InvalidInputError
+        from fsmf_check.errors import InvalidInputError
 
         msg = f"tree must be one of {', '.join(TREES)}; got {tree!r}"
         raise InvalidInputError(msg)
@@ -120,7 +120,7 @@ def decide_chain(chain: Chain) -> ChainAnalysis:
 
     Examples
     --------
-    >>> from fsmf_check import families
+    >>> from fsmf_check.model import families
     >>> A = decide_chain(families.butterfly(16))
     >>> A.verdict, [t.all_tractable for t in A.trees]
     ('tractable', [True, True, True])

@@ -28,7 +28,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from ..supports import SupportPattern
+from fsmf_check.model.supports import SupportPattern
 
 __all__ = [
     "SupportClass",
@@ -243,7 +243,7 @@ def is_tractable(pattern: SupportPattern) -> bool:
 
     Examples
     --------
-    >>> from fsmf_check import families
+    >>> from fsmf_check.model import families
     >>> is_tractable(families.lu(2)), is_tractable(families.butterfly_split(16, 2))
     (False, True)
     """
@@ -349,7 +349,7 @@ def overlap_graph(result: TractabilityResult) -> nx.Graph:
 
     Examples
     --------
-    >>> from fsmf_check import families
+    >>> from fsmf_check.model import families
     >>> G = overlap_graph(decide_tractability(families.lu(3)))
     >>> G.number_of_nodes(), sorted(G.edges())
     (3, [(0, 1), (0, 2), (1, 2)])
@@ -401,7 +401,7 @@ def decide_tractability(pattern: SupportPattern) -> TractabilityResult:
 
     Examples
     --------
-    >>> from fsmf_check import families
+    >>> from fsmf_check.model import families
     >>> res = decide_tractability(SupportPattern(["10", "01"], ["10", "01"]))
     >>> res.verdict, res.rule, res.theorem
     ('tractable', 'disjoint-or-identical', 'T2')

@@ -1,8 +1,8 @@
 r"""Exact engine: membership, recovery and identifiability certificates.
 
 A user hands in supports and a matrix with exact entries (int, :class:`fractions.Fraction`,
-:class:`fsmf_check.numbers.GaussianRational` or
-:class:`~fsmf_check.exact.cyclotomic.CyclotomicNumber`) and gets a proof, not a float:
+:class:`fsmf_check.model.numbers.GaussianRational` or
+:class:`~fsmf_check.model.cyclotomic.CyclotomicNumber`) and gets a proof, not a float:
 
 * two factors (THEORY T2, T3, T8): :func:`decide_membership`, :func:`decide_identifiability`;
 * chains (T7, T9, T8): :func:`decide_chain_membership`, :func:`decide_chain_identifiability`,
@@ -11,7 +11,7 @@ A user hands in supports and a matrix with exact entries (int, :class:`fractions
   :func:`hadamard_matrix`;
 * certificates: :class:`Certificate` (``to_dict`` / ``from_dict``) and the independent
   :func:`verify_certificate`;
-* command entry points: :func:`fsmf_check.exact.commands.certify_case`.
+* command entry points: :func:`fsmf_check.commands.certify.certify_case`.
 
 Floats are refused with :class:`~fsmf_check.errors.ExactnessError`. python-flint is imported
 only in :mod:`fsmf_check.exact._flint`; :mod:`fsmf_check.exact._sympy` is the independent
@@ -20,30 +20,30 @@ reference backend (``backend="sympy"``).
 
 from __future__ import annotations
 
-from ._backend import Field, get_backend
-from .certificates import Certificate
-from .chain import (
+from fsmf_check.exact._backend import Field, get_backend
+from fsmf_check.exact.certificates import Certificate
+from fsmf_check.exact.chain import (
     chain_scalings,
     clr_check,
     decide_chain_identifiability,
     decide_chain_membership,
 )
-from .cyclotomic import CyclotomicNumber
-from .targets import (
+from fsmf_check.model.cyclotomic import CyclotomicNumber
+from fsmf_check.exact.targets import (
     ExactTarget,
     as_exact_matrix,
     dft_matrix,
     exact_target,
     hadamard_matrix,
 )
-from .twofactor import (
+from fsmf_check.exact.twofactor import (
     IdentifiabilityResult,
     MembershipResult,
     decide_identifiability,
     decide_membership,
     two_factor_scalings,
 )
-from .verify import verify_certificate
+from fsmf_check.verify.certificates import verify_certificate
 
 __all__ = [
     "Field", "get_backend", "Certificate", "CyclotomicNumber", "ExactTarget", "as_exact_matrix",

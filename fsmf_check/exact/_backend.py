@@ -12,8 +12,8 @@ Two backends exist: ``"flint"`` (default; python-flint, imported only in
 implementation used as a cross-check in the tests).
 
 Public exact scalars (what users pass in and get back) are :class:`fractions.Fraction`,
-:class:`fsmf_check.numbers.GaussianRational` and
-:class:`fsmf_check.exact.cyclotomic.CyclotomicNumber`; floats are refused with
+:class:`fsmf_check.model.numbers.GaussianRational` and
+:class:`fsmf_check.model.cyclotomic.CyclotomicNumber`; floats are refused with
 :class:`~fsmf_check.errors.ExactnessError`.
 """
 
@@ -25,152 +25,15 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..errors import ExactnessError, InvalidInputError
-from ..numbers import GaussianRational
-from .cyclotomic import CyclotomicNumber, euler_phi, parse_cyclotomic
+from fsmf_check.errors import ExactnessError, InvalidInputError
+from fsmf_check.model.numbers import GaussianRational
+from fsmf_check.model.cyclotomic import CyclotomicNumber
+from fsmf_check.model.numbers import format_exact
+from fsmf_check.model.fields import Field, field_of, parse_scalar
 
-__all__ = ["Field", "ExactBackend", "get_backend", "BACKENDS", "field_of", "parse_scalar",
-           "format_scalar"]
+__all__ = ["Field", "ExactBackend", "get_backend", "BACKENDS", "field_of", "parse_scalar"]
 
 BACKENDS = ("flint", "sympy")
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    """The exact field ``Q(zeta_N)``; ``N = 1`` is Q and ``N = 4`` is Q(i).
-
-    Examples
-    --------
-    >>> Field(1).name, Field(4).name, Field(8).name, Field(2).N
-    ('Q', 'Q(i)', 'Q(zeta_8)', 1)
-    """
-
-    N: int
-
-    def __post_init__(self) -> None:
-        if isinstance(self.N, bool) or not isinstance(self.N, int) or self.N < 1:
-            msg = f"field conductor must be a positive integer; got {self.N!r}"
-            raise InvalidInputError(msg)
-        if self.N == 2:
-            object.__setattr__(self, "N", 1)
-
-    @property
-    def name(self) -> str:
-        """``"Q"``, ``"Q(i)"`` or ``"Q(zeta_N)"``."""
-        if self.N == 1:
-            return "Q"
-        if self.N == 4:
-            return "Q(i)"
-        return f"Q(zeta_{self.N})"
-
-    @property
-    def degree(self) -> int:
-        """``[K : Q] = phi(N)``."""
-        return euler_phi(self.N)
-
-    def join(self, other: Field) -> Field:
-        """Smallest field of this family containing both."""
-        from math import lcm
-
-        return Field(lcm(self.N, other.N))
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON description, including the string format of its numbers."""
-        if self.N == 1:
-            fmt = 'rationals as "p/q"'
-        elif self.N == 4:
-            fmt = 'Gaussian rationals as "a+bi" (a, b rational)'
-        else:
-            fmt = ("sums of c*z^k in the power basis reduced mod Phi_N, "
-                   "z = exp(2*pi*i/N), e.g. \"z - 1/2*z^2\"")
-        return {"name": self.name, "conductor": self.N, "degree": self.degree, "format": fmt}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, object]) -> Field:
-        """Inverse of :meth:`to_dict` (reads ``conductor``)."""
-        N = data.get("conductor")
-        if isinstance(N, bool) or not isinstance(N, int):
-            msg = f"field.conductor must be an integer; got {N!r}"
-            raise InvalidInputError(msg)
-        return cls(N)
-
-
-def field_of(x: object) -> Field:
-    """Smallest field holding a public exact scalar; floats raise ExactnessError.
-
-    Examples
-    --------
-    >>> field_of(Fraction(1, 2)).name, field_of(GaussianRational(Fraction(0), Fraction(1))).name
-    ('Q', 'Q(i)')
-    >>> field_of(0.5)
-    Traceback (most recent call last):
-    ...
-    fsmf_check.errors.ExactnessError: the exact engine needs exact entries (int, Fraction, GaussianRational or CyclotomicNumber); got float 0.5
-    """
-    if isinstance(x, bool):
-        msg = "the exact engine does not accept booleans as numbers"
-        raise ExactnessError(msg)
-    if isinstance(x, int | Fraction):
-        return Field(1)
-    if isinstance(x, GaussianRational):
-        return Field(1) if x.im == 0 else Field(4)
-    if isinstance(x, CyclotomicNumber):
-        return Field(1) if x.is_rational else Field(x.N)
-    if isinstance(x, np.integer):
-        return Field(1)
-    shown = repr(x) if isinstance(x, float | complex | np.floating) else type(x).__name__
-    msg = ("the exact engine needs exact entries (int, Fraction, GaussianRational or "
-           f"CyclotomicNumber); got {type(x).__name__} {shown}" if isinstance(
-               x, float | complex | np.floating | np.complexfloating) else
-           "the exact engine needs exact entries (int, Fraction, GaussianRational or "
-           f"CyclotomicNumber); got {shown}")
-    raise ExactnessError(msg)
-
-
-def format_scalar(x: object) -> str:
-    """Format a public exact scalar (``"-1/2"``, ``"1+2i"``, ``"z^3 - 1"``)."""
-    if isinstance(x, CyclotomicNumber):
-        return x.to_exact_string()
-    if isinstance(x, GaussianRational):
-        return x.to_exact_string()
-    if isinstance(x, int | Fraction) and not isinstance(x, bool):
-        x = Fraction(x)
-        return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
-    field_of(x)  # raises ExactnessError with a clear message
-    msg = f"cannot format {type(x).__name__} as an exact number"
-    raise ExactnessError(msg)
-
-
-def parse_scalar(text: object, field: Field) -> Fraction | GaussianRational | CyclotomicNumber:
-    """Parse the string form of a number of ``field`` (inverse of :func:`format_scalar`).
-
-    Examples
-    --------
-    >>> parse_scalar("-1/2", Field(1)), parse_scalar("1+2i", Field(4)).to_exact_string()
-    (Fraction(-1, 2), '1+2i')
-    >>> parse_scalar("z^5", Field(8)).to_exact_string()
-    '-z'
-    """
-    from ..numbers import parse_exact
-
-    if isinstance(text, int) and not isinstance(text, bool):
-        return Fraction(text)
-    if not isinstance(text, str):
-        msg = f"exact numbers in certificates must be strings; got {type(text).__name__}"
-        raise ExactnessError(msg)
-    if field.N == 1:
-        value = parse_exact(text)
-        if isinstance(value, GaussianRational):
-            if value.im != 0:
-                msg = f"{text!r} is not a rational number (field Q)"
-                raise InvalidInputError(msg)
-            return value.re
-        return value
-    if field.N == 4 and "z" not in text:
-        value = parse_exact(text)
-        return value if isinstance(value, GaussianRational) else GaussianRational(
-            Fraction(value), Fraction(0))
-    return parse_cyclotomic(field.N, text)
 
 
 class ExactBackend(ABC):
@@ -210,7 +73,7 @@ class ExactBackend(ABC):
     def _public_check(self, x: object) -> None:
         f = field_of(x)
         if self.field.join(f) != self.field:
-            msg = f"entry {format_scalar(x)} does not lie in {self.field.name}"
+            msg = f"entry {format_exact(x)} does not lie in {self.field.name}"
             raise ExactnessError(msg)
 
     # ---- arrays --------------------------------------------------------------------------
@@ -390,11 +253,11 @@ def get_backend(name: str = "flint", field: Field | int = 1) -> ExactBackend:
     if key in _CACHE:
         return _CACHE[key]
     if name == "flint":
-        from ._flint import FlintBackend
+        from fsmf_check.exact._flint import FlintBackend
 
         bk: ExactBackend = FlintBackend(field)
     elif name == "sympy":
-        from ._sympy import SympyBackend
+        from fsmf_check.exact._sympy import SympyBackend
 
         bk = SympyBackend(field)
     else:

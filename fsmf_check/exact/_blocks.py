@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._backend import ExactBackend, format_scalar
+from fsmf_check.exact._backend import ExactBackend
+from fsmf_check.model.numbers import format_exact as format_scalar
 
 __all__ = ["block_factor", "minor_value", "connected_spanning"]
 

@@ -22,10 +22,10 @@ from fractions import Fraction
 import numpy as np
 from flint import fmpq, fmpq_mat, fmpq_poly, fmpz, fmpz_mat, fmpz_poly, nmod_mat
 
-from ..errors import ExactnessError
-from ..numbers import GaussianRational
-from ._backend import ExactBackend, Field
-from .cyclotomic import CyclotomicNumber
+from fsmf_check.errors import ExactnessError
+from fsmf_check.model.numbers import GaussianRational
+from fsmf_check.exact._backend import ExactBackend, Field
+from fsmf_check.model.cyclotomic import CyclotomicNumber
 
 __all__ = ["FlintBackend"]
 

@@ -17,10 +17,10 @@ import numpy as np
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
-from ..errors import ExactnessError
-from ..numbers import GaussianRational
-from ._backend import ExactBackend, Field
-from .cyclotomic import CyclotomicNumber
+from fsmf_check.errors import ExactnessError
+from fsmf_check.model.numbers import GaussianRational
+from fsmf_check.exact._backend import ExactBackend, Field
+from fsmf_check.model.cyclotomic import CyclotomicNumber
 
 __all__ = ["SympyBackend"]
 

@@ -15,7 +15,7 @@ Every certificate is a JSON object::
   with ``z = exp(2*pi*i/N)``). Sparse matrices are ``{"shape": [m, n], "entries":
   [[i, j, "v"], ...]}`` (0-based, zeros omitted).
 
-Method-specific keys are documented in :func:`fsmf_check.exact.verify.verify_certificate`.
+Method-specific keys are documented in :func:`fsmf_check.verify.certificates.verify_certificate`.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import CertificateError
-from ..kronecker import KronPattern
-from ..supports import Chain, SupportPattern
-from ._backend import ExactBackend
+from fsmf_check.errors import CertificateError
+from fsmf_check.model.kronecker import KronPattern
+from fsmf_check.model.supports import Chain, SupportPattern
+from fsmf_check.exact._backend import ExactBackend
 
 __all__ = ["Certificate", "CERT_SCHEMA", "encode_dense", "encode_sparse", "encode_structure",
            "MAX_CERT_ENTRIES"]
@@ -109,7 +109,7 @@ def encode_sparse(M: np.ndarray, bk: ExactBackend) -> dict[str, object]:
 
 
 def _fmt(x: object) -> str:
-    from ._backend import format_scalar
+    from fsmf_check.model.numbers import format_exact as format_scalar
 
     return format_scalar(x)
 

@@ -24,16 +24,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..analysis.tractability import TractabilityResult, decide_tractability
-from ..errors import InvalidInputError, ShapeError
-from ..families import butterfly
-from ..kronecker import KronPattern
-from ..supports import Chain
-from ._backend import ExactBackend, format_scalar
-from ._blocks import minor_evidence
-from .certificates import Certificate, encode_dense, encode_sparse, encode_structure
-from .targets import ExactTarget, as_exact_matrix, chain_product
-from .twofactor import (
+from fsmf_check.analysis.tractability import TractabilityResult, decide_tractability
+from fsmf_check.errors import InvalidInputError, ShapeError
+from fsmf_check.model.families import butterfly
+from fsmf_check.model.kronecker import KronPattern
+from fsmf_check.model.supports import Chain
+from fsmf_check.exact._backend import ExactBackend
+from fsmf_check.model.numbers import format_exact as format_scalar
+from fsmf_check.exact._blocks import minor_evidence
+from fsmf_check.exact.certificates import Certificate, encode_dense, encode_sparse, encode_structure
+from fsmf_check.exact.targets import ExactTarget, as_exact_matrix, chain_product
+from fsmf_check.exact.twofactor import (
     IdentifiabilityResult,
     MembershipResult,
     _jsonable_ref,
@@ -64,7 +65,7 @@ def is_square_butterfly(chain: Chain) -> str | None:
 
     Examples
     --------
-    >>> from fsmf_check.families import butterfly
+    >>> from fsmf_check.model.families import butterfly
     >>> is_square_butterfly(butterfly(8)), is_square_butterfly(butterfly(8, "reversed"))
     ('standard', 'reversed')
     """
@@ -134,7 +135,7 @@ def clr_check(target: ExactTarget, chain: Chain, tr: _Tract | None = None,
     Examples
     --------
     >>> from fsmf_check.exact.targets import dft_matrix
-    >>> from fsmf_check.families import butterfly
+    >>> from fsmf_check.model.families import butterfly
     >>> clr_check(dft_matrix(8, "bitrev"), butterfly(8))["verdict"]
     'holds'
     >>> res = clr_check(dft_matrix(8), butterfly(8))
@@ -229,7 +230,7 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
     Examples
     --------
     >>> from fsmf_check.exact.targets import dft_matrix, hadamard_matrix
-    >>> from fsmf_check.families import butterfly
+    >>> from fsmf_check.model.families import butterfly
     >>> decide_chain_membership(hadamard_matrix(8), butterfly(8)).verdict
     'member'
     >>> res = decide_chain_membership(dft_matrix(8), butterfly(8))
@@ -464,7 +465,7 @@ def decide_chain_identifiability(target: ExactTarget, chain: Chain,
     Examples
     --------
     >>> from fsmf_check.exact.targets import hadamard_matrix
-    >>> from fsmf_check.families import butterfly
+    >>> from fsmf_check.model.families import butterfly
     >>> T = hadamard_matrix(8)
     >>> m = decide_chain_membership(T, butterfly(8))
     >>> decide_chain_identifiability(T, butterfly(8), m).verdict

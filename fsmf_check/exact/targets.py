@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .._limits import check_dense
-from ..errors import ExactnessError, InvalidInputError
-from ..families import bitrev, butterfly, log2_exact
-from ._backend import ExactBackend, Field, field_of, get_backend
+from fsmf_check._limits import check_dense
+from fsmf_check.errors import ExactnessError, InvalidInputError
+from fsmf_check.model.families import bitrev, butterfly, log2_exact
+from fsmf_check.exact._backend import ExactBackend, Field, field_of, get_backend
 
 __all__ = ["ExactTarget", "exact_target", "dft_matrix", "hadamard_matrix", "bitrev",
            "random_integer_factors", "chain_product", "MAX_EXACT_DIM"]
@@ -63,7 +63,7 @@ class ExactTarget:
 
 def _check_size(n: int, what: str) -> None:
     if n > MAX_EXACT_DIM:
-        from ..errors import SizeLimitError
+        from fsmf_check.errors import SizeLimitError
 
         msg = f"{what} has dimension {n}, above the exact-engine limit MAX_EXACT_DIM = {MAX_EXACT_DIM}"
         raise SizeLimitError(msg)
@@ -205,7 +205,7 @@ def _explicit(entries: tuple, backend_name: str) -> ExactTarget:
 
 
 def _from_file(path: Path, backend_name: str) -> ExactTarget:
-    from .._matrix_io import read_raw_matrix
+    from fsmf_check.inputs.matrix_files import read_raw_matrix
 
     arr = read_raw_matrix(path)
     if arr.ndim != 2:
@@ -228,7 +228,7 @@ def exact_target(case: object, backend: str = "flint") -> ExactTarget:
     Parameters
     ----------
     case : Case
-        A parsed case (:func:`fsmf_check.cases.load_case`) with a ``[target]``.
+        A parsed case (:func:`fsmf_check.inputs.cases.load_case`) with a ``[target]``.
     backend : {"flint", "sympy"}
         Exact backend for the scalars.
 
@@ -252,7 +252,7 @@ def exact_target(case: object, backend: str = "flint") -> ExactTarget:
 
     Examples
     --------
-    >>> from fsmf_check.cases import parse_case
+    >>> from fsmf_check.inputs.cases import parse_case
     >>> case = parse_case({"name": "h", "kind": "chain", "supports": {"family": "butterfly",
     ...     "n": 4}, "target": {"generator": "hadamard", "n": 4}})
     >>> exact_target(case).field.name

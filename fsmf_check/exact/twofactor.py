@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from ..analysis.tractability import SupportClass, TractabilityResult, decide_tractability
-from ..errors import NotApplicableError, ShapeError
-from ..supports import SupportPattern
-from ._backend import ExactBackend, Field
-from ._blocks import block_factor, connected_spanning, minor_evidence, minor_value
-from .certificates import Certificate, encode_dense, encode_sparse, encode_structure
-from .targets import ExactTarget, as_exact_matrix
+from fsmf_check.analysis.tractability import SupportClass, TractabilityResult, decide_tractability
+from fsmf_check.errors import NotApplicableError, ShapeError
+from fsmf_check.model.supports import SupportPattern
+from fsmf_check.exact._backend import ExactBackend, Field
+from fsmf_check.exact._blocks import block_factor, connected_spanning, minor_evidence, minor_value
+from fsmf_check.exact.certificates import Certificate, encode_dense, encode_sparse, encode_structure
+from fsmf_check.exact.targets import ExactTarget, as_exact_matrix
 
 __all__ = ["MembershipResult", "IdentifiabilityResult", "decide_membership",
            "decide_identifiability", "two_factor_scalings", "GROEBNER_MAX_VARS"]
@@ -51,7 +51,7 @@ class MembershipResult:
 
     ``factors`` are backend matrices (``[X, Y]`` for two factors, ``F[0..L-1]`` for chains)
     when the verdict is ``member``; ``certificate`` re-checks with
-    :func:`fsmf_check.exact.verify.verify_certificate`.
+    :func:`fsmf_check.verify.certificates.verify_certificate`.
     """
 
     verdict: str
@@ -221,7 +221,7 @@ def _dense_masks(pattern: SupportPattern) -> tuple[np.ndarray, np.ndarray]:
 
 def _union(pattern: SupportPattern) -> np.ndarray:
     prod = sp.csr_array(pattern.I, dtype=np.int64) @ sp.csr_array(pattern.J, dtype=np.int64).T
-    from .._limits import check_dense
+    from fsmf_check._limits import check_dense
 
     check_dense("union of rank-one supports", pattern.m, pattern.n)
     return sp.csr_array(prod).toarray() > 0
@@ -411,7 +411,7 @@ def _refutation_certificate(ref: dict[str, object], pattern: SupportPattern,
 
 
 def _refutation_text(ref: dict[str, object], target: ExactTarget, where: str = "") -> str:
-    from ._backend import format_scalar
+    from fsmf_check.model.numbers import format_exact as format_scalar
 
     bk = target.backend
     if ref["kind"] == "entry":
@@ -472,7 +472,7 @@ def decide_membership(A: object, pattern: SupportPattern, *, backend: str = "fli
     Examples
     --------
     >>> from fractions import Fraction
-    >>> from fsmf_check import families
+    >>> from fsmf_check.model import families
     >>> res = decide_membership([[1, 2], [3, 4]], families.lu(2))
     >>> res.verdict, [[str(v) for v in row] for row in res.public_factors()[1]]
     ('member', [['1', '0'], ['2', '-2']])
@@ -804,7 +804,7 @@ def _target_identifiability(target: ExactTarget, pattern: SupportPattern,
 
 def _pattern_identifiability(pattern: SupportPattern, tract: TractabilityResult,
                              backend: str) -> IdentifiabilityResult:
-    from ._backend import get_backend
+    from fsmf_check.exact._backend import get_backend
 
     bk = get_backend(backend, 1)
     X, Y = _planted_generic(pattern, bk)

@@ -10,16 +10,16 @@ never reach the exact engine: nothing here imports ``fsmf_check.exact``.
 
 from __future__ import annotations
 
-from .factors import ButterflyFactors, KroneckerFactors, SparseFactors
-from .hierarchical import (
+from fsmf_check.numeric.factors import ButterflyFactors, KroneckerFactors, SparseFactors
+from fsmf_check.numeric.hierarchical import (
     HierarchicalResult,
     SplitRecord,
     hierarchical,
     level_errors,
     t9_bound,
 )
-from .matrices import NumericMatrix, load_matrix, numeric_target
-from .tractable import TwoFactorSolution, closed_form_value, solve_tractable
+from fsmf_check.inputs.matrix_specs import NumericMatrix, load_matrix, numeric_target
+from fsmf_check.numeric.tractable import TwoFactorSolution, closed_form_value, solve_tractable
 
 __all__ = [
     "ButterflyFactors",

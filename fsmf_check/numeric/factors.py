@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .._limits import check_dense
-from ..errors import ShapeError
-from ..kronecker import KronPattern
+from fsmf_check._limits import check_dense
+from fsmf_check.errors import ShapeError
+from fsmf_check.model.kronecker import KronPattern
 
 __all__ = [
     "KroneckerFactors",

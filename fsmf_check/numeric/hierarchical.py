@@ -42,16 +42,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .._limits import check_dense
-from ..analysis.chains import TREES, tree_nodes
-from ..errors import InvalidInputError, NotApplicableError, ShapeError
-from ..kronecker import KronPattern, chain_product
-from ..supports import Chain
-from ._svd import truncated_split
-from ._threads import single_blas_thread
-from .factors import KroneckerFactors, SparseFactors, extract_twiddle
-from .matrices import validate_matrix
-from .tractable import solve_tractable
+from fsmf_check._limits import check_dense
+from fsmf_check.analysis.chains import TREES, tree_nodes
+from fsmf_check.errors import InvalidInputError, NotApplicableError, ShapeError
+from fsmf_check.model.kronecker import KronPattern, chain_product
+from fsmf_check.model.supports import Chain
+from fsmf_check.numeric._svd import truncated_split
+from fsmf_check.numeric._threads import single_blas_thread
+from fsmf_check.numeric.factors import KroneckerFactors, SparseFactors, extract_twiddle
+from fsmf_check.inputs.matrix_specs import validate_matrix
+from fsmf_check.numeric.tractable import solve_tractable
 
 __all__ = ["SplitRecord", "HierarchicalResult", "hierarchical", "level_errors", "t9_bound",
            "TREES"]
@@ -431,8 +431,8 @@ def level_errors(A: object, chain: Chain) -> np.ndarray:
 
     Examples
     --------
-    >>> from fsmf_check import families
-    >>> from fsmf_check.numeric.matrices import hadamard
+    >>> from fsmf_check.model import families
+    >>> from fsmf_check.inputs.matrix_specs import hadamard
     >>> level_errors(hadamard(8), families.butterfly(8)).round(12).tolist()
     [0.0, 0.0]
     """
@@ -492,7 +492,7 @@ def _is_standard_butterfly(chain: Chain) -> bool:
     if not chain.is_structured:
         return False
     n = chain.shape[0]
-    from ..families import butterfly
+    from fsmf_check.model.families import butterfly
 
     if n != chain.shape[1] or n < 2 or n & (n - 1):
         return False
@@ -548,8 +548,8 @@ def hierarchical(A: object, chain: Chain, *, tree: str = "left", orthonormalize:
 
     Examples
     --------
-    >>> from fsmf_check import families
-    >>> from fsmf_check.numeric.matrices import hadamard
+    >>> from fsmf_check.model import families
+    >>> from fsmf_check.inputs.matrix_specs import hadamard
     >>> res = hierarchical(hadamard(8), families.butterfly(8), tree="balanced")
     >>> res.rel_error < 1e-14, [str(p) for p in res.factors.patterns]
     (True, ['(1,2,2,4)', '(2,2,2,2)', '(4,2,2,1)'])

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from ..analysis.tractability import TractabilityResult, decide_tractability
-from ..errors import NotApplicableError, ShapeError
-from ..supports import SupportPattern
-from ._svd import truncated_split
-from ._threads import single_blas_thread
-from .matrices import validate_matrix
+from fsmf_check.analysis.tractability import TractabilityResult, decide_tractability
+from fsmf_check.errors import NotApplicableError, ShapeError
+from fsmf_check.model.supports import SupportPattern
+from fsmf_check.numeric._svd import truncated_split
+from fsmf_check.numeric._threads import single_blas_thread
+from fsmf_check.inputs.matrix_specs import validate_matrix
 
 __all__ = ["TwoFactorSolution", "solve_tractable", "closed_form_value"]
 
@@ -123,7 +123,7 @@ def solve_tractable(pattern: SupportPattern, A: object,
     >>> round(solve_tractable(SupportPattern(["1", "1", "1"], ["1", "1", "1"]),
     ...                       np.diag([3.0, 2.0, 1.0])).objective, 12)
     5.0
-    >>> from fsmf_check import families
+    >>> from fsmf_check.model import families
     >>> solve_tractable(families.lu(2), np.eye(2))
     Traceback (most recent call last):
     ...

@@ -1,10 +1,12 @@
-"""Reports: ``report.md``, ``report.json`` (SPEC §5 envelope) and PNG pictures for one case.
+"""Reports: render results as ``report.md``, ``report.json`` and PNG pictures.
 
+This layer renders what :mod:`fsmf_check.commands` computed and computes nothing itself;
 matplotlib is imported only in :mod:`fsmf_check.report.pictures` (Agg backend).
 """
 
 from __future__ import annotations
 
-from .build import collect_results, report_outcome, write_report
+from fsmf_check.report.build import write_report
+from fsmf_check.report.envelope import SCHEMA, dumps, envelope, to_jsonable
 
-__all__ = ["write_report", "report_outcome", "collect_results"]
+__all__ = ["write_report", "SCHEMA", "dumps", "envelope", "to_jsonable"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..cases import Case
+from fsmf_check.inputs.cases import Case
 
 __all__ = ["render_markdown"]
 
@@ -166,11 +166,11 @@ def _closedness(res: dict[str, Any]) -> list[str]:
         out += ["What was tried:", ""] + [f"- {t}" for t in res.get("tried", [])] + [""]
     chk = res.get("independent_check")
     if chk:
-        out += ["**Independent check** (`fsmf_check.closedness_verify`, reads only the JSON "
+        out += ["**Independent check** (`fsmf_check.verify.closedness`, reads only the JSON "
                 "witness, shares no code with the producer beyond sympy): "
                 + ("passed" if chk["verified"] else "not re-checkable") + ".", ""]
         out += [f"- {c}" for c in chk["checks"]] + [""]
-    out += ["How to re-check:", "", "```python", "from fsmf_check.closedness_verify import "
+    out += ["How to re-check:", "", "```python", "from fsmf_check.verify.closedness import "
             "verify_report_closedness", "print(verify_report_closedness('report.json').checks)",
             "```", ""]
     return out
@@ -195,7 +195,7 @@ def _landscape(res: dict[str, Any]) -> list[str]:
     out = _generic("Landscape (T10)", res)
     if "proven" in res:
         out += ["Proved exactly:", ""] + [f"- {p}" for p in res["proven"]] + [""]
-        out += ["Re-check:", "", "```python", "from fsmf_check.landscape import e7_certificate",
+        out += ["Re-check:", "", "```python", "from fsmf_check.landscape.search import e7_certificate",
                 "cert = e7_certificate()   # raises CertificateError if any exact check fails",
                 "print(cert.loss, cert.better_loss, cert.charpoly)", "```", ""]
     elif "minima" in res:
@@ -227,8 +227,8 @@ def render_markdown(case: Case, results: dict[str, dict[str, Any]], omitted: dic
 
     Examples
     --------
-    >>> from fsmf_check.cases import parse_case
-    >>> from fsmf_check.report.build import collect_results
+    >>> from fsmf_check.inputs.cases import parse_case
+    >>> from fsmf_check.commands.report import collect_results
     >>> case = parse_case({"name": "e1", "supports": {"I": ["10", "01"], "J": ["10", "01"]}})
     >>> res, omitted = collect_results(case, qe=False)
     >>> render_markdown(case, res, omitted, []).splitlines()[0]

@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from .._output import atomic_write_bytes  # noqa: E402
+from fsmf_check.files import atomic_write_bytes  # noqa: E402
 
 __all__ = ["MAX_PICTURE_DIM", "support_masks_png", "rank_one_supports_png",
            "overlap_graph_png", "witness_png", "chain_masks_png"]

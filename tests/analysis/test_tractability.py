@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fsmf_check import families
+from fsmf_check.model import families
 from fsmf_check.analysis import decide_chain, decide_tractability, find_overlap, overlap_graph
-from fsmf_check.kronecker import KronPattern
-from fsmf_check.supports import SupportPattern
+from fsmf_check.model.kronecker import KronPattern
+from fsmf_check.model.supports import SupportPattern
 
 from ..strategies import kron_patterns, two_factor_masks
 
@@ -204,7 +204,7 @@ def test_overlap_graph_and_find_overlap() -> None:
 def test_chain_verdicts_per_split_and_tree() -> None:
     lu_chain = decide_chain(families.kronecker_chain([[1, 2, 2, 1]]))
     assert lu_chain.verdict == "tractable"
-    from fsmf_check.supports import Chain
+    from fsmf_check.model.supports import Chain
 
     tri = Chain([["100", "110", "111"], ["111", "011", "001"]])
     res = decide_chain(tri)

@@ -14,18 +14,18 @@ import pytest
 import sympy
 from hypothesis import given
 
-from fsmf_check import families
+from fsmf_check.model import families
 from fsmf_check.analysis.tractability import decide_tractability
-from fsmf_check.closedness import (
+from fsmf_check.closedness.decide import (
     ClosednessResult,
     LUEmbedding,
     decide_closedness,
     decide_closedness_qe,
     find_lu_embedding,
 )
-from fsmf_check.closedness_verify import verify_closedness, verify_closedness_witness
+from fsmf_check.verify.closedness import verify_closedness, verify_closedness_witness
 from fsmf_check.errors import CertificateError, InvalidInputError
-from fsmf_check.supports import Chain, SupportPattern
+from fsmf_check.model.supports import Chain, SupportPattern
 from tests.strategies import two_factor_masks
 
 t = sympy.Symbol("t", positive=True)

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fsmf_check.errors import ShapeError
-from fsmf_check.landscape import (
+from fsmf_check.landscape.search import (
     E7_POINT,
     E7_TARGET,
     e7_certificate,

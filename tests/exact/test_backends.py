@@ -13,16 +13,16 @@ from fsmf_check.errors import ExactnessError, InvalidInputError
 from fsmf_check.exact._backend import (
     Field,
     field_of,
-    format_scalar,
+
     get_backend,
     parse_scalar,
 )
-from fsmf_check.exact.cyclotomic import (
+from fsmf_check.model.cyclotomic import (
     CyclotomicNumber,
     cyclotomic_poly,
     parse_cyclotomic,
 )
-from fsmf_check.numbers import GaussianRational
+from fsmf_check.model.numbers import GaussianRational, format_exact
 
 BACKENDS = ["flint", "sympy"]
 FIELDS = [1, 4, 8, 12]
@@ -114,7 +114,7 @@ def test_cyclotomic_strings_round_trip():
     assert cyclotomic_poly(12) == (1, 0, -1, 0, 1)
     assert (z ** 6).to_exact_string() == "-1"
     assert parse_scalar("z^3 + 1/2", Field(8)) == CyclotomicNumber(8, [Fraction(1, 2), 0, 0, 1])
-    assert format_scalar(Fraction(-3, 6)) == "-1/2"
+    assert format_exact(Fraction(-3, 6)) == "-1/2"
 
 
 def test_bad_numbers():

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fsmf_check import families
-from fsmf_check.cases import parse_case
+from fsmf_check.model import families
+from fsmf_check.inputs.cases import parse_case
 from fsmf_check.errors import ExactnessError, ShapeError
 from fsmf_check.exact._backend import Field, get_backend, parse_scalar
 from fsmf_check.exact.chain import (
@@ -28,7 +28,7 @@ from fsmf_check.exact.targets import (
     hadamard_matrix,
     random_integer_factors,
 )
-from fsmf_check.exact.verify import verify_certificate
+from fsmf_check.verify.certificates import verify_certificate
 
 from ._helpers import planted
 
@@ -174,7 +174,7 @@ def test_clr_route_agrees_with_hierarchy():
 
 
 def test_outside_support_and_bad_inputs():
-    from fsmf_check.supports import Chain
+    from fsmf_check.model.supports import Chain
 
     chain = Chain([["10", "01"], ["10", "01"]])
     res = decide_chain_membership([[1, 1], [0, 1]], chain)

@@ -8,17 +8,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from fsmf_check.cases import parse_case
+from fsmf_check.inputs.cases import parse_case
 from fsmf_check.cli import cli
 from fsmf_check.errors import ExactnessError, InvalidInputError
-from fsmf_check.exact.commands import (
+from fsmf_check.commands.certify import (
     certify_case,
     cross_check_butterfly,
     exact_spec_target,
 )
 from fsmf_check.exact.targets import exact_target
-from fsmf_check.exact.verify import verify_certificate
-from fsmf_check.families import butterfly
+from fsmf_check.verify.certificates import verify_certificate
+from fsmf_check.model.families import butterfly
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -131,7 +131,7 @@ def test_cross_check_with_numeric_solver():
 
     from fsmf_check.exact.targets import bitrev
     from fsmf_check.numeric.hierarchical import hierarchical
-    from fsmf_check.numeric.matrices import dft
+    from fsmf_check.inputs.matrix_specs import dft
 
     n = 16
     num = hierarchical(dft(n), butterfly(n), column_perm=bitrev(n))
@@ -152,7 +152,7 @@ def test_cross_check_with_numeric_solver():
     ("random-butterfly:16:2", {"tree": "right"}, "member"),
 ])
 def test_butterfly_cross_check_agrees(spec, kw, member):
-    from fsmf_check.exact.commands import butterfly_cross_check
+    from fsmf_check.commands.certify import butterfly_cross_check
 
     out, lines = butterfly_cross_check(spec, **kw)
     assert out["verdict"] == "agree" and out["exact_membership"]["verdict"] == member

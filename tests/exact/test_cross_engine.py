@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fsmf_check.cases import find_cases, load_case
-from fsmf_check.exact.commands import _to_complex, certify_case, cross_check_butterfly
+from fsmf_check.inputs.cases import find_cases, load_case
+from fsmf_check.commands.certify import _to_complex, certify_case, cross_check_butterfly
 from fsmf_check.exact.targets import exact_target
-from fsmf_check.numeric.commands import solve_case
+from fsmf_check.commands.solve import solve_case
 from fsmf_check.numeric.hierarchical import hierarchical
 
 CASES = Path(__file__).resolve().parents[2] / "cases"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fsmf_check import families
+from fsmf_check.model import families
 from fsmf_check.analysis.tractability import decide_tractability
 from fsmf_check.errors import ExactnessError, ShapeError
 from fsmf_check.exact._backend import Field, get_backend, parse_scalar
@@ -20,9 +20,9 @@ from fsmf_check.exact.twofactor import (
     equivalent_up_to_scaling,
     two_factor_scalings,
 )
-from fsmf_check.exact.verify import verify_certificate
-from fsmf_check.numbers import GaussianRational
-from fsmf_check.supports import SupportPattern
+from fsmf_check.verify.certificates import verify_certificate
+from fsmf_check.model.numbers import GaussianRational
+from fsmf_check.model.supports import SupportPattern
 
 from ..strategies import two_factor_masks
 from ._helpers import planted

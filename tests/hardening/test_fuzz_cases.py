@@ -25,7 +25,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fsmf_check.cases import find_cases, load_case
+from fsmf_check.inputs.cases import find_cases, load_case
 from fsmf_check.errors import ExactnessError, InvalidInputError
 
 from ..strategies import mutate_text

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fsmf_check.cases import load_case
+from fsmf_check.inputs.cases import load_case
 from fsmf_check.errors import CaseFormatError
 
 from ._util import CASES, assert_one_error_line, run_cli, traced_peak
@@ -215,7 +215,8 @@ def test_block_diagonal_checks_its_size_before_allocating(
     blocks and their sparse union before any size check ([[2**24, 2**24, 2**24]] ends in
     'out of memory', exit 4; [[2**20, 2**20, 64]] allocates 2.4 GB for 11 s before
     MAX_EXPLICIT_NNZ refuses it)."""
-    from fsmf_check import _limits, families
+    from fsmf_check import _limits
+    from fsmf_check.model import families
     from fsmf_check.errors import SizeLimitError
 
     monkeypatch.setattr(_limits, "MAX_EXPLICIT_NNZ", 10_000)  # scaled-down limit
@@ -228,7 +229,8 @@ def test_truncated_butterfly_total_size_is_limited(monkeypatch: pytest.MonkeyPat
     """Regression: fsmf_check/families.py truncated_butterfly: each factor mask is checked
     alone, not the total (log2 n masks of about 2n nonzeros): n = 2**24 runs 2 minutes and
     ends in 'out of memory' (or the OOM killer) instead of a SizeLimitError."""
-    from fsmf_check import _limits, families
+    from fsmf_check import _limits
+    from fsmf_check.model import families
     from fsmf_check.errors import SizeLimitError
 
     monkeypatch.setattr(_limits, "MAX_EXPLICIT_NNZ", 10_000)  # scaled-down limit
@@ -282,8 +284,8 @@ def test_mtx_reader_round_trips_scipy_files(tmp_path: Path, symmetry: str, dense
     import scipy.io
     import scipy.sparse as sp
 
-    from fsmf_check import _matrix_io
-    from fsmf_check._matrix_io import read_raw_matrix
+    from fsmf_check.inputs import matrix_files as _matrix_io
+    from fsmf_check.inputs.matrix_files import read_raw_matrix
 
     if not vectorized:
         monkeypatch.setattr(_matrix_io, "_mtx_fast", lambda *args: None)

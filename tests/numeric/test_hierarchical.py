@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from fsmf_check import families
+from fsmf_check.model import families
 from fsmf_check.errors import InvalidInputError, NotApplicableError, ShapeError
-from fsmf_check.kronecker import KronPattern
+from fsmf_check.model.kronecker import KronPattern
 from fsmf_check.numeric.factors import KroneckerFactors, twiddle_to_sparse
 from fsmf_check.numeric.hierarchical import hierarchical, level_errors, t9_bound
-from fsmf_check.numeric.matrices import bitrev, dft, hadamard, random_butterfly
+from fsmf_check.inputs.matrix_specs import bitrev, dft, hadamard, random_butterfly
 
 TREES = ("left", "right", "balanced")
 
@@ -173,7 +173,7 @@ def test_bad_inputs() -> None:
 
 
 def test_uncertified_chain_refused() -> None:
-    from fsmf_check.supports import Chain
+    from fsmf_check.model.supports import Chain
 
     lower = np.tril(np.ones((3, 3), dtype=np.int8))
     chain = Chain([lower, lower.T])  # the split is the LU pattern (THEORY E4): not certified

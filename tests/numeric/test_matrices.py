@@ -11,14 +11,14 @@ import pytest
 import scipy.io
 import scipy.sparse as sp
 
-from fsmf_check.cases import parse_case
+from fsmf_check.inputs.cases import parse_case
 from fsmf_check.errors import (
     InvalidInputError,
     NonFiniteError,
     ShapeError,
     SizeLimitError,
 )
-from fsmf_check.numeric.matrices import (
+from fsmf_check.inputs.matrix_specs import (
     bitrev,
     dft,
     hadamard,
@@ -178,7 +178,7 @@ def test_numeric_targets_of_cases(tmp_path: Path) -> None:
     np.save(tmp_path / "A.npy", np.eye(2))
     (tmp_path / "c.toml").write_text('name = "t"\n[supports]\nI = ["10", "01"]\n'
                                      'J = ["10", "01"]\n[target]\nfile = "A.npy"\n')
-    from fsmf_check.cases import load_case
+    from fsmf_check.inputs.cases import load_case
 
     np.testing.assert_array_equal(numeric_target(load_case(tmp_path / "c.toml")).A, np.eye(2))
     with pytest.raises(InvalidInputError, match="no \\[target\\]"):

@@ -10,12 +10,12 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fsmf_check import families
+from fsmf_check.model import families
 from fsmf_check.analysis.tractability import decide_tractability
-from fsmf_check.cases import load_case
+from fsmf_check.inputs.cases import load_case
 from fsmf_check.errors import NonFiniteError, NotApplicableError, ShapeError
 from fsmf_check.numeric import closed_form_value, solve_tractable
-from fsmf_check.supports import SupportPattern
+from fsmf_check.model.supports import SupportPattern
 from tests.strategies import two_factor_masks
 
 CASES = Path(__file__).resolve().parents[2] / "cases"

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from fsmf_check.cli import cli
-from fsmf_check.closedness_verify import verify_report_closedness
+from fsmf_check.verify.closedness import verify_report_closedness
 from fsmf_check.report import write_report
 from fsmf_check.errors import InvalidInputError
 

@@ -22,10 +22,10 @@ from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
-from ._output import EXIT_OK, EXIT_REFUTED, EXIT_USAGE, Outcome
-from .cases import Case, display_path, find_cases, load_case
-from .errors import ExactnessError, InvalidInputError
-from .numbers import parse_entry
+from fsmf_check.commands.outcome import EXIT_OK, EXIT_REFUTED, EXIT_USAGE, Outcome
+from fsmf_check.inputs.cases import Case, display_path, find_cases, load_case
+from fsmf_check.errors import ExactnessError, InvalidInputError
+from fsmf_check.model.numbers import parse_entry
 
 __all__ = ["check_case", "check_paths", "default_case_dir", "DEFAULT_TOLERANCE"]
 
@@ -41,25 +41,25 @@ def default_case_dir() -> Path:
 
 
 def _analysis(case: Case) -> dict[str, dict[str, object]]:
-    from .analysis.commands import tractability_of_case
+    from fsmf_check.commands.analyze import tractability_of_case
 
     return {"tractability": tractability_of_case(case)}
 
 
 def _closedness(case: Case) -> dict[str, dict[str, object]]:
-    from .closedness import decide_closedness
+    from fsmf_check.closedness.decide import decide_closedness
 
     return {"closedness": decide_closedness(case).to_dict()}
 
 
 def _certify(case: Case) -> dict[str, dict[str, object]]:
-    from .exact.commands import certify_case
+    from fsmf_check.commands.certify import certify_case
 
     return certify_case(case).results
 
 
 def _solve(case: Case) -> dict[str, dict[str, object]]:
-    from .numeric.commands import solve_case
+    from fsmf_check.commands.solve import solve_case
 
     return solve_case(case).results
 

@@ -1,6 +1,6 @@
 r"""Library entry points of ``fsmf-check solve`` and ``fsmf-check butterfly`` (SPEC §4).
 
-Both return an :class:`~fsmf_check._output.Outcome` whose ``results["solve"]`` follows SPEC §5:
+Both return an :class:`~fsmf_check.commands.outcome.Outcome` whose ``results["solve"]`` follows SPEC §5:
 ``verdict`` ``optimal`` (a proven global optimum: two-factor patterns certified by T2/T3) or
 ``local`` (the hierarchical algorithm of T7 for chains: no global proof, but the T9 bound
 ``||A - Â||_F <= sum_l 2^(L-l-1) E_l`` with ``E_l`` the exact two-factor errors of the level
@@ -19,12 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .._output import EXIT_OK, Outcome, atomic_write_bytes
-from ..errors import InvalidInputError, NotApplicableError
-from ..families import butterfly, log2_exact
-from .hierarchical import HierarchicalResult, hierarchical
-from .matrices import bitrev, load_matrix, load_permutation, numeric_target
-from .tractable import TwoFactorSolution, solve_tractable
+from fsmf_check.commands.outcome import EXIT_OK, Outcome
+from fsmf_check.files import atomic_write_bytes
+from fsmf_check.errors import InvalidInputError, NotApplicableError
+from fsmf_check.model.families import butterfly, log2_exact
+from fsmf_check.numeric.hierarchical import HierarchicalResult, hierarchical
+from fsmf_check.inputs.matrix_specs import bitrev, load_matrix, load_permutation, numeric_target
+from fsmf_check.numeric.tractable import TwoFactorSolution, solve_tractable
 
 __all__ = ["solve_case", "butterfly_matrix", "NUMERIC_TOL", "TREE_PREFERENCE"]
 
@@ -148,7 +149,7 @@ def _hier_lines(res: HierarchicalResult, L: int) -> list[str]:
 
 
 def _choose_tree(chain: object) -> str:
-    from ..analysis.chains import decide_chain
+    from fsmf_check.analysis.chains import decide_chain
 
     analysis = decide_chain(chain)  # type: ignore[arg-type]
     by_name = {t.tree: t for t in analysis.trees}
@@ -207,7 +208,7 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
 
     Examples
     --------
-    >>> from fsmf_check.cases import parse_case
+    >>> from fsmf_check.inputs.cases import parse_case
     >>> case = parse_case({"name": "e1", "supports": {"I": ["10", "01"], "J": ["10", "01"]},
     ...                    "target": {"A": [["1", "2"], ["3", "4"]]}})
     >>> r = solve_case(case).results["solve"]

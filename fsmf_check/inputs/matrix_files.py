@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._limits import MAX_DENSE_ENTRIES, MAX_DIM, MAX_FILE_BYTES
-from .errors import InvalidInputError, ShapeError, SizeLimitError
+from fsmf_check._limits import MAX_DENSE_ENTRIES, MAX_DIM, MAX_FILE_BYTES
+from fsmf_check.errors import InvalidInputError, ShapeError, SizeLimitError
 
 __all__ = ["read_raw_matrix", "read_npy_stream", "MATRIX_SUFFIXES"]
 

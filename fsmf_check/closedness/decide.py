@@ -26,7 +26,7 @@ LU embedding in two adjacent factors, with every other factor square and contain
 identity, gives a candidate whose non-membership is proved by a Gröbner basis on the chain's
 polynomial system, or else the verdict stays ``unknown`` (heuristic only).
 
-The witness dictionaries are re-checked by :mod:`fsmf_check.closedness_verify`, which shares
+The witness dictionaries are re-checked by :mod:`fsmf_check.verify.closedness`, which shares
 no code with this module.
 """
 
@@ -40,10 +40,10 @@ import numpy as np
 import scipy.sparse as sp
 import sympy
 
-from ._output import EXIT_OK, EXIT_REFUTED, EXIT_UNDECIDED, Outcome, format_exact
-from .errors import InvalidInputError
-from .kronecker import KronPattern
-from .supports import Chain, SupportPattern
+from fsmf_check.model.numbers import format_exact
+from fsmf_check.errors import InvalidInputError
+from fsmf_check.model.kronecker import KronPattern
+from fsmf_check.model.supports import Chain, SupportPattern
 
 __all__ = [
     "ClosednessResult",
@@ -52,7 +52,6 @@ __all__ = [
     "find_lu_embedding",
     "lu_embedding_witness",
     "decide_closedness_qe",
-    "closedness_outcome",
     "VERDICTS",
     "GROEBNER_FULL_MAX_VARS",
     "QE_MAX_VARS",
@@ -205,14 +204,14 @@ def find_lu_embedding(pattern: SupportPattern) -> LUEmbedding | None:
 
     Examples
     --------
-    >>> from fsmf_check import families
+    >>> from fsmf_check.model import families
     >>> find_lu_embedding(families.lu(2))
     LUEmbedding(k=0, l=1, i1=0, i2=1, j1=0, j2=1)
     >>> find_lu_embedding(SupportPattern(["10", "01"], ["10", "01"])) is None
     True
     """
-    from ._limits import check_nnz
-    from .errors import SizeLimitError
+    from fsmf_check._limits import check_nnz
+    from fsmf_check.errors import SizeLimitError
 
     I, J = _explicit_masks(pattern)
     r = pattern.r
@@ -351,7 +350,7 @@ def lu_embedding_witness(pattern: SupportPattern, emb: LUEmbedding) -> dict[str,
 
     Examples
     --------
-    >>> from fsmf_check import families
+    >>> from fsmf_check.model import families
     >>> P = families.lu(2)
     >>> w = lu_embedding_witness(P, find_lu_embedding(P))
     >>> w["A"]["dense"], w["sequence"]["product_display"]
@@ -411,7 +410,7 @@ def _sequence_witness(pattern: SupportPattern, X: dict[tuple[int, int], Laurent]
                       Y: dict[tuple[int, int], Laurent], emb: LUEmbedding, *, kind: str,
                       three_entry: bool) -> dict[str, Any]:
     """Build and self-check a witness dictionary for an explicit Laurent sequence."""
-    from .errors import CertificateError
+    from fsmf_check.errors import CertificateError
 
     I, J = _explicit_masks(pattern)
     m, n, r = pattern.shape
@@ -784,7 +783,7 @@ def _decide_two_factor(pattern: SupportPattern, *, qe: bool | str, qe_timeout_s:
     tried.append("dense supports: no")
     if pattern.is_structured:
         left, right = pattern.kronecker  # type: ignore[misc]
-        from .kronecker import is_chainable
+        from fsmf_check.model.kronecker import is_chainable
         if is_chainable(left, right):
             return _closed(
                 "T6", (f"The Kronecker pair {left}·{right} is chainable, so its rank-one "
@@ -795,8 +794,8 @@ def _decide_two_factor(pattern: SupportPattern, *, qe: bool | str, qe_timeout_s:
                 tried + ["chainable Kronecker pair: yes"])
         tried.append("chainable Kronecker pair: no")
     try:
-        from .analysis.tractability import decide_tractability
-        from .errors import NotApplicableError
+        from fsmf_check.analysis.tractability import decide_tractability
+        from fsmf_check.errors import NotApplicableError
         try:
             tr = decide_tractability(pattern)
         except NotApplicableError:
@@ -827,7 +826,7 @@ def _decide_two_factor(pattern: SupportPattern, *, qe: bool | str, qe_timeout_s:
                 tried + ["disjoint-or-identical (T2): no", "CEC reduction (T3): yes"])
         tried.append("disjoint-or-identical (T2): no")
         tried.append(f"CEC reduction (T3): no ({tr.reason})")
-    from .errors import SizeLimitError
+    from fsmf_check.errors import SizeLimitError
     try:
         emb = find_lu_embedding(pattern)
     except SizeLimitError as exc:
@@ -1061,8 +1060,8 @@ def _decide_chain(chain: Chain, *, qe: bool | str, qe_timeout_s: float) -> Close
                  "source": "[LZRG-err] abstract [A]"},
                 tried + ["chainable Kronecker chain (T6): yes"])
         tried.append("chainable Kronecker chain (T6): no")
-    from ._limits import check_dense
-    from .errors import SizeLimitError
+    from fsmf_check._limits import check_dense
+    from fsmf_check.errors import SizeLimitError
     try:
         for q in range(L):
             check_dense(f"chain factor F[{q}] for the LU-embedding search",
@@ -1147,7 +1146,7 @@ def decide_closedness(obj: object, *, qe: bool | str = "auto",
 
     Examples
     --------
-    >>> from fsmf_check import families
+    >>> from fsmf_check.model import families
     >>> decide_closedness(families.lu(2)).verdict
     'not-closed'
     >>> res = decide_closedness(families.butterfly_split(16, 2))
@@ -1167,7 +1166,7 @@ def decide_closedness(obj: object, *, qe: bool | str = "auto",
             qe_flag = False
     else:
         qe_flag = bool(qe)
-    from .cases import Case
+    from fsmf_check.inputs.cases import Case
     if isinstance(obj, Case):
         if obj.pattern is not None:
             obj = obj.pattern
@@ -1179,50 +1178,3 @@ def decide_closedness(obj: object, *, qe: bool | str = "auto",
         return _decide_chain(obj, qe=qe_flag, qe_timeout_s=qe_timeout_s)
     msg = f"decide_closedness needs a SupportPattern, Chain or Case; got {type(obj).__name__}"
     raise InvalidInputError(msg)
-
-
-def _render_text(case_name: str, res: ClosednessResult) -> str:
-    lines = [f"case {case_name}: closedness {res.verdict}"
-             + (f" ({res.theorem})" if res.theorem else ""), f"  {res.explanation}"]
-    w = res.witness
-    if w is not None and w.get("kind") in ("lu-embedding", "completed-lu-sequence"):
-        seq = w["sequence"]
-        lines.append("  witness A* entries: " + ", ".join(f"({i},{j})={v}"
-                                                          for i, j, v in w["A"]["entries"]))
-        lines.append("  X_t: " + ", ".join(f"X[{i},{c}]={e}" for i, c, e in seq["X_display"]))
-        lines.append("  Y_t: " + ", ".join(f"Y[{j},{c}]={e}" for j, c, e in seq["Y_display"]))
-        lines.append("  X_t Y_t^T: " + ", ".join(f"[{i},{j}]={e}"
-                                                 for i, j, e in seq["product_display"])
-                     + "  ->  A* as t -> oo (sympy.limit)")
-        g = w["non_membership"]["groebner"]
-        how = "three-entry argument; " if "three_entry" in w["non_membership"] else ""
-        lines.append(f"  A* not a product: {how}Gröbner basis of the "
-                     f"{g['system']} system ({len(g['variables'])} variables) = {g['basis']}")
-    elif w is not None:
-        g = w["non_membership"]["groebner"]
-        lines.append(f"  chain witness on factors {w['pair']}; Gröbner basis = {g['basis']}")
-    if res.verdict == "unknown":
-        lines.append("  tried: " + "; ".join(res.tried))
-    return "\n".join(lines)
-
-
-def closedness_outcome(case_path: object, *, qe: bool | str = "auto",
-                       qe_timeout_s: float = 5.0) -> Outcome:
-    r"""Library entry point of ``fsmf-check closedness CASE`` (exit 0 / 1 / 3).
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "c.toml").write_text('name = "lu"\n[supports]\nfamily = "lu"\nn = 2\n')
-    >>> out = closedness_outcome(d / "c.toml")
-    >>> out.exit_code, out.results["closedness"]["verdict"]
-    (1, 'not-closed')
-    """
-    from .cases import Case, load_case
-    case = case_path if isinstance(case_path, Case) else load_case(case_path)
-    res = decide_closedness(case, qe=qe, qe_timeout_s=qe_timeout_s)
-    code = {"closed": EXIT_OK, "not-closed": EXIT_REFUTED, "unknown": EXIT_UNDECIDED}[res.verdict]
-    return Outcome(command="closedness", results={"closedness": res.to_dict()},
-                   text=_render_text(case.name, res), exit_code=code, case=case.case_ref(),
-                   shape=case.shape)

@@ -1,4 +1,4 @@
-r"""Library entry points of the exact engine that return an :class:`~fsmf_check._output.Outcome`.
+r"""Library entry points of the exact engine that return an :class:`~fsmf_check.commands.outcome.Outcome`.
 
 * :func:`certify_case` -- ``fsmf-check certify CASE`` (exit 0 member, 1 not a member,
   3 undecided); ``results`` has ``membership`` and ``identifiability`` (SPEC §5).
@@ -14,19 +14,19 @@ from fractions import Fraction
 import numpy as np
 import scipy.sparse as sp
 
-from .._output import EXIT_OK, EXIT_REFUTED, EXIT_UNDECIDED, Outcome
-from ..errors import ExactnessError, InvalidInputError
-from ..supports import Chain
-from .certificates import MAX_CERT_ENTRIES, Certificate, encode_sparse, encode_structure
-from .chain import chain_scalings, decide_chain_identifiability, decide_chain_membership
-from .targets import ExactTarget, dft_matrix, exact_target, hadamard_matrix
-from .twofactor import (
+from fsmf_check.commands.outcome import EXIT_OK, EXIT_REFUTED, EXIT_UNDECIDED, Outcome
+from fsmf_check.errors import ExactnessError, InvalidInputError
+from fsmf_check.model.supports import Chain
+from fsmf_check.exact.certificates import MAX_CERT_ENTRIES, Certificate, encode_sparse, encode_structure
+from fsmf_check.exact.chain import chain_scalings, decide_chain_identifiability, decide_chain_membership
+from fsmf_check.exact.targets import ExactTarget, dft_matrix, exact_target, hadamard_matrix
+from fsmf_check.exact.twofactor import (
     MembershipResult,
     decide_identifiability,
     decide_membership,
     two_factor_scalings,
 )
-from .verify import verify_certificate
+from fsmf_check.verify.certificates import verify_certificate
 
 __all__ = ["certify_case", "exact_spec_target", "cross_check_butterfly", "butterfly_cross_check"]
 
@@ -85,13 +85,13 @@ def _scalings_to_planted(target: ExactTarget, factors: tuple[np.ndarray, ...],
 
 
 def _dense(target: ExactTarget) -> dict[str, object]:
-    from .certificates import encode_dense
+    from fsmf_check.exact.certificates import encode_dense
 
     return encode_dense(target.A, target.backend)
 
 
 def _fmt(x: object) -> str:
-    from ._backend import format_scalar
+    from fsmf_check.model.numbers import format_exact as format_scalar
 
     return format_scalar(x)
 
@@ -133,7 +133,7 @@ def certify_case(case: object, *, backend: str = "flint", tree: str = "balanced"
 
     Examples
     --------
-    >>> from fsmf_check.cases import parse_case
+    >>> from fsmf_check.inputs.cases import parse_case
     >>> case = parse_case({"name": "e4", "supports": {"family": "lu", "n": 2},
     ...                    "target": {"A": [[1, 2], [3, 4]]}})
     >>> out = certify_case(case)
@@ -242,7 +242,7 @@ def exact_spec_target(spec: str, backend: str = "flint") -> ExactTarget:
             raise InvalidInputError(msg)
     from types import SimpleNamespace
 
-    from ..cases import TargetSpec
+    from fsmf_check.inputs.cases import TargetSpec
 
     tspec = TargetSpec("generator", (n, n), is_exact=True, generator="random-butterfly",
                        params={"n": n, "seed": seed, "entries": "integer", "order": order,
@@ -286,9 +286,9 @@ def cross_check_butterfly(exact: ExactTarget, chain: Chain, numeric_factors: lis
 
     Examples
     --------
-    >>> from fsmf_check.families import butterfly
+    >>> from fsmf_check.model.families import butterfly
     >>> from fsmf_check.numeric.hierarchical import hierarchical
-    >>> from fsmf_check.numeric.matrices import hadamard
+    >>> from fsmf_check.inputs.matrix_specs import hadamard
     >>> num = hierarchical(hadamard(8), butterfly(8))
     >>> out = cross_check_butterfly(exact_spec_target("hadamard:8"), butterfly(8),
     ...                             num.factors.to_scipy_sparse())
@@ -335,8 +335,8 @@ def _to_complex_matrix(M: np.ndarray, bk: object) -> np.ndarray:
 
 
 def _complex(x: object) -> complex:
-    from ..numbers import GaussianRational
-    from .cyclotomic import CyclotomicNumber
+    from fsmf_check.model.numbers import GaussianRational
+    from fsmf_check.model.cyclotomic import CyclotomicNumber
 
     if isinstance(x, Fraction | int):
         return complex(float(x))
@@ -426,15 +426,15 @@ def butterfly_cross_check(matrix: str, *, tree: str = "left", order: str = "stan
     >>> out["verdict"], out["exact_membership"]["verdict"], out["numeric_error"] < 1e-12
     ('agree', 'member', True)
     """
-    from ..numeric.hierarchical import hierarchical
-    from .targets import bitrev
+    from fsmf_check.numeric.hierarchical import hierarchical
+    from fsmf_check.exact.targets import bitrev
 
     path_like = not any(matrix.startswith(g + ":") for g in ("dft", "hadamard",
                                                              "random-butterfly"))
     if path_like:
         from pathlib import Path
 
-        from .targets import _from_file
+        from fsmf_check.exact.targets import _from_file
 
         exact = _from_file(Path(matrix), "flint")
     else:
@@ -443,7 +443,7 @@ def butterfly_cross_check(matrix: str, *, tree: str = "left", order: str = "stan
     if exact.A.shape != (n, n) or n < 2 or n & (n - 1):
         msg = f"--cross-check needs a square N x N matrix with N a power of two; got {exact.A.shape}"
         raise InvalidInputError(msg)
-    from ..families import butterfly
+    from fsmf_check.model.families import butterfly
 
     chain = butterfly(n, order)
     perm = bitrev(n) if bitrev_columns else None

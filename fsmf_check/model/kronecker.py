@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._limits import check_dim, check_nnz
-from .errors import MaskError, ShapeError
+from fsmf_check._limits import check_dim, check_nnz
+from fsmf_check.errors import MaskError, ShapeError
 
 __all__ = [
     "KronPattern",
@@ -117,7 +117,7 @@ class KronPattern:
 
     def to_dense(self) -> np.ndarray:
         """Materialize the mask densely (small patterns only): ``kron(I_a, ones(b,c), I_d)``."""
-        from ._limits import check_dense
+        from fsmf_check._limits import check_dense
 
         check_dense(f"Kronecker pattern {self.as_tuple()}", *self.shape)
         out = np.kron(np.kron(np.eye(self.a, dtype=np.int8), np.ones((self.b, self.c), np.int8)),

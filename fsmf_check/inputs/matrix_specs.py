@@ -14,7 +14,7 @@ A MATRIX argument of ``fsmf-check butterfly`` is a file path or a generator spec
 
 Files are validated before anything is allocated: size on disk (``MAX_FILE_BYTES``), then
 the header (``.npy`` header via ``numpy.lib.format``, ``.mtx`` banner and size line via the
-strict parser of ``fsmf_check._matrix_io``) against ``MAX_DENSE_ENTRIES``; then the values
+strict parser of ``fsmf_check.inputs.matrix_files``) against ``MAX_DENSE_ENTRIES``; then the values
 must be numeric, two-dimensional and finite.
 Every failure is one :class:`~fsmf_check.errors.InvalidInputError` line.
 """
@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .._limits import MAX_FILE_BYTES, check_dense, check_dim
-from ..errors import InvalidInputError, NonFiniteError, ShapeError, SizeLimitError
-from .._matrix_io import read_npy_stream, read_raw_matrix
-from ..families import bitrev, butterfly, log2_exact
+from fsmf_check._limits import MAX_FILE_BYTES, check_dense, check_dim
+from fsmf_check.errors import InvalidInputError, NonFiniteError, ShapeError, SizeLimitError
+from fsmf_check.inputs.matrix_files import read_npy_stream, read_raw_matrix
+from fsmf_check.model.families import bitrev, butterfly, log2_exact
 
 __all__ = [
     "NumericMatrix",
@@ -465,7 +465,7 @@ def numeric_target(case: object) -> NumericMatrix:
 
     Examples
     --------
-    >>> from fsmf_check.cases import parse_case
+    >>> from fsmf_check.inputs.cases import parse_case
     >>> c = parse_case({"name": "e1", "supports": {"I": ["10", "01"], "J": ["10", "01"]},
     ...                 "target": {"A": [["1", "2"], ["3", "1/2"]]}})
     >>> numeric_target(c).A.tolist()

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from .errors import InvalidInputError, ShapeError
+from fsmf_check.errors import InvalidInputError, ShapeError
 
 __all__ = [
     "E7_TARGET",
@@ -161,7 +161,7 @@ def e7_certificate() -> E7Certificate:
     >>> cert.is_spurious_local_minimum
     True
     """
-    from .errors import CertificateError
+    from fsmf_check.errors import CertificateError
 
     def _fail(msg: str) -> None:
         raise CertificateError(msg)
@@ -265,7 +265,7 @@ def _check_network(Y: np.ndarray, X: np.ndarray, MU: np.ndarray, MV: np.ndarray)
         raise ShapeError(msg)
     for name, arr in (("Y", Y), ("X", X)):
         if not np.all(np.isfinite(arr)):
-            from .errors import NonFiniteError
+            from fsmf_check.errors import NonFiniteError
             msg = f"{name} must be finite"
             raise NonFiniteError(msg)
 

@@ -26,11 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from . import families
-from ._limits import MAX_FILE_BYTES, check_dense
-from .errors import CaseFormatError, FsmfError, InvalidInputError
-from .numbers import ExactScalar, parse_entry
-from .supports import Chain, SupportPattern
+from fsmf_check.model import families
+from fsmf_check._limits import MAX_FILE_BYTES, check_dense
+from fsmf_check.errors import CaseFormatError, FsmfError, InvalidInputError
+from fsmf_check.model.numbers import ExactScalar, parse_entry
+from fsmf_check.model.supports import Chain, SupportPattern
 
 __all__ = ["Case", "TargetSpec", "load_case", "parse_case", "find_cases", "display_path",
            "EXPECT_KEYS", "TARGET_GENERATORS"]

@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .errors import ExactnessError, InvalidInputError
+import numpy as np
+
+from fsmf_check.errors import ExactnessError, InvalidInputError
 
 __all__ = ["GaussianRational", "ExactScalar", "parse_exact", "parse_entry", "format_exact"]
 
@@ -123,18 +125,38 @@ class GaussianRational:
 ExactScalar = Fraction | GaussianRational
 
 
-def format_exact(x: ExactScalar | int) -> str:
-    """Format ``x`` exactly: ``"3"``, ``"-1/2"``, ``"1+2i"``.
+def format_exact(x: object) -> str:
+    """Format an exact number: ``"3"``, ``"-1/2"``, ``"1+2i"``, ``"z^3 - 1"``.
+
+    The one formatter for exact numbers (JSON output, certificates, messages). Integers
+    (Python or numpy), :class:`~fractions.Fraction` and every exact scalar type with a
+    ``to_exact_string`` method are accepted; floats and booleans raise
+    :class:`~fsmf_check.errors.ExactnessError`.
 
     Examples
     --------
     >>> format_exact(Fraction(6, 4)), format_exact(GaussianRational(Fraction(0), Fraction(1)))
     ('3/2', '1i')
+    >>> format_exact(-3)
+    '-3'
+    >>> format_exact(0.5)
+    Traceback (most recent call last):
+    ...
+    fsmf_check.errors.ExactnessError: cannot format float 0.5 as an exact number
     """
-    if isinstance(x, GaussianRational):
-        return x.to_exact_string()
-    x = Fraction(x)
-    return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+    if isinstance(x, bool):
+        msg = "cannot format a bool as an exact number"
+        raise ExactnessError(msg)
+    if isinstance(x, int | np.integer):
+        return str(int(x))
+    if isinstance(x, Fraction):
+        return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+    to_str = getattr(x, "to_exact_string", None)
+    if callable(to_str):
+        return str(to_str())
+    shown = repr(x) if isinstance(x, float | complex | np.floating) else ""
+    msg = f"cannot format {type(x).__name__} {shown}".rstrip() + " as an exact number"
+    raise ExactnessError(msg)
 
 
 def _rational(text: str, where: str) -> Fraction:
@@ -225,7 +247,7 @@ def parse_entry(value: object, where: str = "entry") -> ExactScalar | float | co
                 msg = f"{where}: {value!r} is not a number"
                 raise InvalidInputError(msg) from None
     if out != out or abs(out) == float("inf"):
-        from .errors import NonFiniteError
+        from fsmf_check.errors import NonFiniteError
 
         msg = f"{where}: {value!r} is not finite (NaN or infinity)"
         raise NonFiniteError(msg)

@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import CertificateError, FsmfError
-from ._backend import ExactBackend, Field, get_backend, parse_scalar
+from fsmf_check.errors import CertificateError, FsmfError
+from fsmf_check.exact._backend import ExactBackend, Field, get_backend, parse_scalar
 
 __all__ = ["verify_certificate"]
 
@@ -508,7 +508,7 @@ def verify_certificate(cert: object, *, backend: str = "flint", strict: bool = F
 
     Examples
     --------
-    >>> from fsmf_check import families
+    >>> from fsmf_check.model import families
     >>> from fsmf_check.exact.twofactor import decide_membership
     >>> cert = decide_membership([[1, 2], [3, 4]], families.lu(2)).certificate.to_dict()
     >>> verify_certificate(cert)

@@ -23,7 +23,7 @@ import re
 from fractions import Fraction
 from functools import lru_cache
 
-from ..errors import ExactnessError, InvalidInputError
+from fsmf_check.errors import ExactnessError, InvalidInputError
 
 __all__ = ["CyclotomicNumber", "cyclotomic_poly", "euler_phi", "parse_cyclotomic",
            "MAX_CONDUCTOR"]

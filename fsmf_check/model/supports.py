@@ -4,7 +4,7 @@ Two-factor FSMF (SPEC §2): ``A (m x n) ~ X @ Y.T`` with ``supp(X) ⊆ I (m x r)
 ``supp(Y) ⊆ J (n x r)``. A chain is ``A ~ F[0] @ ... @ F[L-1]``, factors listed left to right.
 
 Patterns are stored either explicitly (a read-only scipy CSC mask per side) or in structured
-form (a pair of :class:`~fsmf_check.kronecker.KronPattern`), so that a butterfly split with
+form (a pair of :class:`~fsmf_check.model.kronecker.KronPattern`), so that a butterfly split with
 ``n = 2^16`` never materializes an ``N x N`` array. Partial products of a chain are computed
 exactly as boolean products of the masks (integer sparse products clipped to 0/1, no floats,
 no cancellation), or by the closed form of THEORY T6 for chainable Kronecker chains.
@@ -18,9 +18,9 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from ._limits import MAX_FACTORS, check_dense, check_dim, check_nnz
-from .errors import MaskError, ShapeError, SizeLimitError
-from .kronecker import KronPattern, analyze_kronecker_chain, chain_product
+from fsmf_check._limits import MAX_FACTORS, check_dense, check_dim, check_nnz
+from fsmf_check.errors import MaskError, ShapeError, SizeLimitError
+from fsmf_check.model.kronecker import KronPattern, analyze_kronecker_chain, chain_product
 
 __all__ = ["SupportPattern", "Chain", "as_mask", "bool_product"]
 

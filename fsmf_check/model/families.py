@@ -1,7 +1,7 @@
 r"""Constructors for the support families of SPEC §2 and THEORY T6, T11, T12.
 
-Two-factor families return a :class:`~fsmf_check.supports.SupportPattern`; chain families
-return a :class:`~fsmf_check.supports.Chain`. Butterfly, Monarch, deformable butterfly and
+Two-factor families return a :class:`~fsmf_check.model.supports.SupportPattern`; chain families
+return a :class:`~fsmf_check.model.supports.Chain`. Butterfly, Monarch, deformable butterfly and
 Kaleidoscope chains are structured (Kronecker patterns), so large sizes cost nothing until a
 mask is materialized.
 """
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._limits import check_dense, check_dim, check_nnz
-from .errors import InvalidInputError, SizeLimitError
-from .kronecker import KronPattern
-from .supports import Chain, SupportPattern
+from fsmf_check._limits import check_dense, check_dim, check_nnz
+from fsmf_check.errors import InvalidInputError, SizeLimitError
+from fsmf_check.model.kronecker import KronPattern
+from fsmf_check.model.supports import Chain, SupportPattern
 
 __all__ = [
     "butterfly",

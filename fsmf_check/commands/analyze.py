@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .._output import EXIT_OK, Outcome
-from ..cases import Case
-from .chains import decide_chain
-from .tractability import decide_tractability
+from fsmf_check.commands.outcome import EXIT_OK, Outcome
+from fsmf_check.inputs.cases import Case
+from fsmf_check.analysis.chains import decide_chain
+from fsmf_check.analysis.tractability import decide_tractability
 
 __all__ = ["analyze_case", "tractability_of_case"]
 
@@ -19,7 +19,7 @@ def tractability_of_case(case: Case) -> dict[str, object]:
 
 
 def _closedness(case: Case) -> dict[str, object]:
-    from ..closedness import decide_closedness
+    from fsmf_check.closedness.decide import decide_closedness
 
     return decide_closedness(case).to_dict()
 
@@ -45,7 +45,7 @@ def analyze_case(case: Case) -> Outcome:
 
     Examples
     --------
-    >>> from fsmf_check.cases import parse_case
+    >>> from fsmf_check.inputs.cases import parse_case
     >>> case = parse_case({"name": "e1", "supports": {"I": ["10", "01"], "J": ["10", "01"]}})
     >>> out = analyze_case(case)
     >>> out.results["tractability"]["verdict"], out.results["closedness"]["verdict"]
