@@ -19,7 +19,7 @@ def tractability_of_case(case: Case) -> dict[str, object]:
 
 
 def _closedness(case: Case) -> dict[str, object]:
-    from fsmf_check.closedness.decide import decide_closedness
+    from fsmf_check.closure.decide import decide_closedness
 
     return decide_closedness(case).to_dict()
 

@@ -47,7 +47,7 @@ def _analysis(case: Case) -> dict[str, dict[str, object]]:
 
 
 def _closedness(case: Case) -> dict[str, dict[str, object]]:
-    from fsmf_check.closedness.decide import decide_closedness
+    from fsmf_check.closure.decide import decide_closedness
 
     return {"closedness": decide_closedness(case).to_dict()}
 

@@ -2,7 +2,7 @@ r"""``fsmf-check closedness CASE``: is the set of products closed (T5)? Exit 0 /
 
 from __future__ import annotations
 
-from fsmf_check.closedness.decide import ClosednessResult, decide_closedness
+from fsmf_check.closure.decide import ClosednessResult, decide_closedness
 from fsmf_check.commands.outcome import EXIT_OK, EXIT_REFUTED, EXIT_UNDECIDED, Outcome
 from fsmf_check.inputs.cases import Case, load_case
 

@@ -30,7 +30,7 @@ def _tractability(case: Case) -> dict[str, Any]:
 
 
 def _closedness(case: Case, qe: bool | str) -> dict[str, Any]:
-    from fsmf_check.closedness.decide import decide_closedness
+    from fsmf_check.closure.decide import decide_closedness
     from fsmf_check.verify.closedness import verify_closedness
 
     res = decide_closedness(case, qe=qe).to_dict()

@@ -9,8 +9,8 @@ A user hands in supports and a matrix with exact entries (int, :class:`fractions
   :func:`chain_scalings`, :func:`clr_check`;
 * targets: :func:`exact_target` (a case's ``[target]``), :func:`dft_matrix`,
   :func:`hadamard_matrix`;
-* certificates: :class:`Certificate` (``to_dict`` / ``from_dict``) and the independent
-  :func:`verify_certificate`;
+* certificates: :class:`Certificate` (``to_dict`` / ``from_dict``), re-checked by the
+  independent :mod:`fsmf_check.verify`;
 * command entry points: :func:`fsmf_check.commands.certify.certify_case`.
 
 Floats are refused with :class:`~fsmf_check.errors.ExactnessError`. python-flint is imported
@@ -43,12 +43,11 @@ from fsmf_check.exact.twofactor import (
     decide_membership,
     two_factor_scalings,
 )
-from fsmf_check.verify.certificates import verify_certificate
 
 __all__ = [
     "Field", "get_backend", "Certificate", "CyclotomicNumber", "ExactTarget", "as_exact_matrix",
     "dft_matrix", "hadamard_matrix", "exact_target", "MembershipResult",
     "IdentifiabilityResult", "decide_membership", "decide_identifiability",
     "two_factor_scalings", "decide_chain_membership", "decide_chain_identifiability",
-    "chain_scalings", "clr_check", "verify_certificate",
+    "chain_scalings", "clr_check",
 ]

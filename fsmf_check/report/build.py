@@ -82,7 +82,7 @@ def write_report(data: ReportData | Case | Path | str, out_dir: Path | str, *,
         Draw the PNG pictures (support masks, rank-one supports by class, overlap graph,
         witness entries).
     qe : bool or "auto"
-        Closedness quantifier elimination (see :func:`fsmf_check.closedness`), used only when
+        Closedness quantifier elimination (see :func:`fsmf_check.api.closedness`), used only when
         ``data`` is a case.
 
     Returns

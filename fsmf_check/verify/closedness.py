@@ -2,7 +2,7 @@ r"""Independent re-verification of closedness witnesses (THEORY T5) from their J
 
 This checker reads only the dictionary written by ``ClosednessResult.to_dict()`` (or the
 ``results.closedness`` entry of a ``report.json``) and shares no code with the producer
-(:mod:`fsmf_check.closedness.decide`) beyond sympy. For a ``not-closed`` verdict it re-checks:
+(:mod:`fsmf_check.closure.decide`) beyond sympy. For a ``not-closed`` verdict it re-checks:
 
 1. every nonzero entry of the sequence lies inside the masks given in the witness;
 2. the product of the sequence, rebuilt here from the Laurent coefficients, converges to
@@ -261,7 +261,7 @@ def verify_closedness_witness(witness: dict[str, Any]) -> tuple[str, ...]:
     Examples
     --------
     >>> from fsmf_check.model import families
-    >>> from fsmf_check.closedness.decide import decide_closedness
+    >>> from fsmf_check.closure.decide import decide_closedness
     >>> w = decide_closedness(families.lu(2)).to_dict()["witness"]
     >>> len(verify_closedness_witness(w)) >= 4
     True
@@ -293,7 +293,7 @@ def verify_closedness(result: dict[str, Any]) -> WitnessCheck:
     Examples
     --------
     >>> from fsmf_check.model import families
-    >>> from fsmf_check.closedness.decide import decide_closedness
+    >>> from fsmf_check.closure.decide import decide_closedness
     >>> verify_closedness(decide_closedness(families.lu(3)).to_dict()).verified
     True
     """
@@ -322,7 +322,7 @@ def verify_report_closedness(path: Path | str) -> WitnessCheck:
     --------
     >>> import json, pathlib, tempfile
     >>> from fsmf_check.model import families
-    >>> from fsmf_check.closedness.decide import decide_closedness
+    >>> from fsmf_check.closure.decide import decide_closedness
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "r.json"
     >>> _ = p.write_text(json.dumps({"results": {"closedness":
     ...     decide_closedness(families.lu(2)).to_dict()}}))

@@ -16,7 +16,7 @@ from hypothesis import given
 
 from fsmf_check.model import families
 from fsmf_check.analysis.tractability import decide_tractability
-from fsmf_check.closedness.decide import (
+from fsmf_check.closure.decide import (
     ClosednessResult,
     LUEmbedding,
     decide_closedness,

@@ -41,6 +41,7 @@ import scipy.sparse as sp
 import sympy
 
 from fsmf_check.model.numbers import format_exact
+from fsmf_check.verdicts import ClosednessVerdict
 from fsmf_check.errors import InvalidInputError
 from fsmf_check.model.kronecker import KronPattern
 from fsmf_check.model.supports import Chain, SupportPattern
@@ -62,7 +63,7 @@ __all__ = [
     "FULL_MASK_ENTRIES",
 ]
 
-VERDICTS = ("closed", "not-closed", "unknown")
+VERDICTS = tuple(v.value for v in ClosednessVerdict)
 #: The Gröbner basis of the *full* system ``X Y^T = A*`` is computed only up to this many
 #: variables (LU 4x4 has 20 and takes ~0.07 s); the local 2x2 subsystem is always computed.
 GROEBNER_FULL_MAX_VARS = 24
