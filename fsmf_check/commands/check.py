@@ -22,9 +22,20 @@ from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
-from fsmf_check.commands.outcome import EXIT_OK, EXIT_REFUTED, EXIT_USAGE, Outcome
+from fsmf_check.commands.outcome import (
+    EXIT_OK,
+    EXIT_REFUTED,
+    EXIT_UNDECIDED,
+    EXIT_USAGE,
+    Outcome,
+)
 from fsmf_check.inputs.cases import Case, display_path, find_cases, load_case
-from fsmf_check.errors import ExactnessError, InvalidInputError
+from fsmf_check.errors import (
+    ExactnessError,
+    InvalidInputError,
+    NotApplicableError,
+    SizeLimitError,
+)
 from fsmf_check.model.numbers import parse_entry
 
 __all__ = ["check_case", "check_paths", "default_case_dir", "DEFAULT_TOLERANCE"]
@@ -76,42 +87,68 @@ _VERDICT_BOOL = {"tractable": ("tractability", "tractable", "not-certified"),
 
 
 def _compare(key: str, expected: object, results: dict[str, dict[str, object]],
-             case: Case) -> tuple[bool, str]:
+             case: Case) -> tuple[str, str]:
+    """Compare one expectation; return (status, message), status ok | fail | undecided."""
     if key in _VERDICT_BOOL:
         question, yes, no = _VERDICT_BOOL[key]
         verdict = results[question]["verdict"]
         got = {yes: True, no: False}.get(str(verdict))
-        return got == expected, f"{key}: expected {str(expected).lower()}, got {verdict}"
+        msg = f"{key}: expected {str(expected).lower()}, got {verdict}"
+        if got is None:
+            return "undecided", msg + " (the tool could not decide)"
+        return ("ok" if got == expected else "fail"), msg
     if key == "rule":
-        got = results["tractability"].get("rule")
-        return got == expected, f"rule: expected {expected}, got {got}"
+        got_rule = results["tractability"].get("rule")
+        return ("ok" if got_rule == expected else "fail"), f"rule: expected {expected}, got {got_rule}"
     solve = results["solve"]
     if key == "rel_error_max":
         got = float(solve["rel_error"])  # type: ignore[arg-type]
-        return got <= float(expected), f"rel_error: {got:.3e} (max {expected})"  # type: ignore[arg-type]
-    # optimal_value
+        ok = got <= float(expected)  # type: ignore[arg-type]
+        return ("ok" if ok else "fail"), f"rel_error: {got:.3e} (max {expected})"
+    # optimal_value: only a proven optimum can confirm or refute it
     tol = float(case.expect.get("tolerance", DEFAULT_TOLERANCE))  # type: ignore[arg-type]
     want = expected if isinstance(expected, int | float) else parse_entry(expected)
-    got_raw = solve.get("objective_exact", solve["objective"])
-    got = parse_entry(got_raw) if isinstance(got_raw, str) else got_raw
-    ok = abs(complex(got) - complex(want)) <= tol * (1 + abs(complex(want)))  # type: ignore[arg-type]
     shown = str(want) if isinstance(want, Fraction) else f"{want}"
-    return ok, f"optimal_value: expected {shown}, got {got_raw} (tolerance {tol:g})"
+    if solve.get("verdict") != "optimal":
+        return "undecided", (f"optimal_value: expected {shown}, but no optimum is proven for "
+                             f"this case (the solver's answer is {solve.get('verdict')}: "
+                             f"objective {solve.get('objective')}); if the set of products is "
+                             "not closed, no optimum may exist (T5)")
+    got_raw = solve.get("objective_exact", solve["objective"])
+    got_val = parse_entry(got_raw) if isinstance(got_raw, str) else got_raw
+    ok = abs(complex(got_val) - complex(want)) <= tol * (1 + abs(complex(want)))  # type: ignore[arg-type]
+    return ("ok" if ok else "fail"), (f"optimal_value: expected {shown}, got {got_raw} "
+                                      f"(tolerance {tol:g})")
 
 
-def check_case(case: Case) -> tuple[bool, list[str]]:
-    """Evaluate every expectation of a case; return (all passed, one message per key)."""
-    cache: dict[str, dict[str, dict[str, object]]] = {}
-    passed = True
+def check_case(case: Case) -> tuple[str, list[str]]:
+    """Evaluate every expectation of a case.
+
+    Returns the case status (``pass``, ``fail`` when an expectation is refuted, ``undecided``
+    when one cannot be evaluated and none is refuted) and one message per key. An engine that
+    does not apply to a valid case (size limits, no exact target) makes its keys undecided with
+    the reason; it never makes ``check`` fail with an internal error.
+    """
+    cache: dict[str, dict[str, dict[str, object]] | str] = {}
+    statuses = []
     messages = []
     for key in sorted(k for k in case.expect if k != "tolerance"):
         engine = _KEY_ENGINE[key]
         if engine not in cache:
-            cache[engine] = _ENGINES[engine](case)
-        ok, msg = _compare(key, case.expect[key], cache[engine], case)
-        passed &= ok
-        messages.append(("ok   " if ok else "FAIL ") + msg)
-    return passed, messages
+            try:
+                cache[engine] = _ENGINES[engine](case)
+            except (NotApplicableError, SizeLimitError, ExactnessError) as exc:
+                cache[engine] = str(exc)
+        got = cache[engine]
+        if isinstance(got, str):
+            status, msg = "undecided", f"{key}: cannot be evaluated: {got}"
+        else:
+            status, msg = _compare(key, case.expect[key], got, case)
+        statuses.append(status)
+        messages.append({"ok": "ok   ", "fail": "FAIL ", "undecided": "UNDEC "}[status] + msg)
+    if "fail" in statuses:
+        return "fail", messages
+    return ("undecided" if "undecided" in statuses else "pass"), messages
 
 
 def check_paths(paths: list[Path], *, progress: bool = False) -> Outcome:  # noqa: C901
@@ -125,35 +162,44 @@ def check_paths(paths: list[Path], *, progress: bool = False) -> Outcome:  # noq
         msg = f"no case files (.toml/.json) found in {', '.join(map(str, paths)) or 'cases/'}"
         raise InvalidInputError(msg)
     lines, entries = [], []
-    n_pass = n_fail = n_invalid = 0
+    n_pass = n_fail = n_invalid = n_undecided = 0
     for path in files:
         start = time.perf_counter()
         try:
             case = load_case(path)
             if not case.expect:
-                ok, msgs = False, ["FAIL case has no [expect] block"]
+                status, msgs = "fail", ["FAIL case has no [expect] block"]
             else:
-                ok, msgs = check_case(case)
-            status = "pass" if ok else "fail"
+                status, msgs = check_case(case)
         except (InvalidInputError, ExactnessError) as exc:
-            ok, msgs, status = False, [f"invalid case: {exc}"], "invalid"
+            status, msgs = "invalid", [f"invalid case: {exc}"]
             n_invalid += 1
         elapsed = time.perf_counter() - start
-        n_pass += ok
-        n_fail += not ok
+        n_pass += status == "pass"
+        n_fail += status in ("fail", "invalid")
+        n_undecided += status == "undecided"
         shown = display_path(path)
-        line = f"{'PASS' if ok else 'FAIL'} {shown} ({elapsed:.2f}s)"
+        label = {"pass": "PASS", "undecided": "UNDECIDED"}.get(status, "FAIL")
+        line = f"{label} {shown} ({elapsed:.2f}s)"
         lines.append(line)
-        lines.extend(f"    {m}" for m in msgs if not ok or m.startswith("FAIL"))
+        lines.extend(f"    {m}" for m in msgs if status != "pass" or m.startswith("FAIL"))
         if progress:
             print(line, file=sys.stderr, flush=True)
         entries.append({"path": shown, "status": status, "checks": msgs,
                         "elapsed_s": round(elapsed, 3)})
-    lines.append(f"{n_pass} passed, {n_fail} failed")
-    code = EXIT_USAGE if n_invalid else (EXIT_REFUTED if n_fail else EXIT_OK)
-    result = {"verdict": "passed" if n_fail == 0 else "failed", "theorem": None,
+    lines.append(f"{n_pass} passed, {n_fail} failed"
+                 + (f", {n_undecided} undecided" if n_undecided else ""))
+    if n_invalid:
+        code = EXIT_USAGE
+    elif n_fail:
+        code = EXIT_REFUTED
+    else:
+        code = EXIT_UNDECIDED if n_undecided else EXIT_OK
+    verdict = "failed" if n_fail else ("undecided" if n_undecided else "passed")
+    result = {"verdict": verdict, "theorem": None,
               "explanation": f"{n_pass} of {len(files)} cases met every expectation.",
               "exact": True, "passed": n_pass, "failed": n_fail, "invalid": n_invalid,
+              "undecided": n_undecided,
               "cases": [{k: v for k, v in e.items() if k != "elapsed_s"} for e in entries]}
     return Outcome("check", {"check": result}, "\n".join(lines), code,
                    extra={"run": {"timings": {e["path"]: e["elapsed_s"] for e in entries}}})

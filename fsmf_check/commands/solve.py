@@ -25,6 +25,7 @@ from fsmf_check.errors import InvalidInputError, NotApplicableError
 from fsmf_check.model.families import butterfly, log2_exact
 from fsmf_check.numeric.hierarchical import HierarchicalResult, hierarchical
 from fsmf_check.inputs.matrix_specs import bitrev, load_matrix, load_permutation, numeric_target
+from fsmf_check.numeric.local import LocalSolution, solve_local
 from fsmf_check.numeric.tractable import TwoFactorSolution, solve_tractable
 
 __all__ = ["solve_case", "butterfly_matrix", "NUMERIC_TOL", "TREE_PREFERENCE"]
@@ -176,6 +177,40 @@ def _choose_tree(chain: object) -> str:
     raise NotApplicableError(msg)
 
 
+#: Seeded starts of the local solver used when no certified solver applies.
+LOCAL_STARTS = 8
+
+
+def _no_certified_solver(case: object) -> str | None:
+    """Why no certified solver applies to the case (None when one does)."""
+    if case.pattern is not None:  # type: ignore[attr-defined]
+        from fsmf_check.analysis.tractability import decide_tractability
+
+        res = decide_tractability(case.pattern)  # type: ignore[attr-defined]
+        if res.verdict == "tractable":
+            return None
+        return ("the supports are neither disjoint-or-identical (T2) nor reducible by complete "
+                "classes (T3)")
+    try:
+        _choose_tree(case.chain)  # type: ignore[attr-defined]
+    except NotApplicableError:
+        return "no tree of the chain has a certified split at every node (T7)"
+    return None
+
+
+def _local_result(loc: LocalSolution, reason: str) -> dict[str, object]:
+    return {"verdict": "local", "theorem": None,
+            "explanation": (f"No certified solver applies ({reason}); alternating least squares "
+                            f"from {loc.starts} seeded starts found this point, with no proof "
+                            "of global optimality (FSMF is NP-hard in general, T4, and may have "
+                            "spurious local minima, T10)."),
+            "exact": False, "algorithm": "alternating-least-squares",
+            "objective": loc.objective, "rel_error": loc.rel_error,
+            "tolerance": loc.tolerance, "converged": loc.converged, "n_iter": loc.n_iter,
+            "starts": loc.starts, "start_objectives": loc.objectives,
+            "factor_norm": loc.factor_norm}
+
+
 def solve_case(case: object, *, save: Path | str | None = None, progress: bool = False
                ) -> Outcome:
     r"""Numerically solve a case: global optimum (two-factor, T2/T3) or hierarchical (chain, T7).
@@ -219,6 +254,26 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
     A = target.A
     results: dict[str, dict[str, object]] = {}
     lines = [f"case {case.name}: target {target.description}"]  # type: ignore[attr-defined]
+    local_reason = _no_certified_solver(case)
+    if local_reason is not None:
+        masks = ([case.pattern.I_dense(), case.pattern.J_dense().T]  # type: ignore[attr-defined]
+                 if case.pattern is not None else  # type: ignore[attr-defined]
+                 [case.chain.factor_mask(q).toarray()  # type: ignore[attr-defined]
+                  for q in range(case.chain.n_factors)])  # type: ignore[attr-defined]
+        t0 = time.perf_counter()
+        loc = solve_local(A, masks, starts=LOCAL_STARTS, seed=0)
+        results["solve"] = _local_result(loc, local_reason)
+        lines.append(f"verdict: local (no certified solver: {local_reason})")
+        lines.append(f"alternating least squares from {loc.starts} seeded starts: objective "
+                     f"||A - product||_F^2 = {loc.objective:.12g}, relative error "
+                     f"{_fmt(loc.rel_error)}, factor norm {loc.factor_norm:.6g}, "
+                     f"{'converged' if loc.converged else 'not converged'} after "
+                     f"{loc.n_iter} sweeps, time {time.perf_counter() - t0:.3f} s")
+        if save is not None:
+            _save_npz(save, {f"F{q}": F for q, F in enumerate(loc.factors)})
+            lines.append(f"factors saved to {save}")
+        return Outcome("solve", results, "\n".join(lines), EXIT_OK,
+                       case.case_ref(), case.shape)  # type: ignore[attr-defined]
     if case.pattern is not None:  # type: ignore[attr-defined]
         t0 = time.perf_counter()
         sol = solve_tractable(case.pattern, A)  # type: ignore[attr-defined]

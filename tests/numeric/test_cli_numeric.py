@@ -70,8 +70,11 @@ def test_solve_deterministic_outside_run() -> None:
     assert a == b
 
 
-def test_solve_refuses_uncertified_and_missing_target() -> None:
-    assert_one_line_error(run("solve", str(CASES / "e4-lu-2x2.toml")), "S_0 and S_1 overlap")
+def test_solve_uncertified_is_local_and_missing_target_refused() -> None:
+    res = run("solve", str(CASES / "e4-lu-2x2.toml"), "--json")
+    assert res.exit_code == 0, res.output
+    solve = json.loads(res.stdout)["results"]["solve"]
+    assert solve["verdict"] == "local" and solve["algorithm"] == "alternating-least-squares"
     assert_one_line_error(run("solve", str(CASES / "lu-4x4.toml")), "no [target]")
 
 
