@@ -241,11 +241,12 @@ def test_cli_reference_documents_every_command_and_option() -> None:
         assert f"| {code} |" in text
 
 
-_API_MODULES = ["fsmf_check", "fsmf_check.errors", "fsmf_check.inputs.cases", "fsmf_check.commands.check",
+_API_MODULES = ["fsmf_check", "fsmf_check.api", "fsmf_check.verdicts", "fsmf_check.errors", "fsmf_check.inputs.cases", "fsmf_check.commands.check",
                 "fsmf_check.model.supports", "fsmf_check.model.kronecker", "fsmf_check.model.families",
                 "fsmf_check.model.numbers", "fsmf_check.analysis", "fsmf_check.closure.decide",
                 "fsmf_check.landscape.search", "fsmf_check.exact", "fsmf_check.numeric",
-                "fsmf_check.report", "fsmf_check.commands.outcome", "fsmf_check.verify.closedness",
+                "fsmf_check.report", "fsmf_check.commands.outcome", "fsmf_check.report.envelope",
+                "fsmf_check.files", "fsmf_check.verify.closedness",
                 "fsmf_check.commands.analyze", "fsmf_check.commands.certify",
                 "fsmf_check.commands.solve"]
 
