@@ -139,9 +139,13 @@ def check(paths: tuple[Path, ...], as_json: bool, quiet: bool) -> int:
 @cli.command()
 @click.argument("case", type=_CASE)
 @click.option("--save", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the factors to this .npz file (atomically).")
+              help="Write the factors to this file (atomically): .npz, .json (lazylinop) or "
+                   ".mat (pyfaust).")
+@click.option("--format", "save_format", type=click.Choice(["npz", "json", "mat"]),
+              default=None, help="Factor-file layout (default: from the --save suffix).")
 @json_quiet
-def solve(case: Path, save: Path | None, as_json: bool, quiet: bool) -> int:
+def solve(case: Path, save: Path | None, save_format: str | None, as_json: bool,
+          quiet: bool) -> int:
     """Solve a case numerically: global optimum (certified two-factor) or hierarchical (chain).
 
     Example: fsmf-check solve cases/e1-dto-singletons.toml --save factors.npz
@@ -153,7 +157,7 @@ def solve(case: Path, save: Path | None, as_json: bool, quiet: bool) -> int:
     started = time.perf_counter()
     loaded = load_case(case)
     try:
-        outcome = solve_case(loaded, save=save, progress=not quiet)
+        outcome = solve_case(loaded, save=save, progress=not quiet, save_format=save_format)
     except NotApplicableError as exc:
         raise click.UsageError(f"solve: {exc}") from None
     return _emit(outcome, as_json, quiet, started)

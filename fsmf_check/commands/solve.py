@@ -11,20 +11,17 @@ result exact.
 
 from __future__ import annotations
 
-import io
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from fsmf_check.commands.outcome import EXIT_OK, Outcome
-from fsmf_check.files import atomic_write_bytes
 from fsmf_check.errors import InvalidInputError, NotApplicableError
 from fsmf_check.model.families import butterfly, log2_exact
 from fsmf_check.numeric.hierarchical import HierarchicalResult, hierarchical
 from fsmf_check.inputs.matrix_specs import bitrev, load_matrix, load_permutation, numeric_target
+from fsmf_check.numeric.factor_files import format_of, save_factors
 from fsmf_check.numeric.tractable import TwoFactorSolution, solve_tractable
 
 __all__ = ["solve_case", "butterfly_matrix", "NUMERIC_TOL", "TREE_PREFERENCE"]
@@ -51,27 +48,12 @@ def _progress_printer(enabled: bool) -> Callable[[str], None] | None:
     return report
 
 
-def _save_npz(path: Path | str, arrays: dict[str, np.ndarray]) -> None:
-    path = Path(path)
-    if path.suffix != ".npz":
-        msg = f"--save needs a .npz file name; got {path.name!r}"
-        raise InvalidInputError(msg)
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    atomic_write_bytes(path, buf.getvalue())
-
-
-def _two_factor_arrays(sol: TwoFactorSolution) -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {}
-    for name, M in (("X", sol.X), ("Y", sol.Y)):
-        out[f"{name}_data"] = M.data
-        out[f"{name}_indices"] = M.indices
-        out[f"{name}_indptr"] = M.indptr
-        out[f"{name}_shape"] = np.array(M.shape, dtype=np.int64)
-        if M.shape[0] * M.shape[1] <= 1 << 24:
-            out[name] = M.toarray()
-    out["objective"] = np.array(sol.objective)
-    return out
+def _save_two_factor(path: Path | str, fmt: str | None, sol: TwoFactorSolution,
+                     pattern: object) -> str:
+    """``A ≈ X Y^T`` saved as the chain ``[X, Y^T]`` (docs/reference/factor-files.md)."""
+    kron = getattr(pattern, "kronecker", None)
+    return save_factors(path, [sol.X, sol.Y.T], fmt=fmt, patterns=kron,
+                        scalars={"objective": sol.objective, "rel_error": sol.rel_error})
 
 
 def _fmt(x: float) -> str:
@@ -176,8 +158,8 @@ def _choose_tree(chain: object) -> str:
     raise NotApplicableError(msg)
 
 
-def solve_case(case: object, *, save: Path | str | None = None, progress: bool = False
-               ) -> Outcome:
+def solve_case(case: object, *, save: Path | str | None = None, progress: bool = False,
+               save_format: str | None = None) -> Outcome:
     r"""Numerically solve a case: global optimum (two-factor, T2/T3) or hierarchical (chain, T7).
 
     Parameters
@@ -185,9 +167,12 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
     case : Case
         A parsed case with a ``[target]``.
     save : path, optional
-        Write the factors to this ``.npz`` (atomically).
+        Write the factors to this file (atomically): ``.npz``, ``.json`` (lazylinop) or
+        ``.mat`` (pyfaust), docs/reference/factor-files.md.
     progress : bool
         Per-split progress on stderr for runs longer than a second.
+    save_format : {"npz", "json", "mat"}, optional
+        Overrides the suffix of ``save``.
 
     Returns
     -------
@@ -215,6 +200,8 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
     >>> r["verdict"], r["theorem"], round(r["objective"], 9)
     ('optimal', 'T2', 13.0)
     """
+    if save is not None:
+        format_of(save, save_format)  # a bad name fails before the work
     target = numeric_target(case)
     A = target.A
     results: dict[str, dict[str, object]] = {}
@@ -236,8 +223,8 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
                      f"{'yes' if results['solve']['closed_form_matches_residual'] else 'no'})")
         lines.append(f"time {elapsed:.3f} s")
         if save is not None:
-            _save_npz(save, _two_factor_arrays(sol))
-            lines.append(f"factors saved to {save}")
+            kind = _save_two_factor(save, save_format, sol, case.pattern)  # type: ignore[attr-defined]
+            lines.append(f"factors [X, Y^T] saved to {save} ({kind})")
     else:
         chain = case.chain  # type: ignore[attr-defined]
         tree = _choose_tree(chain)
@@ -254,10 +241,9 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
             results["solve"]["error_over_noise"] = ratio
             lines.append(f"noise norm {_fmt(target.noise_norm)}; error / noise = {ratio:.4f}")
         if save is not None:
-            arrays = res.factors.to_npz_dict()
-            arrays["rel_error"] = np.array(res.rel_error)
-            _save_npz(save, arrays)
-            lines.append(f"factors saved to {save}")
+            kind = save_factors(save, res.factors, fmt=save_format,
+                                scalars={"rel_error": res.rel_error})
+            lines.append(f"factors saved to {save} ({kind})")
     return Outcome("solve", results, "\n".join(lines), EXIT_OK,
                    case.case_ref(), case.shape)  # type: ignore[attr-defined]
 
