@@ -16,12 +16,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from fsmf_check.commands.outcome import EXIT_OK, Outcome
 from fsmf_check.errors import InvalidInputError, NotApplicableError
 from fsmf_check.model.families import butterfly, log2_exact
 from fsmf_check.numeric.hierarchical import HierarchicalResult, hierarchical
 from fsmf_check.inputs.matrix_specs import bitrev, load_matrix, load_permutation, numeric_target
 from fsmf_check.numeric.factor_files import format_of, save_factors
+from fsmf_check.numeric.permutation import find_column_permutation
 from fsmf_check.numeric.tractable import TwoFactorSolution, solve_tractable
 
 __all__ = ["solve_case", "butterfly_matrix", "NUMERIC_TOL", "TREE_PREFERENCE"]
@@ -250,7 +253,9 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
 
 def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "standard",
                      bitrev_columns: bool = False, perm: Path | str | None = None,
-                     orthonormalize: bool = True, progress: bool = False) -> Outcome:
+                     orthonormalize: bool = True, progress: bool = False,
+                     save: Path | str | None = None, save_format: str | None = None
+                     ) -> Outcome:
     r"""Hierarchical butterfly factorization of a matrix file or generator spec (``butterfly``).
 
     Parameters
@@ -263,12 +268,16 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         Butterfly factor order (SPEC §2).
     bitrev_columns : bool
         Factorize ``A[:, bitrev]`` (the DFT is then exactly a butterfly product, T9).
-    perm : path, optional
-        A column permutation file (``.npy`` or text): factorize ``A[:, perm]``.
+    perm : path or "auto", optional
+        A column permutation file (``.npy`` or text): factorize ``A[:, perm]``; ``"auto"``
+        finds the permutation (:func:`fsmf_check.numeric.permutation.find_column_permutation`,
+        docs/permutations.md).
     orthonormalize : bool
         Orthonormalized variant (THEORY T7), default True.
     progress : bool
         Per-split progress on stderr for runs longer than a second.
+    save, save_format : optional
+        Write the factors and the column permutation (docs/reference/factor-files.md).
 
     Returns
     -------
@@ -290,6 +299,8 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
     ...
     fsmf_check.errors.InvalidInputError: butterfly needs a square N x N matrix with N a power of two >= 2; got 12 x 12
     """
+    if save is not None:
+        format_of(save, save_format)  # a bad name fails before the work
     M = load_matrix(matrix)
     A = M.A
     m, n = A.shape
@@ -308,6 +319,15 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         col_perm = bitrev(n)
         perm_info = {"kind": "bit-reversal", "meaning": "A[:, perm] ≈ F[0] @ ... @ F[L-1]",
                      "perm": col_perm.tolist() if n <= 64 else None}
+    elif perm is not None and str(perm) == "auto":
+        t0 = time.perf_counter()
+        search = find_column_permutation(A, order)
+        col_perm = np.array(search.perm)
+        perm_info = {"kind": "auto", "meaning": "A[:, perm] ≈ F[0] @ ... @ F[L-1]",
+                     "search_s": time.perf_counter() - t0,
+                     "equivalent_permutations": (f"2^(N-1) = 2^{n - 1}: swapping the two halves "
+                                                 "of any column group (docs/permutations.md)"),
+                     **search.to_dict()}
     elif perm is not None:
         col_perm = load_permutation(perm, n)
         perm_info = {"kind": "file", "file": Path(perm).name,
@@ -324,7 +344,12 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
                      "(DFT_N[:, bitrev] is exactly a butterfly product, THEORY T7/T9)")
     elif perm_info["kind"] == "file":
         lines.append(f"columns permuted by {perm_info['file']}: A[:, perm] ≈ F[0] @ ... @ F[L-1]")
-    if M.generator == "dft" and not bitrev_columns and perm is None:
+    elif perm_info["kind"] == "auto":
+        shown = col_perm.tolist() if n <= 16 else f"{col_perm[:8].tolist()} ..."  # type: ignore[union-attr]
+        lines.append(f"column permutation found (--perm auto, {perm_info['search_s']:.3f} s): "
+                     f"A[:, perm] ≈ F[0] @ ... @ F[L-1], perm = {shown}; unique up to the "
+                     f"2^(N-1) swaps of the halves of column groups")
+    if M.generator == "dft" and not bitrev_columns and perm is None:  # hint only without perm
         hint = ("the DFT in natural column order is not a butterfly product (THEORY T9); "
                 "use --bitrev for an exact factorization")
         result["hint"] = hint
@@ -335,6 +360,10 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         result["error_over_noise"] = res.error / M.noise_norm
         lines.append(f"noise norm {_fmt(M.noise_norm)}; error / noise = "
                      f"{res.error / M.noise_norm:.4f}")
+    if save is not None:
+        kind = save_factors(save, res.factors, column_perm=col_perm, fmt=save_format,
+                            scalars={"rel_error": res.rel_error})
+        lines.append(f"factors saved to {save} ({kind}, docs/reference/factor-files.md)")
     source = str(matrix) if Path(str(matrix)).exists() else None
     return Outcome("butterfly", {"solve": result}, "\n".join(lines), EXIT_OK,
                    {"name": Path(str(matrix)).name if source else str(matrix),
