@@ -20,10 +20,10 @@ import numpy as np
 
 from fsmf_check.commands.outcome import EXIT_OK, Outcome
 from fsmf_check.errors import InvalidInputError, NotApplicableError
-from fsmf_check.model.families import butterfly, log2_exact
-from fsmf_check.numeric.hierarchical import HierarchicalResult, hierarchical
 from fsmf_check.inputs.matrix_specs import bitrev, load_matrix, load_permutation, numeric_target
+from fsmf_check.model.families import butterfly, log2_exact
 from fsmf_check.numeric.factor_files import format_of, save_factors
+from fsmf_check.numeric.hierarchical import HierarchicalResult, hierarchical
 from fsmf_check.numeric.permutation import find_column_permutation
 from fsmf_check.numeric.tractable import TwoFactorSolution, solve_tractable
 
@@ -53,7 +53,7 @@ def _progress_printer(enabled: bool) -> Callable[[str], None] | None:
 
 def _save_two_factor(path: Path | str, fmt: str | None, sol: TwoFactorSolution,
                      pattern: object) -> str:
-    """``A ≈ X Y^T`` saved as the chain ``[X, Y^T]`` (docs/reference/factor-files.md)."""
+    """Save ``A ≈ X Y^T`` as the chain ``[X, Y^T]`` (docs/reference/factor-files.md)."""
     kron = getattr(pattern, "kronecker", None)
     return save_factors(path, [sol.X, sol.Y.T], fmt=fmt, patterns=kron,
                         scalars={"objective": sol.objective, "rel_error": sol.rel_error})
@@ -345,7 +345,8 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
     elif perm_info["kind"] == "file":
         lines.append(f"columns permuted by {perm_info['file']}: A[:, perm] ≈ F[0] @ ... @ F[L-1]")
     elif perm_info["kind"] == "auto":
-        shown = col_perm.tolist() if n <= 16 else f"{col_perm[:8].tolist()} ..."  # type: ignore[union-attr]
+        found = np.asarray(col_perm)
+        shown = found.tolist() if n <= 16 else f"{found[:8].tolist()} ..."
         lines.append(f"column permutation found (--perm auto, {perm_info['search_s']:.3f} s): "
                      f"A[:, perm] ≈ F[0] @ ... @ F[L-1], perm = {shown}; unique up to the "
                      f"2^(N-1) swaps of the halves of column groups")

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from fsmf_check.errors import InvalidInputError
-from fsmf_check.model.families import bitrev, log2_exact
 from fsmf_check.inputs.matrix_specs import validate_matrix
+from fsmf_check.model.families import bitrev, log2_exact
 
-__all__ = ["PermutationSearch", "find_column_permutation", "canonical_permutation"]
+__all__ = ["PermutationSearch", "find_column_permutation"]
 
 #: Refinement sweeps of the two-group clustering at each split (it stops when stable).
 MAX_SWEEPS = 8
@@ -142,11 +142,6 @@ def _compress(W: np.ndarray, cols: np.ndarray) -> np.ndarray:
     u1 = np.where(ok, u1 / np.where(ok, nrm, 1.0), 1.0)
     u2 = np.where(ok, u2 / np.where(ok, nrm, 1.0), 0.0)
     return np.conj(u1)[:, :, None] * X + np.conj(u2)[:, :, None] * Y
-
-
-def canonical_permutation(A: object) -> PermutationSearch:
-    """The standard-order search on ``A`` itself (see :func:`find_column_permutation`)."""
-    return find_column_permutation(A, "standard")
 
 
 def find_column_permutation(A: object, order: str = "standard") -> PermutationSearch:
