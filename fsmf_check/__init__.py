@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from fsmf_check.inputs.cases import Case, load_case, parse_case
     from fsmf_check.model.kronecker import KronPattern
     from fsmf_check.model.supports import Chain, SupportPattern
+    from fsmf_check.numeric.factor_files import load_factors
     from fsmf_check.numeric.hierarchical import HierarchicalResult
     from fsmf_check.numeric.tractable import TwoFactorSolution
 
@@ -74,6 +75,7 @@ _LAZY = {
     "IdentifiabilityResult": "fsmf_check.exact.twofactor",
     "HierarchicalResult": "fsmf_check.numeric.hierarchical",
     "TwoFactorSolution": "fsmf_check.numeric.tractable",
+    "load_factors": "fsmf_check.numeric.factor_files",
 }
 
 __all__ = [

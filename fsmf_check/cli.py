@@ -139,9 +139,13 @@ def check(paths: tuple[Path, ...], as_json: bool, quiet: bool) -> int:
 @cli.command()
 @click.argument("case", type=_CASE)
 @click.option("--save", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the factors to this .npz file (atomically).")
+              help="Write the factors to this file (atomically): .npz, .json (lazylinop) or "
+                   ".mat (pyfaust).")
+@click.option("--format", "save_format", type=click.Choice(["npz", "json", "mat"]),
+              default=None, help="Factor-file layout (default: from the --save suffix).")
 @json_quiet
-def solve(case: Path, save: Path | None, as_json: bool, quiet: bool) -> int:
+def solve(case: Path, save: Path | None, save_format: str | None, as_json: bool,
+          quiet: bool) -> int:
     """Solve a case numerically: global optimum (certified two-factor) or hierarchical (chain).
 
     Example: fsmf-check solve cases/e1-dto-singletons.toml --save factors.npz
@@ -153,7 +157,7 @@ def solve(case: Path, save: Path | None, as_json: bool, quiet: bool) -> int:
     started = time.perf_counter()
     loaded = load_case(case)
     try:
-        outcome = solve_case(loaded, save=save, progress=not quiet)
+        outcome = solve_case(loaded, save=save, progress=not quiet, save_format=save_format)
     except NotApplicableError as exc:
         raise click.UsageError(f"solve: {exc}") from None
     return _emit(outcome, as_json, quiet, started)
@@ -166,15 +170,22 @@ def solve(case: Path, save: Path | None, as_json: bool, quiet: bool) -> int:
 @click.option("--order", type=click.Choice(["standard", "reversed"]), default="standard",
               show_default=True, help="Butterfly factor order (SPEC §2).")
 @click.option("--bitrev", is_flag=True, help="Bit-reverse the columns first (DFT).")
-@click.option("--perm", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="Column permutation file (.npy or text): factorize A[:, perm].")
+@click.option("--perm", default=None, metavar="FILE|auto",
+              help="Column permutation file (.npy or text): factorize A[:, perm]; 'auto' "
+                   "finds the permutation (docs/permutations.md).")
 @click.option("--orthonormalize/--no-orthonormalize", default=True, show_default=True,
               help="Orthonormalized variant (THEORY T7).")
 @click.option("--cross-check", is_flag=True,
               help="Also run the exact path (integer/DFT inputs) and compare the factors.")
+@click.option("--save", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the factors and the permutation (atomically): .npz, .json "
+                   "(lazylinop) or .mat (pyfaust).")
+@click.option("--format", "save_format", type=click.Choice(["npz", "json", "mat"]),
+              default=None, help="Factor-file layout (default: from the --save suffix).")
 @json_quiet
-def butterfly_cmd(matrix: str, tree: str, order: str, bitrev: bool, perm: Path | None,
-                  orthonormalize: bool, cross_check: bool, as_json: bool, quiet: bool) -> int:
+def butterfly_cmd(matrix: str, tree: str, order: str, bitrev: bool, perm: str | None,
+                  orthonormalize: bool, cross_check: bool, save: Path | None,
+                  save_format: str | None, as_json: bool, quiet: bool) -> int:
     """Factorize a matrix file or generator spec into butterfly factors (hierarchical).
 
     MATRIX is a .npy/.npz/.mtx file or dft:N, hadamard:N, random-butterfly:N[:seed][:noise=EPS].
@@ -190,7 +201,7 @@ def butterfly_cmd(matrix: str, tree: str, order: str, bitrev: bool, perm: Path |
     try:
         outcome = butterfly_matrix(matrix, tree=tree, order=order, bitrev_columns=bitrev,
                                    perm=perm, orthonormalize=orthonormalize,
-                                   progress=not quiet)
+                                   progress=not quiet, save=save, save_format=save_format)
     except NotApplicableError as exc:
         raise click.UsageError(f"butterfly: {exc}") from None
     if cross_check:

@@ -11,7 +11,6 @@ result exact.
 
 from __future__ import annotations
 
-import io
 import sys
 import time
 from collections.abc import Callable
@@ -20,12 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from fsmf_check.commands.outcome import EXIT_OK, Outcome
-from fsmf_check.files import atomic_write_bytes
 from fsmf_check.errors import InvalidInputError, NotApplicableError
-from fsmf_check.model.families import butterfly, log2_exact
-from fsmf_check.numeric.hierarchical import HierarchicalResult, hierarchical
 from fsmf_check.inputs.matrix_specs import bitrev, load_matrix, load_permutation, numeric_target
+from fsmf_check.model.families import butterfly, log2_exact
+from fsmf_check.numeric.factor_files import format_of, save_factors
+from fsmf_check.numeric.hierarchical import HierarchicalResult, hierarchical
 from fsmf_check.numeric.local import LocalSolution, solve_local
+from fsmf_check.numeric.permutation import find_column_permutation
 from fsmf_check.numeric.tractable import TwoFactorSolution, solve_tractable
 
 __all__ = ["solve_case", "butterfly_matrix", "NUMERIC_TOL", "TREE_PREFERENCE"]
@@ -52,27 +52,12 @@ def _progress_printer(enabled: bool) -> Callable[[str], None] | None:
     return report
 
 
-def _save_npz(path: Path | str, arrays: dict[str, np.ndarray]) -> None:
-    path = Path(path)
-    if path.suffix != ".npz":
-        msg = f"--save needs a .npz file name; got {path.name!r}"
-        raise InvalidInputError(msg)
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    atomic_write_bytes(path, buf.getvalue())
-
-
-def _two_factor_arrays(sol: TwoFactorSolution) -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {}
-    for name, M in (("X", sol.X), ("Y", sol.Y)):
-        out[f"{name}_data"] = M.data
-        out[f"{name}_indices"] = M.indices
-        out[f"{name}_indptr"] = M.indptr
-        out[f"{name}_shape"] = np.array(M.shape, dtype=np.int64)
-        if M.shape[0] * M.shape[1] <= 1 << 24:
-            out[name] = M.toarray()
-    out["objective"] = np.array(sol.objective)
-    return out
+def _save_two_factor(path: Path | str, fmt: str | None, sol: TwoFactorSolution,
+                     pattern: object) -> str:
+    """Save ``A ≈ X Y^T`` as the chain ``[X, Y^T]`` (docs/reference/factor-files.md)."""
+    kron = getattr(pattern, "kronecker", None)
+    return save_factors(path, [sol.X, sol.Y.T], fmt=fmt, patterns=kron,
+                        scalars={"objective": sol.objective, "rel_error": sol.rel_error})
 
 
 def _fmt(x: float) -> str:
@@ -211,8 +196,8 @@ def _local_result(loc: LocalSolution, reason: str) -> dict[str, object]:
             "factor_norm": loc.factor_norm}
 
 
-def solve_case(case: object, *, save: Path | str | None = None, progress: bool = False
-               ) -> Outcome:
+def solve_case(case: object, *, save: Path | str | None = None, progress: bool = False,
+               save_format: str | None = None) -> Outcome:
     r"""Numerically solve a case: global optimum (two-factor, T2/T3) or hierarchical (chain, T7).
 
     Parameters
@@ -220,9 +205,12 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
     case : Case
         A parsed case with a ``[target]``.
     save : path, optional
-        Write the factors to this ``.npz`` (atomically).
+        Write the factors to this file (atomically): ``.npz``, ``.json`` (lazylinop) or
+        ``.mat`` (pyfaust), docs/reference/factor-files.md.
     progress : bool
         Per-split progress on stderr for runs longer than a second.
+    save_format : {"npz", "json", "mat"}, optional
+        Overrides the suffix of ``save``.
 
     Returns
     -------
@@ -250,6 +238,8 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
     >>> r["verdict"], r["theorem"], round(r["objective"], 9)
     ('optimal', 'T2', 13.0)
     """
+    if save is not None:
+        format_of(save, save_format)  # a bad name fails before the work
     target = numeric_target(case)
     A = target.A
     results: dict[str, dict[str, object]] = {}
@@ -270,7 +260,10 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
                      f"{'converged' if loc.converged else 'not converged'} after "
                      f"{loc.n_iter} sweeps, time {time.perf_counter() - t0:.3f} s")
         if save is not None:
-            _save_npz(save, {f"F{q}": F for q, F in enumerate(loc.factors)})
+            import scipy.sparse as sp
+
+            save_factors(save, [sp.csr_array(F) for F in loc.factors], fmt=save_format,
+                         scalars={"objective": loc.objective, "rel_error": loc.rel_error})
             lines.append(f"factors saved to {save}")
         return Outcome("solve", results, "\n".join(lines), EXIT_OK,
                        case.case_ref(), case.shape)  # type: ignore[attr-defined]
@@ -291,8 +284,8 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
                      f"{'yes' if results['solve']['closed_form_matches_residual'] else 'no'})")
         lines.append(f"time {elapsed:.3f} s")
         if save is not None:
-            _save_npz(save, _two_factor_arrays(sol))
-            lines.append(f"factors saved to {save}")
+            kind = _save_two_factor(save, save_format, sol, case.pattern)  # type: ignore[attr-defined]
+            lines.append(f"factors [X, Y^T] saved to {save} ({kind})")
     else:
         chain = case.chain  # type: ignore[attr-defined]
         tree = _choose_tree(chain)
@@ -309,17 +302,18 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
             results["solve"]["error_over_noise"] = ratio
             lines.append(f"noise norm {_fmt(target.noise_norm)}; error / noise = {ratio:.4f}")
         if save is not None:
-            arrays = res.factors.to_npz_dict()
-            arrays["rel_error"] = np.array(res.rel_error)
-            _save_npz(save, arrays)
-            lines.append(f"factors saved to {save}")
+            kind = save_factors(save, res.factors, fmt=save_format,
+                                scalars={"rel_error": res.rel_error})
+            lines.append(f"factors saved to {save} ({kind})")
     return Outcome("solve", results, "\n".join(lines), EXIT_OK,
                    case.case_ref(), case.shape)  # type: ignore[attr-defined]
 
 
 def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "standard",
                      bitrev_columns: bool = False, perm: Path | str | None = None,
-                     orthonormalize: bool = True, progress: bool = False) -> Outcome:
+                     orthonormalize: bool = True, progress: bool = False,
+                     save: Path | str | None = None, save_format: str | None = None
+                     ) -> Outcome:
     r"""Hierarchical butterfly factorization of a matrix file or generator spec (``butterfly``).
 
     Parameters
@@ -332,12 +326,16 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         Butterfly factor order (SPEC §2).
     bitrev_columns : bool
         Factorize ``A[:, bitrev]`` (the DFT is then exactly a butterfly product, T9).
-    perm : path, optional
-        A column permutation file (``.npy`` or text): factorize ``A[:, perm]``.
+    perm : path or "auto", optional
+        A column permutation file (``.npy`` or text): factorize ``A[:, perm]``; ``"auto"``
+        finds the permutation (:func:`fsmf_check.numeric.permutation.find_column_permutation`,
+        docs/permutations.md).
     orthonormalize : bool
         Orthonormalized variant (THEORY T7), default True.
     progress : bool
         Per-split progress on stderr for runs longer than a second.
+    save, save_format : optional
+        Write the factors and the column permutation (docs/reference/factor-files.md).
 
     Returns
     -------
@@ -359,6 +357,8 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
     ...
     fsmf_check.errors.InvalidInputError: butterfly needs a square N x N matrix with N a power of two >= 2; got 12 x 12
     """
+    if save is not None:
+        format_of(save, save_format)  # a bad name fails before the work
     M = load_matrix(matrix)
     A = M.A
     m, n = A.shape
@@ -377,6 +377,15 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         col_perm = bitrev(n)
         perm_info = {"kind": "bit-reversal", "meaning": "A[:, perm] ≈ F[0] @ ... @ F[L-1]",
                      "perm": col_perm.tolist() if n <= 64 else None}
+    elif perm is not None and str(perm) == "auto":
+        t0 = time.perf_counter()
+        search = find_column_permutation(A, order)
+        col_perm = np.array(search.perm)
+        perm_info = {"kind": "auto", "meaning": "A[:, perm] ≈ F[0] @ ... @ F[L-1]",
+                     "search_s": time.perf_counter() - t0,
+                     "equivalent_permutations": (f"2^(N-1) = 2^{n - 1}: swapping the two halves "
+                                                 "of any column group (docs/permutations.md)"),
+                     **search.to_dict()}
     elif perm is not None:
         col_perm = load_permutation(perm, n)
         perm_info = {"kind": "file", "file": Path(perm).name,
@@ -393,7 +402,13 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
                      "(DFT_N[:, bitrev] is exactly a butterfly product, THEORY T7/T9)")
     elif perm_info["kind"] == "file":
         lines.append(f"columns permuted by {perm_info['file']}: A[:, perm] ≈ F[0] @ ... @ F[L-1]")
-    if M.generator == "dft" and not bitrev_columns and perm is None:
+    elif perm_info["kind"] == "auto":
+        found = np.asarray(col_perm)
+        shown = found.tolist() if n <= 16 else f"{found[:8].tolist()} ..."
+        lines.append(f"column permutation found (--perm auto, {perm_info['search_s']:.3f} s): "
+                     f"A[:, perm] ≈ F[0] @ ... @ F[L-1], perm = {shown}; unique up to the "
+                     f"2^(N-1) swaps of the halves of column groups")
+    if M.generator == "dft" and not bitrev_columns and perm is None:  # hint only without perm
         hint = ("the DFT in natural column order is not a butterfly product (THEORY T9); "
                 "use --bitrev for an exact factorization")
         result["hint"] = hint
@@ -404,6 +419,10 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         result["error_over_noise"] = res.error / M.noise_norm
         lines.append(f"noise norm {_fmt(M.noise_norm)}; error / noise = "
                      f"{res.error / M.noise_norm:.4f}")
+    if save is not None:
+        kind = save_factors(save, res.factors, column_perm=col_perm, fmt=save_format,
+                            scalars={"rel_error": res.rel_error})
+        lines.append(f"factors saved to {save} ({kind}, docs/reference/factor-files.md)")
     source = str(matrix) if Path(str(matrix)).exists() else None
     return Outcome("butterfly", {"solve": result}, "\n".join(lines), EXIT_OK,
                    {"name": Path(str(matrix)).name if source else str(matrix),

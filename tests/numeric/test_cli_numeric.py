@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from fsmf_check.cli import cli
+from fsmf_check.numeric.factor_files import load_factors
 
 CASES = Path(__file__).resolve().parents[2] / "cases"
 
@@ -41,8 +42,8 @@ def test_solve_e1_json_and_save(tmp_path: Path) -> None:
     assert (s["verdict"], s["theorem"], s["exact"]) == ("optimal", "T2", False)
     assert s["objective"] == pytest.approx(13.0, abs=1e-12)
     assert s["tolerance"] == 1e-10 and s["closed_form_matches_residual"] is True
-    with np.load(out) as z:
-        np.testing.assert_allclose(z["X"] @ z["Y"].T, [[1, 0], [0, 4]], atol=1e-14)
+    X, YT = load_factors(out)
+    np.testing.assert_allclose((X @ YT).toarray(), [[1, 0], [0, 4]], atol=1e-14)
     assert not list(tmp_path.glob(".*tmp"))  # atomic write leaves no temporary file
 
 
@@ -60,6 +61,7 @@ def test_solve_chain_local_with_bound(tmp_path: Path) -> None:
     assert len(s["splits"]) == 3 and len(s["level_errors"]) == 3
     with np.load(out) as z:
         assert z["patterns"].tolist() == [[1, 2, 2, 8], [2, 2, 2, 4], [4, 2, 2, 2], [8, 2, 2, 1]]
+        assert str(z["format"]) == "fsmf-check-factors" and int(z["n_factors"]) == 4
 
 
 def test_solve_deterministic_outside_run() -> None:
