@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from fsmf_check.commands.outcome import EXIT_OK, EXIT_REFUTED, EXIT_UNDECIDED, Outcome
 from fsmf_check.errors import ExactnessError, InvalidInputError
+from fsmf_check.inputs.matrix_specs import parse_spec
 from fsmf_check.model.supports import Chain
 from fsmf_check.exact.certificates import MAX_CERT_ENTRIES, Certificate, encode_sparse, encode_structure
 from fsmf_check.exact.chain import chain_scalings, decide_chain_identifiability, decide_chain_membership
@@ -212,34 +213,16 @@ def exact_spec_target(spec: str, backend: str = "flint") -> ExactTarget:
     ...
     fsmf_check.errors.ExactnessError: random-butterfly:8:1:noise=0.1: a noisy target is not exact
     """
-    parts = spec.split(":")
-    gen = parts[0]
-    try:
-        n = int(parts[1])
-    except (IndexError, ValueError):
-        msg = f"matrix spec {spec!r} needs a size: dft:N, hadamard:N or random-butterfly:N"
-        raise InvalidInputError(msg) from None
+    ms = parse_spec(spec)
+    n, gen = ms.n, ms.generator
     if gen == "dft":
         return dft_matrix(n, "natural", backend)
     if gen == "hadamard":
         return hadamard_matrix(n, backend)
-    if gen != "random-butterfly":
-        msg = f"no exact version of matrix spec {spec!r} (dft, hadamard, random-butterfly)"
-        raise InvalidInputError(msg)
-    seed, order = 0, "standard"
-    for pos, item in enumerate(parts[2:]):
-        key, eq, value = item.partition("=")
-        if eq and key == "noise":
-            if float(value) != 0.0:
-                msg = f"{spec}: a noisy target is not exact"
-                raise ExactnessError(msg)
-        elif eq and key == "order":
-            order = value
-        elif not eq and pos == 0:
-            seed = int(item)
-        else:
-            msg = f"{spec}: unknown option {item!r}"
-            raise InvalidInputError(msg)
+    if ms.noise != 0.0:
+        msg = f"{spec}: a noisy target is not exact"
+        raise ExactnessError(msg)
+    seed, order = ms.seed, ms.order
     from types import SimpleNamespace
 
     from fsmf_check.inputs.cases import TargetSpec

@@ -30,6 +30,7 @@ from fsmf_check._limits import check_dense
 from fsmf_check.errors import ExactnessError, InvalidInputError
 from fsmf_check.model.families import bitrev, butterfly, log2_exact
 from fsmf_check.exact._backend import ExactBackend, Field, field_of, get_backend
+from fsmf_check.inputs.matrix_specs import draw_factor_entries
 
 __all__ = ["ExactTarget", "exact_target", "dft_matrix", "hadamard_matrix", "bitrev",
            "random_integer_factors", "chain_product", "MAX_EXACT_DIM"]
@@ -129,12 +130,6 @@ def hadamard_matrix(n: int, backend: str = "flint") -> ExactTarget:
                        meta={"generator": "hadamard", "n": n})
 
 
-def _mask_rowmajor(M: sp.sparray) -> tuple[np.ndarray, np.ndarray]:
-    coo = sp.coo_array(M)
-    order = np.lexsort((coo.col, coo.row))
-    return coo.row[order].astype(np.int64), coo.col[order].astype(np.int64)
-
-
 def random_integer_factors(masks: list[sp.sparray], seed: int,
                            backend: ExactBackend) -> list[np.ndarray]:
     """Exact integer factors in [-9, 9] on each mask (row-major draw order, see module doc).
@@ -147,13 +142,12 @@ def random_integer_factors(masks: list[sp.sparray], seed: int,
     >>> [[int(v) for v in row] for row in F[0]]
     [[7, 0], [0, 3]]
     """
-    rng = np.random.default_rng(seed)
-    out = []
-    cache = {v: backend.scalar(v) for v in range(-9, 10)}
     for M in masks:
         check_dense("random factor", *M.shape)
-        rows, cols = _mask_rowmajor(M)
-        vals = rng.integers(-9, 10, size=rows.size)
+    out = []
+    cache = {v: backend.scalar(v) for v in range(-9, 10)}
+    drawn = draw_factor_entries(masks, np.random.default_rng(seed), "integer")
+    for M, (rows, cols, vals) in zip(masks, drawn, strict=True):
         F = backend.zeros(*M.shape)
         for r, c, v in zip(rows.tolist(), cols.tolist(), vals.tolist(), strict=True):
             F[r, c] = cache[v]

@@ -36,6 +36,9 @@ __all__ = [
     "NumericMatrix",
     "load_matrix",
     "parse_matrix_spec",
+    "parse_spec",
+    "MatrixSpec",
+    "draw_factor_entries",
     "read_matrix_file",
     "validate_matrix",
     "dft",
@@ -120,12 +123,38 @@ def _mask_rowmajor(M: sp.sparray) -> tuple[np.ndarray, np.ndarray]:
     return coo.row[order].astype(np.int64), coo.col[order].astype(np.int64)
 
 
+def draw_factor_entries(masks: list[sp.sparray], rng: np.random.Generator,
+                        entries: str = "gaussian") -> list[tuple[np.ndarray, np.ndarray,
+                                                                 np.ndarray]]:
+    """Random values on masks, mask by mask in row-major order of the nonzeros.
+
+    The one random target generator: ``entries="integer"`` draws exact integers
+    ``rng.integers(-9, 10)`` (int64, used as they are by the exact engine), ``"gaussian"``
+    standard normals. Returns ``(rows, cols, values)`` per mask.
+
+    Examples
+    --------
+    >>> [v.tolist() for *_, v in draw_factor_entries(
+    ...     [sp.csr_array(np.eye(2, dtype=np.int8))], np.random.default_rng(0), "integer")]
+    [[7, 3]]
+    """
+    if entries not in ("gaussian", "integer"):
+        msg = f"entries must be 'gaussian' or 'integer'; got {entries!r}"
+        raise InvalidInputError(msg)
+    out = []
+    for M in masks:
+        rows, cols = _mask_rowmajor(M)
+        if entries == "integer":
+            vals = rng.integers(-9, 10, size=rows.size)
+        else:
+            vals = rng.standard_normal(rows.size)
+        out.append((rows, cols, vals))
+    return out
+
+
 def random_factor_values(masks: list[sp.sparray], rng: np.random.Generator,
                          entries: str = "gaussian") -> list[sp.csr_array]:
-    """Random factors on masks, drawn mask by mask in row-major order of the nonzeros.
-
-    ``entries="gaussian"`` draws standard normals; ``"integer"`` draws
-    ``rng.integers(-9, 10)`` exactly as the exact engine does (fsmf_check.exact.targets).
+    """Random float factors on masks (:func:`draw_factor_entries` as sparse arrays).
 
     Examples
     --------
@@ -134,18 +163,9 @@ def random_factor_values(masks: list[sp.sparray], rng: np.random.Generator,
     >>> F[0].toarray().tolist()
     [[7.0, 0.0], [0.0, 3.0]]
     """
-    out = []
-    for M in masks:
-        rows, cols = _mask_rowmajor(M)
-        if entries == "integer":
-            vals = rng.integers(-9, 10, size=rows.size).astype(np.float64)
-        elif entries == "gaussian":
-            vals = rng.standard_normal(rows.size)
-        else:
-            msg = f"entries must be 'gaussian' or 'integer'; got {entries!r}"
-            raise InvalidInputError(msg)
-        out.append(sp.csr_array((vals, (rows, cols)), shape=M.shape))
-    return out
+    return [sp.csr_array((vals.astype(np.float64), (rows, cols)), shape=M.shape)
+            for M, (rows, cols, vals) in zip(masks, draw_factor_entries(masks, rng, entries),
+                                             strict=True)]
 
 
 def _sparse_chain_dense(factors: list[sp.csr_array]) -> np.ndarray:
@@ -298,16 +318,28 @@ def read_matrix_file(path: Path | str) -> np.ndarray:
     return validate_matrix(arr, f"matrix {path.name}")
 
 
-def parse_matrix_spec(spec: str) -> NumericMatrix:
-    """Materialize a generator spec (``dft:N``, ``hadamard:N``, ``random-butterfly:N[...]``).
+@dataclass(frozen=True, slots=True)
+class MatrixSpec:
+    """A parsed generator spec: ``dft:N``, ``hadamard:N``, ``random-butterfly:N[:seed][...]``."""
+
+    generator: str
+    n: int
+    seed: int = 0
+    noise: float = 0.0
+    order: str = "standard"
+
+
+def parse_spec(spec: str) -> MatrixSpec:
+    """Parse a generator spec strictly, without materializing anything.
+
+    The one parser of matrix specs: ``butterfly MATRIX`` (numeric) and its exact
+    cross-check both read specs through it.
 
     Examples
     --------
-    >>> parse_matrix_spec("hadamard:4").A.shape
-    (4, 4)
-    >>> parse_matrix_spec("random-butterfly:8:3:noise=0.01").params["noise"]
-    0.01
-    >>> parse_matrix_spec("hadamard:6")
+    >>> parse_spec("random-butterfly:8:3:noise=0.01")
+    MatrixSpec(generator='random-butterfly', n=8, seed=3, noise=0.01, order='standard')
+    >>> parse_spec("hadamard:6")
     Traceback (most recent call last):
     ...
     fsmf_check.errors.InvalidInputError: hadamard:N needs N a power of two >= 2; got 6
@@ -331,18 +363,12 @@ def parse_matrix_spec(spec: str) -> NumericMatrix:
     if gen in ("hadamard", "random-butterfly") and (n < 2 or n & (n - 1)):
         msg = f"{gen}:N needs N a power of two >= 2; got {n}"
         raise InvalidInputError(msg)
-    if gen == "dft":
+    if gen in ("dft", "hadamard"):
         if len(parts) > 2:
-            msg = f"dft:N takes no further options; got {spec!r} (use --bitrev for bit reversal)"
+            hint = " (use --bitrev for bit reversal)" if gen == "dft" else ""
+            msg = f"{gen}:N takes no further options; got {spec!r}{hint}"
             raise InvalidInputError(msg)
-        return NumericMatrix(_readonly(dft(n)), f"DFT_{n} (natural column order)", "dft",
-                             {"n": n})
-    if gen == "hadamard":
-        if len(parts) > 2:
-            msg = f"hadamard:N takes no further options; got {spec!r}"
-            raise InvalidInputError(msg)
-        return NumericMatrix(_readonly(hadamard(n)), f"Sylvester Hadamard H_{n}", "hadamard",
-                             {"n": n})
+        return MatrixSpec(gen, n)
     seed, noise, order = 0, 0.0, "standard"
     for pos, item in enumerate(parts[2:]):
         if "=" in item:
@@ -374,7 +400,28 @@ def parse_matrix_spec(spec: str) -> NumericMatrix:
         else:
             msg = f"random-butterfly options after the seed must be key=value; got {item!r}"
             raise InvalidInputError(msg)
-    return random_butterfly(n, seed, noise, order)
+    return MatrixSpec(gen, n, seed, noise, order)
+
+
+def parse_matrix_spec(spec: str) -> NumericMatrix:
+    """Materialize a generator spec (``dft:N``, ``hadamard:N``, ``random-butterfly:N[...]``).
+
+    Examples
+    --------
+    >>> parse_matrix_spec("hadamard:4").A.shape
+    (4, 4)
+    >>> parse_matrix_spec("random-butterfly:8:3:noise=0.01").params["noise"]
+    0.01
+    """
+    ms = parse_spec(spec)
+    n = ms.n
+    if ms.generator == "dft":
+        return NumericMatrix(_readonly(dft(n)), f"DFT_{n} (natural column order)", "dft",
+                             {"n": n})
+    if ms.generator == "hadamard":
+        return NumericMatrix(_readonly(hadamard(n)), f"Sylvester Hadamard H_{n}", "hadamard",
+                             {"n": n})
+    return random_butterfly(n, ms.seed, ms.noise, ms.order)
 
 
 def load_matrix(matrix: str | Path) -> NumericMatrix:
