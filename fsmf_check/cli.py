@@ -140,11 +140,19 @@ def check(paths: tuple[Path, ...], as_json: bool, quiet: bool) -> int:
 @click.argument("case", type=_CASE)
 @click.option("--save", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the factors to this .npz file (atomically).")
+@click.option("--tree", type=click.Choice(["left", "right", "balanced"]), default=None,
+              help="Chains: factor-bracketing tree (THEORY T7) [default: the first certified "
+                   "of left, right, balanced].")
+@click.option("--orthonormalize/--no-orthonormalize", default=True, show_default=True,
+              help="Chains: orthonormalized variant (THEORY T7).")
 @json_quiet
-def solve(case: Path, save: Path | None, as_json: bool, quiet: bool) -> int:
+def solve(case: Path, save: Path | None, tree: str | None, orthonormalize: bool,
+          as_json: bool, quiet: bool) -> int:
     """Solve a case numerically: global optimum (certified two-factor) or hierarchical (chain).
 
     Example: fsmf-check solve cases/e1-dto-singletons.toml --save factors.npz
+
+    Chains: fsmf-check solve cases/butterfly-16-standard.toml --tree balanced --no-orthonormalize
     """
     from fsmf_check.inputs.cases import load_case
     from fsmf_check.errors import NotApplicableError
@@ -153,7 +161,8 @@ def solve(case: Path, save: Path | None, as_json: bool, quiet: bool) -> int:
     started = time.perf_counter()
     loaded = load_case(case)
     try:
-        outcome = solve_case(loaded, save=save, progress=not quiet)
+        outcome = solve_case(loaded, save=save, progress=not quiet, tree=tree,
+                             orthonormalize=orthonormalize)
     except NotApplicableError as exc:
         raise click.UsageError(f"solve: {exc}") from None
     return _emit(outcome, as_json, quiet, started)
@@ -163,8 +172,12 @@ def solve(case: Path, save: Path | None, as_json: bool, quiet: bool) -> int:
 @click.argument("matrix")
 @click.option("--tree", type=click.Choice(["left", "right", "balanced"]), default="left",
               show_default=True, help="Factor-bracketing tree (THEORY T7).")
+@click.option("--chain", "chain_spec", default="square-dyadic", show_default=True,
+              metavar="SPEC",
+              help="Factor supports: square-dyadic | monarch[:P:Q] | a,b,c,d;a,b,c,d;... "
+                   "(Kronecker patterns I_a x 1_{b x c} x I_d left to right, as lazylinop).")
 @click.option("--order", type=click.Choice(["standard", "reversed"]), default="standard",
-              show_default=True, help="Butterfly factor order (SPEC §2).")
+              show_default=True, help="Square-dyadic factor order (SPEC §2).")
 @click.option("--bitrev", is_flag=True, help="Bit-reverse the columns first (DFT).")
 @click.option("--perm", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Column permutation file (.npy or text): factorize A[:, perm].")
@@ -173,13 +186,16 @@ def solve(case: Path, save: Path | None, as_json: bool, quiet: bool) -> int:
 @click.option("--cross-check", is_flag=True,
               help="Also run the exact path (integer/DFT inputs) and compare the factors.")
 @json_quiet
-def butterfly_cmd(matrix: str, tree: str, order: str, bitrev: bool, perm: Path | None,
-                  orthonormalize: bool, cross_check: bool, as_json: bool, quiet: bool) -> int:
+def butterfly_cmd(matrix: str, chain_spec: str, tree: str, order: str, bitrev: bool,
+                  perm: Path | None, orthonormalize: bool, cross_check: bool, as_json: bool,
+                  quiet: bool) -> int:
     """Factorize a matrix file or generator spec into butterfly factors (hierarchical).
 
     MATRIX is a .npy/.npz/.mtx file or dft:N, hadamard:N, random-butterfly:N[:seed][:noise=EPS].
 
     Example: fsmf-check butterfly dft:1024 --bitrev --tree left
+
+    Other chains: fsmf-check butterfly M.npy --chain monarch:4:8 (or --chain "1,4,8,4;8,4,8,1")
 
     Cross-checked against the exact engine: fsmf-check butterfly hadamard:64 --cross-check
     """
@@ -187,10 +203,12 @@ def butterfly_cmd(matrix: str, tree: str, order: str, bitrev: bool, perm: Path |
     from fsmf_check.commands.solve import butterfly_matrix
 
     started = time.perf_counter()
+    if cross_check and chain_spec.strip() != "square-dyadic":
+        raise click.UsageError("butterfly: --cross-check needs --chain square-dyadic")
     try:
         outcome = butterfly_matrix(matrix, tree=tree, order=order, bitrev_columns=bitrev,
                                    perm=perm, orthonormalize=orthonormalize,
-                                   progress=not quiet)
+                                   progress=not quiet, chain=chain_spec)
     except NotApplicableError as exc:
         raise click.UsageError(f"butterfly: {exc}") from None
     if cross_check:
