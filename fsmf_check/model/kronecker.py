@@ -10,10 +10,10 @@ Notes
 THEORY T6 (§4.1): a consecutive pair is *chainable* iff ``a1*c1/a2 == b2*d2/d1 =: r`` is an
 integer with ``a1 | a2`` and ``d2 | d1`` (the definition of lazylinop's ``Chain.chainability``,
 pair by pair); a pair can be chainable only *after transposition*, i.e. ``(p2^T, p1^T)`` is
-chainable with ``(a, b, c, d)^T = (a, c, b, d)`` (the reversed butterfly order); its product support is the Kronecker pattern
-``(a1, b1*d1/d2, a2*c2/a1, d2)`` [V, authors' code]; the pair is *redundant* iff
-``r >= min(b1, c2)`` (Definition 4.18 of arXiv:2411.04506), i.e. its equivalence classes are
-complete (T1/T3). Everything here is integer arithmetic on four numbers; nothing is
+chainable with ``(a, b, c, d)^T = (a, c, b, d)`` (the reversed butterfly order); its product
+support is the Kronecker pattern ``(a1, b1*d1/d2, a2*c2/a1, d2)`` [V, authors' code]; the pair
+is *redundant* iff ``r >= min(b1, c2)`` (Definition 4.18 of arXiv:2411.04506), i.e. its
+equivalence classes are complete (T1/T3). Everything here is integer arithmetic on four numbers; nothing is
 materialized unless :meth:`KronPattern.to_sparse` is called.
 """
 
@@ -345,8 +345,9 @@ def analyze_kronecker_chain(patterns: Sequence[KronPattern]) -> ChainReport:
     ``Chain.chainability``); the report also says whether the transposed chain is (the
     reversed butterfly order is chainable only transposed), so ``chainable`` always agrees with
     the pairs it summarizes. A pair is redundant iff ``r >= min(b1, c2)`` (in the orientation
-    where it is chainable; the condition is symmetric under transposition); Algorithm 4.1 of arXiv:2411.04506 merges redundant
-    pairs until none remains, keeping the same set of products. O(L^2) integer operations.
+    where it is chainable; the condition is symmetric under transposition); Algorithm 4.1 of
+    arXiv:2411.04506 merges redundant pairs until none remains, keeping the same set of
+    products. O(L^2) integer operations.
 
     Examples
     --------
@@ -558,7 +559,7 @@ def parse_chain_spec(spec: str, shape: tuple[int, int]) -> tuple[KronPattern, ..
     >>> parse_chain_spec("monarch:2:4", (6, 6))
     Traceback (most recent call last):
     ...
-    fsmf_check.errors.ShapeError: Monarch P must divide M and Q must divide N; got P = 2, Q = 4 for 6 x 6
+    fsmf_check.errors.ShapeError: Monarch P must divide M and Q must divide N; got P = 2, Q = 4...
     """
     m, n = shape
     text = spec.strip()
