@@ -143,12 +143,19 @@ def check(paths: tuple[Path, ...], as_json: bool, quiet: bool) -> int:
                    ".mat (pyfaust).")
 @click.option("--format", "save_format", type=click.Choice(["npz", "json", "mat"]),
               default=None, help="Factor-file layout (default: from the --save suffix).")
+@click.option("--tree", type=click.Choice(["left", "right", "balanced"]), default=None,
+              help="Chains: factor-bracketing tree (THEORY T7) [default: the first certified "
+                   "of left, right, balanced].")
+@click.option("--orthonormalize/--no-orthonormalize", default=True, show_default=True,
+              help="Chains: orthonormalized variant (THEORY T7).")
 @json_quiet
-def solve(case: Path, save: Path | None, save_format: str | None, as_json: bool,
-          quiet: bool) -> int:
+def solve(case: Path, save: Path | None, save_format: str | None, tree: str | None,
+          orthonormalize: bool, as_json: bool, quiet: bool) -> int:
     """Solve a case numerically: global optimum (certified two-factor) or hierarchical (chain).
 
     Example: fsmf-check solve cases/e1-dto-singletons.toml --save factors.npz
+
+    Chains: fsmf-check solve cases/butterfly-16-standard.toml --tree balanced --no-orthonormalize
     """
     from fsmf_check.inputs.cases import load_case
     from fsmf_check.errors import NotApplicableError
@@ -157,7 +164,8 @@ def solve(case: Path, save: Path | None, save_format: str | None, as_json: bool,
     started = time.perf_counter()
     loaded = load_case(case)
     try:
-        outcome = solve_case(loaded, save=save, progress=not quiet, save_format=save_format)
+        outcome = solve_case(loaded, save=save, progress=not quiet, save_format=save_format,
+                             tree=tree, orthonormalize=orthonormalize)
     except NotApplicableError as exc:
         raise click.UsageError(f"solve: {exc}") from None
     return _emit(outcome, as_json, quiet, started)
@@ -167,8 +175,12 @@ def solve(case: Path, save: Path | None, save_format: str | None, as_json: bool,
 @click.argument("matrix")
 @click.option("--tree", type=click.Choice(["left", "right", "balanced"]), default="left",
               show_default=True, help="Factor-bracketing tree (THEORY T7).")
+@click.option("--chain", "chain_spec", default="square-dyadic", show_default=True,
+              metavar="SPEC",
+              help="Factor supports: square-dyadic | monarch[:P:Q] | a,b,c,d;a,b,c,d;... "
+                   "(Kronecker patterns I_a x 1_{b x c} x I_d left to right, as lazylinop).")
 @click.option("--order", type=click.Choice(["standard", "reversed"]), default="standard",
-              show_default=True, help="Butterfly factor order (SPEC §2).")
+              show_default=True, help="Square-dyadic factor order (SPEC §2).")
 @click.option("--bitrev", is_flag=True, help="Bit-reverse the columns first (DFT).")
 @click.option("--perm", default=None, metavar="FILE|auto",
               help="Column permutation file (.npy or text): factorize A[:, perm]; 'auto' "
@@ -183,8 +195,8 @@ def solve(case: Path, save: Path | None, save_format: str | None, as_json: bool,
 @click.option("--format", "save_format", type=click.Choice(["npz", "json", "mat"]),
               default=None, help="Factor-file layout (default: from the --save suffix).")
 @json_quiet
-def butterfly_cmd(matrix: str, tree: str, order: str, bitrev: bool, perm: str | None,
-                  orthonormalize: bool, cross_check: bool, save: Path | None,
+def butterfly_cmd(matrix: str, chain_spec: str, tree: str, order: str, bitrev: bool,
+                  perm: str | None, orthonormalize: bool, cross_check: bool, save: Path | None,
                   save_format: str | None, as_json: bool, quiet: bool) -> int:
     """Factorize a matrix file or generator spec into butterfly factors (hierarchical).
 
@@ -192,16 +204,21 @@ def butterfly_cmd(matrix: str, tree: str, order: str, bitrev: bool, perm: str | 
 
     Example: fsmf-check butterfly dft:1024 --bitrev --tree left
 
+    Other chains: fsmf-check butterfly M.npy --chain monarch:4:8 (or --chain "1,4,8,4;8,4,8,1")
+
     Cross-checked against the exact engine: fsmf-check butterfly hadamard:64 --cross-check
     """
     from fsmf_check.errors import NotApplicableError
     from fsmf_check.commands.solve import butterfly_matrix
 
     started = time.perf_counter()
+    if cross_check and chain_spec.strip() != "square-dyadic":
+        raise click.UsageError("butterfly: --cross-check needs --chain square-dyadic")
     try:
         outcome = butterfly_matrix(matrix, tree=tree, order=order, bitrev_columns=bitrev,
                                    perm=perm, orthonormalize=orthonormalize,
-                                   progress=not quiet, save=save, save_format=save_format)
+                                   progress=not quiet, save=save, save_format=save_format,
+                                   chain=chain_spec)
     except NotApplicableError as exc:
         raise click.UsageError(f"butterfly: {exc}") from None
     if cross_check:

@@ -14,8 +14,12 @@ from fsmf_check.model.kronecker import (
     analyze_kronecker_chain,
     chain_product,
     is_chainable,
+    monarch_patterns,
+    parse_chain_spec,
     product_pattern,
+    recognize_pattern,
     remove_redundancy,
+    square_dyadic_patterns,
 )
 from fsmf_check.model.supports import Chain, bool_product
 
@@ -130,3 +134,117 @@ def test_bool_product_has_no_cancellation() -> None:
     left = sp.csc_array(np.array([[1, 1]], dtype=np.int8))
     right = sp.csc_array(np.array([[1], [1]], dtype=np.int8))
     assert bool_product(left, right).toarray().tolist() == [[1]]
+
+
+# ----------------------------------------------------------------------------------------
+# chainability in each orientation (lazylinop's definition), recognition, chain specs
+
+
+def _lazylinop_pair(p1: KronPattern, p2: KronPattern) -> bool:
+    """lazylinop's ``Chain._is_chainable`` for one pair, written out as its docstring says."""
+    a1, _, c1, d1 = p1.as_tuple()
+    a2, b2, _, d2 = p2.as_tuple()
+    if (a1 * c1) % a2 or (b2 * d2) % d1:
+        return False
+    return (a1 * c1) // a2 == (b2 * d2) // d1 and a2 % a1 == 0 and d1 % d2 == 0
+
+
+@given(st.lists(kron_patterns(max_entry=4), min_size=2, max_size=4))
+def test_chainable_flag_agrees_with_pairs_and_lazylinop(pats: list[KronPattern]) -> None:
+    fixed = [pats[0]]
+    for p in pats[1:]:  # make inner dimensions agree, keeping a and d when they divide
+        rows = fixed[-1].shape[1]
+        ad = p.a * p.d
+        fixed.append(KronPattern(p.a, rows // ad, p.c, p.d) if rows % ad == 0
+                     else KronPattern(1, rows, p.c, 1))
+    rep = analyze_kronecker_chain(fixed)
+    for pr, (left, right) in zip(rep.pairs, zip(fixed, fixed[1:], strict=False), strict=True):
+        assert pr.chainable == _lazylinop_pair(left, right)
+        assert pr.chainable_transposed == _lazylinop_pair(right.transpose(), left.transpose())
+    assert rep.chainable == all(p.chainable for p in rep.pairs)
+    assert rep.chainable_transposed == all(p.chainable_transposed for p in rep.pairs)
+    d = rep.to_dict()
+    assert d["chainable"] == all(p["chainable"] for p in d["pairs"])  # type: ignore[union-attr]
+
+
+def test_reversed_butterfly_is_chainable_only_transposed() -> None:
+    rep = analyze_kronecker_chain(families.butterfly(16, "reversed").factors)
+    assert not rep.chainable and rep.chainable_transposed
+    assert rep.orientation == "transposed"
+    assert [p.orientation for p in rep.pairs] == ["transposed"] * 3
+    assert rep.product == KronPattern(1, 16, 16, 1)
+    std = analyze_kronecker_chain(families.butterfly(16).factors)
+    assert std.chainable and not std.chainable_transposed and std.orientation == "as-given"
+    # lazylinop's Monarch chain and its transpose (``Chain.T``)
+    mon = monarch_patterns(64, 16)
+    assert analyze_kronecker_chain(mon).orientation == "as-given"
+    mon_t = [p.transpose() for p in reversed(mon)]
+    assert [p.as_tuple() for p in mon_t] == [(4, 4, 8, 1), (1, 4, 8, 8)]
+    assert analyze_kronecker_chain(mon_t).orientation == "transposed"
+    # ksd refuses Chain([(2,1,1,2)]*2) although chainable by the definition: both orientations
+    assert analyze_kronecker_chain([KronPattern(2, 1, 1, 2)] * 2).orientation == "both"
+    # lazylinop's fuse docstring chain: neither orientation, but a closed-form product
+    fuse = analyze_kronecker_chain([KronPattern(2, 2, 2, 4), KronPattern(4, 2, 2, 2),
+                                    KronPattern(2, 4, 4, 2)])
+    assert fuse.orientation == "none" and fuse.product == KronPattern(2, 4, 4, 2)
+
+
+@given(kron_patterns(max_entry=4))
+def test_recognize_pattern_round_trip(p: KronPattern) -> None:
+    found = recognize_pattern(p.to_sparse())
+    assert p in found
+    for q in found:
+        np.testing.assert_array_equal(q.to_dense(), p.to_dense())
+    if p.b * p.c > 1:
+        assert found == (p,)
+
+
+def test_recognize_pattern_rejects_non_kronecker_masks() -> None:
+    assert recognize_pattern(np.array([[1, 1], [0, 1]])) == ()
+    assert recognize_pattern(np.zeros((3, 3))) == ()
+    perm = np.eye(4)[[1, 0, 3, 2]]
+    assert recognize_pattern(perm) == ()
+    assert [q.as_tuple() for q in recognize_pattern(np.eye(6))] == [
+        (6, 1, 1, 1), (3, 1, 1, 2), (2, 1, 1, 3), (1, 1, 1, 6)]
+
+
+@given(kron_patterns(max_entry=4), st.integers(0, 2**16))
+def test_off_support_sumsq_is_the_masked_sum(p: KronPattern, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal(p.shape)
+    mask = p.to_dense().astype(bool)
+    assert p.off_support_sumsq(Z) == pytest.approx(float((Z[~mask] ** 2).sum()), rel=1e-12)
+    # a matrix on the support has exactly zero outside mass (no cancellation: was ~1e-16 |Z|^2)
+    W = np.where(mask, 1e3 * Z, 0.0)
+    assert p.off_support_sumsq(W) == 0.0
+
+
+def test_lazylinop_chain_builders() -> None:
+    # the examples of lazylinop's Chain.square_dyadic / Chain.monarch docstrings
+    assert [p.as_tuple() for p in square_dyadic_patterns(32)] == [
+        (1, 2, 2, 16), (2, 2, 2, 8), (4, 2, 2, 4), (8, 2, 2, 2), (16, 2, 2, 1)]
+    cases = {(21, 16): [(1, 3, 4, 7), (4, 7, 4, 1)], (12, 25): [(1, 4, 5, 3), (5, 3, 5, 1)],
+             (12, 16): [(1, 4, 4, 3), (4, 3, 4, 1)], (64, 16): [(1, 8, 4, 8), (4, 8, 4, 1)],
+             (32, 32): [(1, 4, 4, 8), (4, 8, 8, 1)]}
+    for shape, want in cases.items():
+        assert [p.as_tuple() for p in monarch_patterns(*shape)] == want
+    assert [p.as_tuple() for p in monarch_patterns(12, 16, 2, 4)] == [(1, 2, 4, 6), (4, 6, 4, 1)]
+
+
+def test_parse_chain_spec_values_and_errors() -> None:
+    assert parse_chain_spec("square-dyadic", (8, 8)) == square_dyadic_patterns(8)
+    assert parse_chain_spec(" monarch:2:4 ", (12, 16)) == monarch_patterns(12, 16, 2, 4)
+    assert parse_chain_spec("1,4,8,4;8,4,8,1;", (16, 64)) == (KronPattern(1, 4, 8, 4),
+                                                            KronPattern(8, 4, 8, 1))
+    bad = {("square-dyadic", (8, 4)): "the matrix is 8 x 4",
+           ("square-dyadic", (12, 12)): "power of two",
+           ("monarch:5:3", (12, 12)): "P must divide M",
+           ("monarch:2", (12, 12)): "both P and Q",
+           ("monarch:x:2", (12, 12)): "positive integers",
+           ("1,2,2", (4, 4)): "4 entries",
+           ("1,2,2,2;1,2,3,1", (4, 3)): "mismatched inner dimensions",
+           ("1,2,2,2;2,2,3,1", (12, 12)): "product shape 4 x 6 but the matrix is 12 x 12",
+           ("butterfly", (8, 8)): "unknown chain"}
+    for (spec, shape), msg in bad.items():
+        with pytest.raises((ShapeError, MaskError), match=msg):
+            parse_chain_spec(spec, shape)

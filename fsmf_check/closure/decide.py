@@ -1051,7 +1051,7 @@ def _decide_chain(chain: Chain, *, qe: bool | str, qe_timeout_s: float) -> Close
                 {"rule": "redundancy-reduction", "reduced": [list(q.as_tuple())
                                                              for q in rep.reduced]},
                 tried + ["redundancy reduction to one factor (T6): yes"])
-        if rep is not None and rep.chainable and L > 2:
+        if rep is not None and rep.chainable_some_orientation and L > 2:
             return _closed(
                 "T6", ("The Kronecker-sparse chain is chainable, which ensures that the "
                        "factorization problem admits an optimum ([LZRG-err] abstract, THEORY "

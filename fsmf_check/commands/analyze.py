@@ -76,7 +76,8 @@ def analyze_case(case: Case) -> Outcome:
             lines.append(f"  tree {t['tree']}: {'all nodes certified' if t['all_tractable'] else 'node ' + str(t['first_failing_node']) + ' not certified'}")
         kr = tract.get("kronecker")
         if kr:
-            lines.append(f"  chainable: {kr['chainable']}, redundant pairs: "
+            lines.append(f"  chainable: {kr['chainable']} (orientation: {kr['orientation']}), "
+                         f"redundant pairs: "
                          f"{kr['redundant_pairs']}, reduced chain: {kr['reduced']}")
     verdict = tract["verdict"]
     rule = f" ({tract['rule']})" if tract.get("rule") else ""

@@ -22,13 +22,21 @@ from fsmf_check.commands.outcome import EXIT_OK, Outcome
 from fsmf_check.errors import InvalidInputError, NotApplicableError
 from fsmf_check.inputs.matrix_specs import bitrev, load_matrix, load_permutation, numeric_target
 from fsmf_check.model.families import butterfly, log2_exact
+from fsmf_check.model.kronecker import (
+    KronPattern,
+    chain_product,
+    parse_chain_spec,
+    recognize_pattern,
+)
+from fsmf_check.model.supports import Chain
 from fsmf_check.numeric.factor_files import format_of, save_factors
 from fsmf_check.numeric.hierarchical import HierarchicalResult, hierarchical
 from fsmf_check.numeric.local import LocalSolution, solve_local
 from fsmf_check.numeric.permutation import find_column_permutation
 from fsmf_check.numeric.tractable import TwoFactorSolution, solve_tractable
 
-__all__ = ["solve_case", "butterfly_matrix", "NUMERIC_TOL", "TREE_PREFERENCE"]
+__all__ = ["solve_case", "butterfly_matrix", "kronecker_spelling", "NUMERIC_TOL",
+           "TREE_PREFERENCE"]
 
 #: Relative tolerance used to call a numeric factorization exact (``rel_error <= NUMERIC_TOL``)
 #: and to check that the closed-form optimum matches the directly computed residual.
@@ -134,15 +142,71 @@ def _hier_lines(res: HierarchicalResult, L: int) -> list[str]:
     return lines
 
 
-def _choose_tree(chain: object) -> str:
+#: Most combinations of readings tried for diagonal explicit masks (``(a,1,1,d)``, a*d = m).
+_MAX_READINGS = 256
+
+
+def kronecker_spelling(chain: Chain) -> tuple[Chain, dict[str, object]]:
+    r"""Replace every explicit mask of the chain that is a Kronecker pattern by the pattern.
+
+    So the spelling of a chain (``family``, ``patterns`` or explicit ``factors``) never changes
+    the algorithm: a chain whose masks are all Kronecker patterns runs the batched Kronecker
+    engine with the same tree and variant as its family spelling. A diagonal mask has several
+    readings ``(a, 1, 1, d)``; the first combination whose product has a closed form (THEORY T6)
+    is used.
+
+    Returns
+    -------
+    (Chain, dict)
+        The (possibly) structured chain and a JSON-ready note: ``given`` (``patterns`` or
+        ``factors``), ``recognized`` (bool) and the ``patterns`` used.
+
+    Examples
+    --------
+    >>> from fsmf_check.model import families
+    >>> explicit = Chain([f.to_sparse() for f in families.butterfly(8).factors])
+    >>> chain, note = kronecker_spelling(explicit)
+    >>> chain.is_structured, note["recognized"], note["patterns"]
+    (True, True, [[1, 2, 2, 4], [2, 2, 2, 2], [4, 2, 2, 1]])
+    """
+    if chain.is_structured:
+        return chain, {"given": "patterns", "recognized": False,
+                       "patterns": [list(p.as_tuple()) for p in chain.patterns or ()]}
+    readings = [recognize_pattern(chain.factor_mask(i)) for i in range(chain.n_factors)]
+    note: dict[str, object] = {"given": "factors", "recognized": False, "patterns": None}
+    if not all(readings):
+        return chain, note
+    n_combos = int(np.prod([len(r) for r in readings], dtype=np.float64))
+    choice: tuple[KronPattern, ...] | None = None
+    if n_combos <= _MAX_READINGS:
+        import itertools
+
+        for combo in itertools.product(*readings):
+            if chain_product(combo) is not None:
+                choice = tuple(combo)
+                break
+    if choice is None:
+        choice = tuple(r[0] for r in readings)
+    note.update(recognized=True, patterns=[list(p.as_tuple()) for p in choice])
+    return Chain(choice), note
+
+
+def _choose_tree(chain: object, requested: str | None = None) -> str:
     from fsmf_check.analysis.chains import decide_chain
 
     analysis = decide_chain(chain)  # type: ignore[arg-type]
     by_name = {t.tree: t for t in analysis.trees}
-    for name in TREE_PREFERENCE:
-        if by_name[name].all_tractable:
-            return name
-    t = by_name["left"]
+    if requested is not None:
+        if requested not in by_name:
+            msg = f"tree must be one of {', '.join(TREE_PREFERENCE)}; got {requested!r}"
+            raise InvalidInputError(msg)
+        if by_name[requested].all_tractable:
+            return requested
+    else:
+        for name in TREE_PREFERENCE:
+            if by_name[name].all_tractable:
+                return name
+    t = by_name[requested or "left"]
     node = t.failing
     witness = None
     if node is not None:
@@ -154,7 +218,9 @@ def _choose_tree(chain: object) -> str:
         if witness:
             witness_txt = (f"; rank-one supports S_{witness['supports'][0]} and "
                            f"S_{witness['supports'][1]} overlap at {tuple(witness['entry'])}")
-        msg = (f"no tree of the chain has a certified split at every node (left tree fails at "
+        which = (f"the {requested} tree does not have" if requested else
+                 "no tree of the chain has")
+        msg = (f"{which} a certified split at every node ({t.tree} tree fails at "
                f"F[{p}..{s - 1}] | F[{s}..{q - 1}]{witness_txt}); the hierarchical solver "
                "needs certified splits (THEORY T2/T3/T7)")
     else:
@@ -176,8 +242,9 @@ def _no_certified_solver(case: object) -> str | None:
             return None
         return ("the supports are neither disjoint-or-identical (T2) nor reducible by complete "
                 "classes (T3)")
+    chain, _ = kronecker_spelling(case.chain)  # type: ignore[attr-defined]
     try:
-        _choose_tree(case.chain)  # type: ignore[attr-defined]
+        _choose_tree(chain, None)
     except NotApplicableError:
         return "no tree of the chain has a certified split at every node (T7)"
     return None
@@ -197,7 +264,8 @@ def _local_result(loc: LocalSolution, reason: str) -> dict[str, object]:
 
 
 def solve_case(case: object, *, save: Path | str | None = None, progress: bool = False,
-               save_format: str | None = None) -> Outcome:
+               save_format: str | None = None, tree: str | None = None,
+               orthonormalize: bool = True) -> Outcome:
     r"""Numerically solve a case: global optimum (two-factor, T2/T3) or hierarchical (chain, T7).
 
     Parameters
@@ -211,6 +279,11 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
         Per-split progress on stderr for runs longer than a second.
     save_format : {"npz", "json", "mat"}, optional
         Overrides the suffix of ``save``.
+    tree : {"left", "right", "balanced"}, optional
+        Chains only: the factor-bracketing tree (default: the first certified tree among
+        left, right, balanced, as ``butterfly``). It must be certified at every node.
+    orthonormalize : bool
+        Chains only: orthonormalized variant (THEORY T7), default True as ``butterfly``.
 
     Returns
     -------
@@ -268,6 +341,10 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
         return Outcome("solve", results, "\n".join(lines), EXIT_OK,
                        case.case_ref(), case.shape)  # type: ignore[attr-defined]
     if case.pattern is not None:  # type: ignore[attr-defined]
+        if tree is not None or not orthonormalize:
+            msg = ("--tree and --no-orthonormalize apply to chains; this case is a two-factor "
+                   "pattern, solved to global optimality in one step (THEORY T2/T3)")
+            raise InvalidInputError(msg)
         t0 = time.perf_counter()
         sol = solve_tractable(case.pattern, A)  # type: ignore[attr-defined]
         elapsed = time.perf_counter() - t0
@@ -287,12 +364,20 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
             kind = _save_two_factor(save, save_format, sol, case.pattern)  # type: ignore[attr-defined]
             lines.append(f"factors [X, Y^T] saved to {save} ({kind})")
     else:
-        chain = case.chain  # type: ignore[attr-defined]
-        tree = _choose_tree(chain)
-        res = hierarchical(A, chain, tree=tree, orthonormalize=True,
+        chain, spelling = kronecker_spelling(case.chain)  # type: ignore[attr-defined]
+        if case.family not in (None, "kronecker"):  # type: ignore[attr-defined]
+            spelling["given"] = f"family {case.family}"  # type: ignore[attr-defined]
+        chosen = _choose_tree(chain, tree)
+        res = hierarchical(A, chain, tree=chosen, orthonormalize=orthonormalize,
                            progress=_progress_printer(progress))
         results["solve"] = _hier_result(res, chain.n_factors)
+        results["solve"]["spelling"] = spelling
+        results["solve"]["tree_requested"] = tree
         lines.append(f"chain: {chain.describe()}")
+        if spelling["recognized"]:
+            lines.append("explicit factor masks recognized as Kronecker patterns "
+                         f"{' · '.join(str(p) for p in chain.factors)}: same algorithm as the "
+                         "patterns spelling")
         lines.append("verdict: local (hierarchical algorithm, THEORY T7; no global optimality "
                      "proof)")
         lines.extend(_hier_lines(res, chain.n_factors))
@@ -312,8 +397,8 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
 def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "standard",
                      bitrev_columns: bool = False, perm: Path | str | None = None,
                      orthonormalize: bool = True, progress: bool = False,
-                     save: Path | str | None = None, save_format: str | None = None
-                     ) -> Outcome:
+                     save: Path | str | None = None, save_format: str | None = None,
+                     chain: str = "square-dyadic") -> Outcome:
     r"""Hierarchical butterfly factorization of a matrix file or generator spec (``butterfly``).
 
     Parameters
@@ -323,7 +408,7 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         ``random-butterfly:N[:seed][:noise=EPS]``.
     tree : {"left", "right", "balanced"}
     order : {"standard", "reversed"}
-        Butterfly factor order (SPEC §2).
+        Square-dyadic factor order (SPEC §2); ``reversed`` only with the square-dyadic chain.
     bitrev_columns : bool
         Factorize ``A[:, bitrev]`` (the DFT is then exactly a butterfly product, T9).
     perm : path or "auto", optional
@@ -336,12 +421,16 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         Per-split progress on stderr for runs longer than a second.
     save, save_format : optional
         Write the factors and the column permutation (docs/reference/factor-files.md).
+    chain : str
+        ``square-dyadic`` (default), ``monarch[:P:Q]`` (lazylinop's ``Chain.monarch``) or
+        ``a,b,c,d;a,b,c,d;...`` (Kronecker patterns ``I_a ⊗ 1_{b x c} ⊗ I_d``, left to right);
+        see :func:`fsmf_check.model.kronecker.parse_chain_spec`.
 
     Returns
     -------
     Outcome
         ``results["solve"]`` with verdict ``local`` (T7), the error, per-split errors, the
-        T9 bound and the permutation used.
+        T9 bound, the chain and the permutation used.
 
     Notes
     -----
@@ -352,25 +441,34 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
     >>> out = butterfly_matrix("hadamard:16", tree="balanced")
     >>> out.results["solve"]["verdict"], out.results["solve"]["exact_within_tolerance"]
     ('local', True)
-    >>> butterfly_matrix("dft:12")
-    Traceback (most recent call last):
-    ...
-    fsmf_check.errors.InvalidInputError: butterfly needs a square N x N matrix with N a power of two >= 2; got 12 x 12
+    >>> from fsmf_check.errors import ShapeError
+    >>> try:
+    ...     butterfly_matrix("dft:12")
+    ... except ShapeError as exc:
+    ...     print(str(exc).split(";")[1].strip())
+    the matrix is 12 x 12
+    >>> butterfly_matrix("dft:12", chain="monarch").results["solve"]["chain"]["patterns"]
+    [[1, 4, 4, 3], [4, 3, 3, 1]]
     """
     if save is not None:
         format_of(save, save_format)  # a bad name fails before the work
     M = load_matrix(matrix)
     A = M.A
     m, n = A.shape
-    if m != n or n < 2 or n & (n - 1):
-        msg = (f"butterfly needs a square N x N matrix with N a power of two >= 2; got "
-               f"{m} x {n}")
+    pats = parse_chain_spec(chain, (m, n))
+    square_dyadic = chain.strip() == "square-dyadic"
+    if order != "standard" and not square_dyadic:
+        msg = (f"--order {order} applies to the square-dyadic chain; give the patterns of "
+               f"--chain {chain!r} in the order you want instead")
         raise InvalidInputError(msg)
-    L = log2_exact(n)
     if bitrev_columns and perm is not None:
         msg = "--bitrev and --perm are mutually exclusive (give one column permutation)"
         raise InvalidInputError(msg)
-    chain = butterfly(n, order)
+    if bitrev_columns and (n < 2 or n & (n - 1)):
+        msg = f"--bitrev needs N a power of two >= 2 columns; the matrix is {m} x {n}"
+        raise InvalidInputError(msg)
+    fchain = butterfly(n, order) if square_dyadic else Chain(pats)
+    L = fchain.n_factors
     col_perm = None
     perm_info: dict[str, object] = {"kind": "identity"}
     if bitrev_columns:
@@ -391,12 +489,18 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         perm_info = {"kind": "file", "file": Path(perm).name,
                      "meaning": "A[:, perm] ≈ F[0] @ ... @ F[L-1]",
                      "perm": col_perm.tolist() if n <= 64 else None}
-    res = hierarchical(A, chain, tree=tree, orthonormalize=orthonormalize,
+    res = hierarchical(A, fchain, tree=tree, orthonormalize=orthonormalize,
                        column_perm=col_perm, progress=_progress_printer(progress))
     result = _hier_result(res, L)
     result["order"] = order
+    result["chain"] = {"spec": chain.strip(),
+                       "patterns": [list(p.as_tuple()) for p in fchain.patterns or ()]}
     result["column_permutation"] = perm_info
-    lines = [f"butterfly: {M.description}, N = {n}, {L} factors ({order} order)"]
+    if square_dyadic:
+        lines = [f"butterfly: {M.description}, N = {n}, {L} factors ({order} order)"]
+    else:
+        lines = [f"butterfly: {M.description}, {m} x {n}, chain {chain.strip()}: "
+                 f"{' · '.join(str(p) for p in fchain.factors)} ({L} factors)"]
     if perm_info["kind"] == "bit-reversal":
         lines.append("columns bit-reversed: A[:, bitrev] ≈ F[0] @ ... @ F[L-1] "
                      "(DFT_N[:, bitrev] is exactly a butterfly product, THEORY T7/T9)")
@@ -408,7 +512,7 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         lines.append(f"column permutation found (--perm auto, {perm_info['search_s']:.3f} s): "
                      f"A[:, perm] ≈ F[0] @ ... @ F[L-1], perm = {shown}; unique up to the "
                      f"2^(N-1) swaps of the halves of column groups")
-    if M.generator == "dft" and not bitrev_columns and perm is None:  # hint only without perm
+    if M.generator == "dft" and not bitrev_columns and perm is None and square_dyadic:
         hint = ("the DFT in natural column order is not a butterfly product (THEORY T9); "
                 "use --bitrev for an exact factorization")
         result["hint"] = hint
@@ -426,5 +530,5 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
     source = str(matrix) if Path(str(matrix)).exists() else None
     return Outcome("butterfly", {"solve": result}, "\n".join(lines), EXIT_OK,
                    {"name": Path(str(matrix)).name if source else str(matrix),
-                    "source": source}, {"m": n, "n": n, "factors": L})
+                    "source": source}, {"m": m, "n": n, "factors": L})
 

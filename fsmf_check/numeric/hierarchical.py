@@ -282,7 +282,7 @@ def _run_kron(Z: np.ndarray, pats: tuple[KronPattern, ...], nodes: list[tuple[in
     root = partial(0, L)
     assert root is not None
     T0 = extract_twiddle(Z, root)
-    outside = max(_sumsq(Z) - _sumsq(T0), 0.0)
+    outside = root.off_support_sumsq(Z)  # stable: summed directly, no cancellation
     pieces: list[list] = [[0, L, root, T0]]
     center = 0
     records: list[SplitRecord] = []
@@ -455,7 +455,7 @@ def _level_errors(A: np.ndarray, chain: Chain, progress: ProgressFn | None = Non
             if all(partial.node_ok(0, s, L) for s in range(1, L)):
                 root = partial(0, L)
                 T0 = extract_twiddle(Z, root)  # type: ignore[arg-type]
-                outside = max(_sumsq(Z) - _sumsq(T0), 0.0)
+                outside = root.off_support_sumsq(Z)  # type: ignore[union-attr]
                 for s in range(1, L):
                     PL, PR = partial(0, s), partial(s, L)
                     r, e, f = _pair(PL, PR)  # type: ignore[arg-type, misc]
@@ -605,7 +605,7 @@ def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
         t1 = time.perf_counter()
         root = partial(0, L)
         T0 = extract_twiddle(Zw, root)
-        outside = max(_sumsq(Zw) - _sumsq(T0), 0.0)
+        outside = root.off_support_sumsq(Zw)  # type: ignore[union-attr]
         err = float(np.sqrt(_contract_error(T0, kf, cand_nodes, partial) + outside))
         err_eval = time.perf_counter() - t1
         factors = kf.transpose() if transposed else kf
