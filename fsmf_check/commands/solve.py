@@ -324,7 +324,7 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
     --------
     >>> out = butterfly_matrix("hadamard:16", tree="balanced")
     >>> out.results["solve"]["verdict"], out.results["solve"]["exact_within_tolerance"]
-    ('local', True)
+    ('optimal', True)
     >>> butterfly_matrix("dft:12")
     Traceback (most recent call last):
     ...
