@@ -64,6 +64,11 @@ __all__ = [
 ]
 
 VERDICTS = tuple(v.value for v in ClosednessVerdict)
+#: Basis of a verdict that rests on z3 alone (no witness checked here).
+QE_BASIS = "solver: z3 NRA quantifier elimination, no independent witness"
+#: Basis of the closedness of chainable Kronecker chains with three or more factors.
+CHAINABLE_BASIS = ("cited: [LZRG-err] abstract (chainable Kronecker-sparse chains admit an "
+                   "optimum), not re-derived here")
 #: The Gröbner basis of the *full* system ``X Y^T = A*`` is computed only up to this many
 #: variables (LU 4x4 has 20 and takes ~0.07 s); the local 2x2 subsystem is always computed.
 GROEBNER_FULL_MAX_VARS = 24
@@ -92,7 +97,10 @@ class ClosednessResult:
     ``verdict`` is ``closed`` | ``not-closed`` | ``unknown``; ``theorem`` a THEORY label (or
     None for ``unknown``); ``explanation`` one sentence; ``exact`` True when the verdict is
     proved exactly; ``evidence`` JSON-ready details; ``witness`` (for ``not-closed``) the
-    exact sequence and non-membership proof; ``tried`` what was attempted.
+    exact sequence and non-membership proof; ``tried`` what was attempted. ``basis`` says what
+    the verdict rests on: ``"computed"`` (a proof or witness checked here), ``"cited: ..."`` (a
+    published result not re-derived here) or ``"solver: ..."`` (a solver's answer without an
+    independently checked witness); ``exact`` is True only for ``"computed"``.
     """
 
     verdict: str
@@ -102,10 +110,14 @@ class ClosednessResult:
     evidence: dict[str, Any] = field(default_factory=dict)
     witness: dict[str, Any] | None = None
     tried: tuple[str, ...] = ()
+    basis: str = "computed"
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
             msg = f"closedness verdict must be one of {', '.join(VERDICTS)}; got {self.verdict!r}"
+            raise InvalidInputError(msg)
+        if self.exact and self.basis != "computed":
+            msg = f"a closedness verdict with basis {self.basis!r} cannot be exact"
             raise InvalidInputError(msg)
 
     @property
@@ -117,7 +129,8 @@ class ClosednessResult:
         """SPEC §5 result object (JSON-ready, deterministic)."""
         return {"verdict": self.verdict, "theorem": self.theorem,
                 "explanation": self.explanation, "exact": self.exact,
-                "evidence": self.evidence, "witness": self.witness, "tried": list(self.tried)}
+                "evidence": self.evidence, "witness": self.witness, "tried": list(self.tried),
+                "basis": self.basis}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClosednessResult:
@@ -126,7 +139,8 @@ class ClosednessResult:
             return cls(verdict=data["verdict"], theorem=data.get("theorem"),
                        explanation=data["explanation"], exact=bool(data["exact"]),
                        evidence=dict(data.get("evidence") or {}), witness=data.get("witness"),
-                       tried=tuple(data.get("tried") or ()))
+                       tried=tuple(data.get("tried") or ()),
+                       basis=str(data.get("basis", "computed")))
         except KeyError as exc:
             msg = f"closedness result dictionary is missing the key {exc.args[0]!r}"
             raise InvalidInputError(msg) from None
@@ -720,8 +734,10 @@ def decide_closedness_qe(pattern: SupportPattern, *, timeout_s: float = 10.0,
             verdict="closed", theorem="T5",
             explanation=("The first-order sentence of THEORY 3.4 asserting a limit point "
                          "outside P(I, J) is unsatisfiable over the reals (z3 NRA), so the "
-                         "set of products is closed (the verdict trusts z3)."),
-            exact=True, evidence=evidence, tried=("quantifier elimination: unsat",))
+                         "set of products is closed (the verdict trusts z3; no independent "
+                         "witness is checked, so it is not exact)."),
+            exact=False, evidence=evidence, tried=("quantifier elimination: unsat",),
+            basis=QE_BASIS)
     if res == z3.sat:
         model = solver.model()
         A_model = []
@@ -736,8 +752,10 @@ def decide_closedness_qe(pattern: SupportPattern, *, timeout_s: float = 10.0,
             verdict="not-closed", theorem="T5",
             explanation=("The first-order sentence of THEORY 3.4 is satisfiable over the reals "
                          "(z3 NRA): some matrix is a limit of products without being one (the "
-                         "verdict trusts z3; no explicit sequence was built)."),
-            exact=True, evidence=evidence, tried=("quantifier elimination: sat",))
+                         "verdict trusts z3; no explicit sequence was built, so it is not "
+                         "exact)."),
+            exact=False, evidence=evidence, tried=("quantifier elimination: sat",),
+            basis=QE_BASIS)
     evidence["reason"] = solver.reason_unknown()
     return ClosednessResult(
         verdict="unknown", theorem=None,
@@ -878,7 +896,7 @@ def _decide_two_factor(pattern: SupportPattern, *, qe: bool | str, qe_timeout_s:
             return ClosednessResult(verdict=res.verdict, theorem=res.theorem,
                                     explanation=res.explanation, exact=res.exact,
                                     evidence=res.evidence, witness=None,
-                                    tried=tuple(tried) + res.tried)
+                                    tried=tuple(tried) + res.tried, basis=res.basis)
         tried.extend(res.tried)
     else:
         tried.append("quantifier elimination: not requested")
@@ -1031,7 +1049,8 @@ def _decide_chain(chain: Chain, *, qe: bool | str, qe_timeout_s: float) -> Close
         return ClosednessResult(verdict=inner.verdict, theorem=inner.theorem,
                                 explanation=inner.explanation, exact=inner.exact, evidence=ev,
                                 witness=inner.witness, tried=("two factors: decided as the "
-                                                              "two-factor split",) + inner.tried)
+                                                              "two-factor split",) + inner.tried,
+                                basis=inner.basis)
     if chain.is_structured:
         pats = chain.patterns
         assert pats is not None
@@ -1052,14 +1071,16 @@ def _decide_chain(chain: Chain, *, qe: bool | str, qe_timeout_s: float) -> Close
                                                              for q in rep.reduced]},
                 tried + ["redundancy reduction to one factor (T6): yes"])
         if rep is not None and rep.chainable_some_orientation and L > 2:
-            return _closed(
-                "T6", ("The Kronecker-sparse chain is chainable, which ensures that the "
-                       "factorization problem admits an optimum ([LZRG-err] abstract, THEORY "
-                       "T5 §3.2 / T6; cited, not re-derived), so the set of products is "
-                       "closed."),
-                {"rule": "chainable-kronecker", "factors": L,
-                 "source": "[LZRG-err] abstract [A]"},
-                tried + ["chainable Kronecker chain (T6): yes"])
+            return ClosednessResult(
+                verdict="closed", theorem="T6",
+                explanation=("The Kronecker-sparse chain is chainable, which ensures that the "
+                             "factorization problem admits an optimum ([LZRG-err] abstract, "
+                             "THEORY T5 §3.2 / T6; cited, not re-derived here, so not exact), "
+                             "so the set of products is closed."),
+                exact=False, basis=CHAINABLE_BASIS,
+                evidence={"rule": "chainable-kronecker", "factors": L,
+                          "source": "[LZRG-err] abstract [A]"},
+                tried=tuple(tried + ["chainable Kronecker chain (T6): yes"]))
         tried.append("chainable Kronecker chain (T6): no")
     from fsmf_check._limits import check_dense
     from fsmf_check.errors import SizeLimitError

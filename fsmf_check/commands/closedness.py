@@ -29,6 +29,8 @@ def _render_text(case_name: str, res: ClosednessResult) -> str:
     elif w is not None:
         g = w["non_membership"]["groebner"]
         lines.append(f"  chain witness on factors {w['pair']}; Gröbner basis = {g['basis']}")
+    if res.basis != "computed":
+        lines.append(f"  basis: {res.basis} (exact: no)")
     if res.verdict == "unknown":
         lines.append("  tried: " + "; ".join(res.tried))
     return "\n".join(lines)

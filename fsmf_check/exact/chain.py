@@ -28,6 +28,7 @@ from fsmf_check.analysis.tractability import TractabilityResult, decide_tractabi
 from fsmf_check.errors import InvalidInputError, ShapeError
 from fsmf_check.model.families import butterfly
 from fsmf_check.model.kronecker import KronPattern
+from fsmf_check.model.fields import Field
 from fsmf_check.model.supports import Chain
 from fsmf_check.exact._backend import ExactBackend
 from fsmf_check.model.numbers import format_exact as format_scalar
@@ -85,6 +86,7 @@ class _Tract:
 
     def __init__(self, chain: Chain) -> None:
         self.chain = chain
+        self.target_field: Field = Field(1)
         self.cache: dict[tuple[int, int, int], tuple[object, TractabilityResult]] = {}
 
     def get(self, p: int, s: int, q: int) -> tuple[object, TractabilityResult]:
@@ -114,7 +116,18 @@ def _hierarchy(H: np.ndarray, p: int, q: int, tree: str, tr: _Tract, bk: ExactBa
     s = _split_of(p, q, tree)
     pattern, tract = tr.get(p, s, q)
     if not tract.tractable:
-        return {"node": [p, s, q], "reason": "split not certified tractable"}
+        if q - p != 2 or p == 0 and q == tr.chain.n_factors:
+            return {"node": [p, s, q], "reason": "split not certified tractable"}
+        # a two-factor node: the two-factor engine decides it exactly (completion,
+        # Groebner); only a `member` answer is used, since H carries the gauge of its parent
+        node = ExactTarget(H, tr.target_field, bk, f"node {[p, s, q]}")
+        two = decide_membership(node, pattern)  # type: ignore[arg-type]
+        if two.verdict != "member":
+            return {"node": [p, s, q], "reason": "split not certified tractable and the "
+                    f"two-factor engine says {two.verdict} for the node matrix"}
+        X, Y = two.factors  # type: ignore[misc]
+        leaves[p], leaves[s] = X, Y.T.copy()
+        return None
     run = factor_tractable(H, pattern, tract, bk)
     if not run.ok:
         return {"node": [p, s, q], "refutation": run.refutation}
@@ -273,8 +286,22 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
         fail = None
     else:
         tried.append(f"hierarchical exact recovery ({tree} tree, T7)")
+        tr.target_field = target.field
         leaves = {}
         fail = _hierarchy(target.A, 0, L, tree, tr, bk, leaves)
+        top = fail is not None and fail.get("node") == [0, _split_of(0, L, tree), L]
+        if fail is not None and not (top and "refutation" in fail) and L > 2:
+            # any bracketing tree is exact (T7): try the others before giving up
+            for other in TREES:
+                if other == tree:
+                    continue
+                leaves2: dict[int, np.ndarray] = {}
+                fail2 = _hierarchy(target.A, 0, L, other, tr, bk, leaves2)
+                if fail2 is None:
+                    tried.append(f"hierarchical exact recovery ({other} tree, T7)")
+                    fail, leaves, tree = None, leaves2, other
+                    evidence["tree"] = other
+                    break
     if fail is None:
         factors = [leaves[i] for i in range(L)]
         if not bk.equal(chain_product(factors, bk), target.A):  # pragma: no cover
@@ -449,18 +476,31 @@ def chain_scalings(F: list[np.ndarray], G: list[np.ndarray], bk: ExactBackend,
 
 def decide_chain_identifiability(target: ExactTarget, chain: Chain,
                                  membership: MembershipResult) -> IdentifiabilityResult:
-    r"""Is the exact chain factorization of a member unique up to the unavoidable ambiguity?
+    r"""Decide whether the exact chain factorization is unique up to the unavoidable ambiguity.
 
     Notes
     -----
-    THEORY T8 §4.3: if every class block of every split of ``A`` has rank equal to its class
-    size (nonzero for rank one), the factorization is unique up to invertible diagonal
-    scalings between consecutive factors ([ZRG-SIMODS] main theorem for the square dyadic
-    butterfly [V]; derived for other chainable Kronecker chains, and with block-diagonal
-    GL(r) for rank-r chains). A zero block means a zero column of the left partial product
-    (or zero row of the right one) in the recovered factors; changing the corresponding row
-    (column) of the neighbouring factor keeps the product and gives a second factorization
-    that no scaling maps to the first. Exact; one pass over every split.
+    Exact, in this order; each claim names the argument that proves it.
+
+    1. **Free entries** (any chain with explicit masks): an entry of factor ``l`` whose row
+       index meets an empty column of the support of ``F[0..l-1]`` (or whose column index meets
+       an empty row of the support of ``F[l+1..L-1]``) never reaches the product; changing it
+       gives a second factorization, ``not-identifiable`` (verified exactly, and no diagonal
+       scaling maps one onto the other since supports differ).
+    2. **Chainable Kronecker chains** (butterfly, Monarch, rank-r deformable chains): THEORY
+       T8 §4.3 level blocks, every class block of every split of ``A`` has full rank
+       ([ZRG-SIMODS] main theorem for the square dyadic butterfly; derived for the other
+       chainable Kronecker chains, with block-diagonal GL(r) for rank-r chains).
+    3. **Explicit chains, tree argument** (T8 proof sketch §4.3 with §2.6 "disjoint supports
+       => identifiable"): along a factor-bracketing tree, every node's two-factor split has
+       pairwise disjoint nonempty rank-one supports and every contribution of the node's
+       matrix is nonzero. Then each node pair is unique up to diagonal scaling, and by
+       induction down the tree every factor is. The certificate lists, per node, a nonzero
+       entry of every contribution.
+    4. **Jacobian of the product map** at the recovered factors (exact rank): a kernel
+       direction inside one factor that is not a scaling gives an exact second
+       factorization (``not-identifiable``); full rank ``n - dim(orbit)`` proves *local*
+       identifiability only, reported with ``undecided``.
 
     Examples
     --------
@@ -470,6 +510,11 @@ def decide_chain_identifiability(target: ExactTarget, chain: Chain,
     >>> m = decide_chain_membership(T, butterfly(8))
     >>> decide_chain_identifiability(T, butterfly(8), m).verdict
     'identifiable'
+    >>> ch = Chain([["111", "111", "111"], ["111", "111", "000"], ["100", "010", "001"]])
+    >>> A = [[1, 2, 3], [4, 5, 6], [5, 7, 9]]
+    >>> res = decide_chain_identifiability(as_exact_matrix(A), ch, decide_chain_membership(A, ch))
+    >>> res.verdict, res.method, res.evidence["free_entry"]
+    ('not-identifiable', 'free-entry', {'factor': 0, 'row': 0, 'col': 2})
     """
     bk = target.backend
     L = chain.n_factors
@@ -480,14 +525,300 @@ def decide_chain_identifiability(target: ExactTarget, chain: Chain,
                          f"membership is {membership.verdict}."),
             method="none", scope="target", up_to=None)
     factors = list(membership.factors)
-    data = {"field": target.field.to_dict(), "structure": encode_structure(chain),
-            "target": encode_dense(target.A, bk),
-            "factors": [encode_sparse(F, bk) for F in factors]}
+    data: dict[str, object] = {"field": target.field.to_dict(),
+                               "structure": encode_structure(chain),
+                               "target": encode_dense(target.A, bk),
+                               "factors": [encode_sparse(F, bk) for F in factors]}
     if L == 1:
         return IdentifiabilityResult(
             verdict="identifiable", theorem="T8", explanation="a single factor equals A.",
             method="single-factor", scope="target", up_to="nothing",
             certificate=Certificate("identifiable", "nondegenerate-splits", data))
+    kron = chain.is_structured and chain.kronecker_report.chainable
+    if kron:
+        return _kronecker_identifiability(target, chain, factors, data)
+    masks = [chain.factor_mask(i).toarray().astype(bool) for i in range(L)]
+    tried = ["free entries (structurally empty partial products)"]
+    free = _free_entry(masks)
+    if free is not None:
+        fi, r, c, side = free
+        second = [F.copy() for F in factors]
+        second[fi][r, c] = bk.zero if not bk.is_zero(second[fi][r, c]) else bk.one
+        if bk.equal(chain_product(second, bk), target.A):  # always, by construction
+            data["second_factors"] = [encode_sparse(F, bk) for F in second]
+            data["free_entry"] = {"factor": fi, "row": r, "col": c}
+            return IdentifiabilityResult(
+                verdict="not-identifiable", theorem="T8",
+                explanation=(f"entry ({r}, {c}) of factor {fi} never reaches the product ({side}),"
+                             " so it is free: changing it gives a second factorization with a "
+                             "different support, which no diagonal scaling produces "
+                             "(certificate)."),
+                method="free-entry", scope="target", up_to="diagonal scaling",
+                certificate=Certificate("not-identifiable", "second-factorization", data),
+                second_factors=tuple(second),
+                evidence={"free_entry": {"factor": fi, "row": r, "col": c}, "tried": tried})
+    tried.append("tree argument: disjoint nonzero contributions at every node (T8)")
+    best_fail: dict[str, object] | None = None
+    for tree in TREES:
+        nodes, fail = _tree_proof(factors, masks, tree, bk)
+        if fail is None:
+            data["tree"] = tree
+            data["nodes"] = nodes
+            return IdentifiabilityResult(
+                verdict="identifiable", theorem="T8",
+                explanation=(f"along the {tree} factor-bracketing tree, every node's two-factor "
+                             "split has pairwise disjoint rank-one supports and every "
+                             "contribution is nonzero, and no factor entry is free: each node "
+                             "is unique up to diagonal scaling (THEORY T8 §2.6, disjoint "
+                             "supports), so by induction down the tree the factors are unique "
+                             "up to diagonal scaling between consecutive factors (THEORY T8 "
+                             "§4.3 proof of exact recovery)."),
+                method="nondegenerate-tree", scope="target", up_to="diagonal scaling",
+                certificate=Certificate("identifiable", "nondegenerate-tree", data),
+                evidence={"tree": tree, "tried": tried})
+        if best_fail is None:
+            best_fail = fail
+        if "zero_contribution" in fail:
+            node, k = fail["node"], int(fail["zero_contribution"])  # type: ignore[call-overload]
+            deg = _degenerate_node_second(factors, node, k, masks, bk)  # type: ignore[arg-type]
+            if deg is not None:
+                data["second_factors"] = [encode_sparse(F, bk) for F in deg]
+                return IdentifiabilityResult(
+                    verdict="not-identifiable", theorem="T8",
+                    explanation=(f"trivial degeneracy: at node {node} ({tree} tree) the "
+                                 f"contribution through interface index {k} is zero, which "
+                                 "leaves a factor row or column free; the certificate gives a "
+                                 "second factorization that no scaling maps to the first."),
+                    method="degenerate-node", scope="target", up_to="diagonal scaling",
+                    certificate=Certificate("not-identifiable", "second-factorization", data),
+                    second_factors=tuple(deg), evidence={"node": node, "tried": tried})
+    tried.append("exact Jacobian rank of the product map against the scaling orbit")
+    jac = _jacobian_test(factors, masks, bk)
+    ev: dict[str, object] = {"tried": tried, "tree_stopped": best_fail}
+    if jac is None:
+        return IdentifiabilityResult(
+            verdict="undecided", theorem=None,
+            explanation=("no tree of the chain has disjoint nonzero contributions at every node "
+                         f"(first failure: {_fail_text(best_fail)}), and the Jacobian is above "
+                         "the size limit of the exact test."),
+            method="none", scope="target", up_to=None, evidence=ev)
+    ev["jacobian"] = {k: v for k, v in jac.items() if k != "second"}
+    kernel_second: list[np.ndarray] | None = jac.get("second")  # type: ignore[assignment]
+    if kernel_second is not None:
+        data["second_factors"] = [encode_sparse(F, bk) for F in kernel_second]
+        data["jacobian"] = ev["jacobian"]
+        return IdentifiabilityResult(
+            verdict="not-identifiable", theorem="T8",
+            explanation=(f"the Jacobian of the product map has rank {jac['rank']} < "
+                         f"{jac['free_entries']} free entries - {jac['orbit_dimension']} "
+                         f"(scaling orbit); a kernel direction inside factor {jac['factor']} "
+                         "keeps the product exactly (the product is linear in one factor), "
+                         "and the certificate's second factorization is not a scaling of the "
+                         "first."),
+            method="jacobian-kernel", scope="target", up_to="diagonal scaling",
+            certificate=Certificate("not-identifiable", "second-factorization", data),
+            second_factors=tuple(kernel_second), evidence=ev)
+    if jac["locally_identifiable"]:
+        text = (f"locally identifiable only: the Jacobian of the product map has rank "
+                f"{jac['rank']} = {jac['free_entries']} free entries - "
+                f"{jac['orbit_dimension']} (scaling orbit), so near these factors every "
+                "factorization is a scaling; global uniqueness is not proven because no tree "
+                f"has disjoint nonzero contributions at every node ({_fail_text(best_fail)}).")
+    else:
+        text = (f"the Jacobian of the product map has rank {jac['rank']} < "
+                f"{jac['free_entries']} - {jac['orbit_dimension']} (a first-order direction "
+                "that is not a scaling), but no exact second factorization was found along it; "
+                "first-order freedom alone does not prove non-identifiability.")
+    return IdentifiabilityResult(verdict="undecided", theorem=None, explanation=text,
+                                 method="none", scope="target", up_to=None, evidence=ev)
+
+
+#: The exact Jacobian test runs only below this many matrix entries (rows x free entries).
+_JACOBIAN_MAX_ENTRIES = 400_000
+
+
+def _free_entry(masks: list[np.ndarray]) -> tuple[int, int, int, str] | None:
+    """First mask entry ``(l, r, c)`` that no path from a row of A to a column of A uses."""
+    L = len(masks)
+    reach_left = [np.ones(masks[0].shape[0], dtype=bool)]
+    for M in masks:
+        reach_left.append((reach_left[-1].astype(np.int64) @ M.astype(np.int64)) > 0)
+    reach_right = [np.ones(masks[-1].shape[1], dtype=bool)]
+    for M in reversed(masks):
+        reach_right.append((M.astype(np.int64) @ reach_right[-1].astype(np.int64)) > 0)
+    reach_right.reverse()  # reach_right[l] = rows of F[l..L-1] with a nonempty support row
+    for fi in range(L):
+        live = np.outer(reach_left[fi], reach_right[fi + 1])
+        dead = masks[fi] & ~live
+        if dead.any():
+            r, c = (int(v) for v in np.argwhere(dead)[0])
+            side = (f"column {r} of the support of F[0..{fi - 1}] is empty"
+                    if not reach_left[fi][r]
+                    else f"row {c} of the support of F[{fi + 1}..{L - 1}] is empty")
+            return fi, r, c, side
+    return None
+
+
+def _tree_nodes(p: int, q: int, tree: str) -> list[tuple[int, int, int]]:
+    if q - p < 2:
+        return []
+    s = _split_of(p, q, tree)
+    return [(p, s, q), *_tree_nodes(p, s, tree), *_tree_nodes(s, q, tree)]
+
+
+def _tree_proof(factors: list[np.ndarray], masks: list[np.ndarray], tree: str,
+                bk: ExactBackend) -> tuple[list[dict[str, object]], dict[str, object] | None]:
+    """Check the T8 tree argument; return (per-node evidence, first failure or None)."""
+    nodes: list[dict[str, object]] = []
+    for p, s, q in _tree_nodes(0, len(factors), tree):
+        left = _bool_chain(masks[p:s])
+        right = _bool_chain(masks[s:q])
+        cover = left.astype(np.int64) @ right.astype(np.int64)
+        if cover.max(initial=0) > 1:
+            i, j = (int(v) for v in np.argwhere(cover > 1)[0])
+            return nodes, {"node": [p, s, q], "reason": "overlapping rank-one supports",
+                           "entry": [i, j]}
+        H = chain_product(factors[p:q], bk)
+        nz = bk.nonzero_mask(H)
+        witnesses = []
+        for k in range(left.shape[1]):
+            rows, cols = np.flatnonzero(left[:, k]), np.flatnonzero(right[k])
+            if rows.size == 0 or cols.size == 0:
+                continue  # no free entry: both sides are structurally zero
+            hit = np.argwhere(nz[np.ix_(rows, cols)])
+            if hit.size == 0:
+                return nodes, {"node": [p, s, q], "reason": "zero contribution",
+                               "zero_contribution": k}
+            i, j = int(rows[hit[0][0]]), int(cols[hit[0][1]])
+            witnesses.append({"index": k, "row": i, "col": j,
+                              "value": format_scalar(bk.to_public(H[i, j]))})
+        nodes.append({"node": [p, s, q], "contributions": witnesses})
+    return nodes, None
+
+
+def _bool_chain(masks: list[np.ndarray]) -> np.ndarray:
+    acc = masks[0]
+    for M in masks[1:]:
+        acc = (acc.astype(np.int64) @ M.astype(np.int64)) > 0
+    return acc
+
+
+def _fail_text(fail: dict[str, object] | None) -> str:
+    if fail is None:
+        return "none"
+    return f"node {fail['node']}: {fail['reason']}"
+
+
+def _degenerate_node_second(factors: list[np.ndarray], node: list[int], k: int,
+                            masks: list[np.ndarray], bk: ExactBackend,
+                            ) -> list[np.ndarray] | None:
+    """Second factorization from a zero contribution through index k at a tree node."""
+    p, s, q = node
+    left = chain_product(factors[p:s], bk)
+    right = chain_product(factors[s:q], bk)
+    out = [F.copy() for F in factors]
+    if not bk.nonzero_mask(left[:, k][:, None]).any():
+        cols = np.flatnonzero(masks[s][k])
+        if cols.size == 0:
+            return None
+        if bk.nonzero_mask(out[s][k][None, :]).any():
+            out[s][k] = bk.zero
+        else:
+            out[s][k, int(cols[0])] = bk.one
+    elif not bk.nonzero_mask(right[k][None, :]).any():
+        rows = np.flatnonzero(masks[s - 1][:, k])
+        if rows.size == 0:
+            return None
+        if bk.nonzero_mask(out[s - 1][:, k][:, None]).any():
+            out[s - 1][:, k] = bk.zero
+        else:
+            out[s - 1][int(rows[0]), k] = bk.one
+    else:
+        return None
+    if not bk.equal(chain_product(out, bk), chain_product(factors, bk)):
+        return None
+    if chain_scalings(factors, out, bk)[0] is not None:
+        return None
+    return out
+
+
+def jacobian_matrices(factors: list[np.ndarray], masks: list[np.ndarray], bk: ExactBackend,
+                      ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
+    r"""Exact Jacobian ``J`` of ``(F_1..F_L) -> F_1 ... F_L`` on the mask entries, and ``T``.
+
+    ``J`` has one row per entry of the product (row-major) and one column per mask entry
+    ``(l, r, c)`` (listed in the returned positions); its column is
+    ``vec(P_l[:, r] P'_l[c, :])`` with ``P_l = F_0 ... F_{l-1}`` and
+    ``P'_l = F_{l+1} ... F_{L-1}``. The columns of ``T`` span the tangent space of the
+    scaling orbit: for interface ``t`` and index ``i``, column ``i`` of ``F[t-1]`` and minus
+    row ``i`` of ``F[t]``. ``J @ T == 0`` always.
+    """
+    L = len(factors)
+    pos = [(fi, int(r), int(c)) for fi in range(L) for r, c in np.argwhere(masks[fi])]
+    index = {p: t for t, p in enumerate(pos)}
+    m, n = factors[0].shape[0], factors[-1].shape[1]
+    pre = [bk.identity(m)]
+    for F in factors[:-1]:
+        pre.append(bk.matmul(pre[-1], F))
+    post = [bk.identity(n)]
+    for F in reversed(factors[1:]):
+        post.append(bk.matmul(F, post[-1]))
+    post.reverse()  # post[fi] = F[fi+1] ... F[L-1]
+    J = bk.zeros(m * n, len(pos))
+    for t, (fi, r, c) in enumerate(pos):
+        J[:, t] = np.multiply.outer(pre[fi][:, r], post[fi][c, :]).reshape(-1)
+    dims = [f.shape[1] for f in factors[:-1]]
+    T = bk.zeros(len(pos), sum(dims))
+    col = 0
+    for t in range(1, L):
+        for i in range(dims[t - 1]):
+            for rr in np.flatnonzero(masks[t - 1][:, i]):
+                T[index[(t - 1, int(rr), i)], col] = factors[t - 1][rr, i]
+            for cc in np.flatnonzero(masks[t][i]):
+                T[index[(t, i, int(cc))], col] = -factors[t][i, cc]
+            col += 1
+    return J, T, pos
+
+
+def _jacobian_test(factors: list[np.ndarray], masks: list[np.ndarray], bk: ExactBackend,
+                   ) -> dict[str, object] | None:
+    """Exact Jacobian rank vs. the scaling orbit; a one-factor kernel direction if any."""
+    m, n = factors[0].shape[0], factors[-1].shape[1]
+    nfree = int(sum(M.sum() for M in masks))
+    if m * n * max(nfree, 1) > _JACOBIAN_MAX_ENTRIES:
+        return None
+    J, T, pos = jacobian_matrices(factors, masks, bk)
+    rank = bk.rank(J) if J.size else 0
+    orbit = bk.rank(T) if T.size else 0
+    out: dict[str, object] = {"rank": rank, "free_entries": nfree, "orbit_dimension": orbit,
+                              "locally_identifiable": rank == nfree - orbit}
+    if rank == nfree - orbit:
+        return out
+    target = chain_product(factors, bk)
+    for fi in range(len(factors)):
+        cols = [t for t, p in enumerate(pos) if p[0] == fi]
+        if not cols:
+            continue
+        K = bk.nullspace(J[:, cols])
+        for v in range(K.shape[1]):
+            second = [F.copy() for F in factors]
+            for t, idx in enumerate(cols):
+                _, r, c = pos[idx]
+                second[fi][r, c] = second[fi][r, c] + K[t, v]
+            if not bk.equal(chain_product(second, bk), target):  # pragma: no cover
+                continue
+            if chain_scalings(factors, second, bk)[0] is None:
+                out["factor"] = fi
+                out["second"] = second
+                return out
+    return out
+
+
+def _kronecker_identifiability(target: ExactTarget, chain: Chain, factors: list[np.ndarray],
+                               data: dict[str, object]) -> IdentifiabilityResult:
+    """T8 level-block argument for chainable Kronecker chains (see the caller's Notes)."""
+    bk = target.backend
+    L = chain.n_factors
     tr = _Tract(chain)
     max_class = 1
     for s in range(1, L):

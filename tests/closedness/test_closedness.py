@@ -257,3 +257,25 @@ def test_double_cover_pattern_needs_the_completed_sequence():
     bad["A"]["entries"] = [[0, 0, "1"], [1, 1, "1"]]  # drop the completion term: A* changes
     with pytest.raises(CertificateError):
         verify_closedness_witness(bad)
+
+
+def test_cited_closedness_of_long_kronecker_chains_is_not_exact():
+    from fsmf_check.closure.decide import CHAINABLE_BASIS, ClosednessResult
+    from fsmf_check.model.kronecker import KronPattern
+
+    ternary = Chain([KronPattern(1, 3, 3, 9), KronPattern(3, 3, 3, 3), KronPattern(9, 3, 3, 1)])
+    res = decide_closedness(ternary, qe=False)
+    assert (res.verdict, res.theorem, res.exact) == ("closed", "T6", False)
+    assert res.basis == CHAINABLE_BASIS and res.basis.startswith("cited: [LZRG-err]")
+    d = res.to_dict()
+    assert d["basis"] == CHAINABLE_BASIS and d["exact"] is False
+    assert ClosednessResult.from_dict(d).basis == CHAINABLE_BASIS
+    with pytest.raises(InvalidInputError, match="cannot be exact"):
+        ClosednessResult(verdict="closed", theorem="T6", explanation="x", exact=True,
+                         basis=CHAINABLE_BASIS)
+
+
+def test_computed_verdicts_carry_the_computed_basis():
+    for obj in (families.lu(2), families.butterfly_split(16, 2), families.butterfly(16)):
+        res = decide_closedness(obj, qe=False)
+        assert res.exact is True and res.to_dict()["basis"] == "computed"

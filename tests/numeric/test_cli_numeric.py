@@ -152,3 +152,16 @@ def test_butterfly_cross_check_agrees_with_the_exact_engine() -> None:
     # natural-order DFT: the exact engine refutes membership and the numeric error is large
     assert cross["exact_membership"]["verdict"] == "not-member"
     assert cross["verdict"] == "agree" and cross["numeric_error"] > 1e-3
+
+
+def test_solve_two_factor_chain_is_optimal_at_its_lower_bound(tmp_path: Path) -> None:
+    # Monarch has one split: the hierarchical error is the optimal split error E_1 (T2), which
+    # is also the T9 lower bound, so the verdict is optimal even for a noisy target
+    case = _write_case(tmp_path, 'name = "m"\nkind = "chain"\n[supports]\nfamily = "monarch"\n'
+                       'm = 3\n[target]\ngenerator = "random-in-support"\nseed = 2\nnoise = 0.1\n')
+    res = run("solve", str(case), "--json")
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.stdout)["results"]["solve"]
+    assert (s["verdict"], s["theorem"], s["meets_lower_bound"]) == ("optimal", "T9", True)
+    assert s["rel_error"] > 1e-3  # a genuine approximation, not an exact product
+    assert abs(np.sqrt(s["objective"]) - s["lower_bound"]) <= 1e-10 * max(1.0, s["lower_bound"])
