@@ -9,7 +9,7 @@ A user hands in supports and a matrix with exact entries (int, :class:`fractions
   :func:`chain_scalings`, :func:`clr_check`;
 * targets: :func:`exact_target` (a case's ``[target]``), :func:`dft_matrix`,
   :func:`hadamard_matrix`;
-* certificates: :class:`Certificate` (``to_dict`` / ``from_dict``) and the independent
+* certificates: :class:`Certificate` (``to_dict``, schema ``fsmf-check/certificate/2``) and the independent
   :func:`verify_certificate`;
 * command entry points: :func:`fsmf_check.commands.certify.certify_case`.
 

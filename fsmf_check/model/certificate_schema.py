@@ -1,0 +1,168 @@
+r"""The certificate file format ``fsmf-check/certificate/2``: one writer and one reader.
+
+A certificate is a JSON object with four keys (docs/reference/certificates.md)::
+
+    {"schema": "fsmf-check/certificate/2",
+     "claim": "member",
+     "inputs": {"structure": {...}, "target": {"shape": [m, n], "rows": [["1", ...]]},
+                "field": {"name": "Q", "conductor": 1, ...}, "sha256": "<hex>"},
+     "evidence": {"kind": "factors", ...every number the proof needs...}}
+
+* ``claim``: one of :data:`CLAIMS` (``not-closed`` has ``target: null``; the claim is about
+  the set of products of the structure).
+* ``inputs.sha256``: SHA-256 of the canonical JSON (sorted keys, no spaces, ASCII) of
+  ``{"field": ..., "structure": ..., "target": ...}``; an input that does not match its hash
+  refutes the certificate.
+* ``evidence.kind``: how the claim is proved; which kinds prove which claim is fixed by the
+  checker (:mod:`fsmf_check.verify.certificates`).
+
+Producers build a :class:`Certificate` (claim, evidence kind, and a flat ``data`` dict whose
+``field`` / ``structure`` / ``target`` keys become ``inputs``) and write
+:func:`certificate_text`; :func:`parse_certificate` is the only reader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from fsmf_check.errors import CertificateError
+
+__all__ = ["SCHEMA", "CLAIMS", "Certificate", "ParsedCertificate", "MalformedCertificate",
+           "inputs_digest", "parse_certificate", "certificate_text"]
+
+SCHEMA = "fsmf-check/certificate/2"
+#: Every claim a certificate can make (a landscape claim is added here and in the checker).
+CLAIMS = ("member", "not-member", "identifiable", "not-identifiable", "equivalent",
+          "not-closed")
+_INPUT_KEYS = ("structure", "target", "field")
+
+
+class MalformedCertificate(CertificateError):
+    """The file is not valid JSON or not the ``fsmf-check/certificate/2`` schema."""
+
+
+def _canonical(obj: object) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def inputs_digest(structure: object, target: object, field_: object) -> str:
+    """SHA-256 (hex) of the canonical JSON of the three inputs.
+
+    Examples
+    --------
+    >>> len(inputs_digest({"kind": "chain"}, None, {"conductor": 1}))
+    64
+    """
+    return hashlib.sha256(_canonical({"field": field_, "structure": structure,
+                                      "target": target})).hexdigest()
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A certificate under construction: ``claim``, evidence kind ``method`` and ``data``.
+
+    ``data`` holds ``field``, ``structure`` and ``target`` (the inputs) and the evidence keys.
+
+    Examples
+    --------
+    >>> c = Certificate("member", "factors", {"field": {"conductor": 1}, "structure": {},
+    ...                                       "target": None, "factors": []})
+    >>> d = c.to_dict()
+    >>> d["claim"], d["evidence"], parse_certificate(d).kind
+    ('member', {'kind': 'factors', 'factors': []}, 'factors')
+    """
+
+    claim: str
+    method: str
+    data: dict[str, object] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        """The ``fsmf-check/certificate/2`` JSON object."""
+        inputs: dict[str, object] = {k: self.data.get(k) for k in _INPUT_KEYS}
+        inputs["sha256"] = inputs_digest(inputs["structure"], inputs["target"],
+                                         inputs["field"])
+        evidence = {"kind": self.method,
+                    **{k: v for k, v in self.data.items() if k not in _INPUT_KEYS}}
+        return {"schema": SCHEMA, "claim": self.claim, "inputs": inputs, "evidence": evidence}
+
+    @classmethod
+    def from_dict(cls, data: object) -> Certificate:
+        """Inverse of :meth:`to_dict` through :func:`parse_certificate` (envelope only)."""
+        p = parse_certificate(data)
+        rest = {k: v for k, v in p.evidence.items() if k != "kind"}
+        return cls(p.claim, p.kind, {**{k: p.inputs[k] for k in _INPUT_KEYS}, **rest})
+
+    @property
+    def size(self) -> int:
+        """Number of target entries (to decide whether to print it in full)."""
+        tgt = self.data.get("target")
+        if isinstance(tgt, dict) and isinstance(tgt.get("shape"), list):
+            m, n = tgt["shape"]
+            return int(m) * int(n)
+        return 0
+
+
+@dataclass(frozen=True)
+class ParsedCertificate:
+    """The envelope of a certificate, checked for shape only (not for truth)."""
+
+    claim: str
+    kind: str
+    inputs: dict[str, object]
+    evidence: dict[str, object]
+    hash_matches: bool
+
+
+def _bad(msg: str) -> MalformedCertificate:
+    return MalformedCertificate(f"malformed certificate: {msg}")
+
+
+def parse_certificate(obj: object) -> ParsedCertificate:
+    """Read the envelope; raise :class:`MalformedCertificate` if it is not the schema.
+
+    The hash is recomputed here (``hash_matches``); whether the evidence proves the claim is
+    the checker's business.
+
+    Examples
+    --------
+    >>> parse_certificate({"schema": "fsmf-check/certificate/1"})
+    Traceback (most recent call last):
+    ...
+    fsmf_check.model.certificate_schema.MalformedCertificate: malformed certificate: schema must be 'fsmf-check/certificate/2'; got 'fsmf-check/certificate/1'
+    """
+    if not isinstance(obj, dict):
+        msg = f"a certificate must be a JSON object; got {type(obj).__name__}"
+        raise _bad(msg)
+    if obj.get("schema") != SCHEMA:
+        msg = f"schema must be {SCHEMA!r}; got {obj.get('schema')!r}"
+        raise _bad(msg)
+    extra = sorted(set(obj) - {"schema", "claim", "inputs", "evidence"})
+    if extra:
+        raise _bad(f"unknown top-level keys {extra}")
+    claim = obj.get("claim")
+    if claim not in CLAIMS:
+        raise _bad(f"claim must be one of {', '.join(CLAIMS)}; got {claim!r}")
+    inputs, evidence = obj.get("inputs"), obj.get("evidence")
+    if not isinstance(inputs, dict):
+        raise _bad("'inputs' must be an object")
+    for key in (*_INPUT_KEYS, "sha256"):
+        if key not in inputs:
+            raise _bad(f"inputs.{key} is missing")
+    if not isinstance(inputs["structure"], dict) or not isinstance(inputs["field"], dict):
+        raise _bad("inputs.structure and inputs.field must be objects")
+    if inputs["target"] is not None and not isinstance(inputs["target"], dict):
+        raise _bad("inputs.target must be an object or null")
+    if not isinstance(inputs["sha256"], str):
+        raise _bad("inputs.sha256 must be a string")
+    if not isinstance(evidence, dict) or not isinstance(evidence.get("kind"), str):
+        raise _bad("'evidence' must be an object with a string 'kind'")
+    ok = inputs_digest(inputs["structure"], inputs["target"], inputs["field"]) == \
+        inputs["sha256"]
+    return ParsedCertificate(claim, evidence["kind"], inputs, evidence, ok)  # type: ignore[arg-type]
+
+
+def certificate_text(cert: dict[str, object]) -> str:
+    """The file text of a certificate (the one writer's format: sorted keys, one object)."""
+    return json.dumps(cert, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
