@@ -20,9 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from fsmf_check.model.certificate_schema import SCHEMA as CERT_SCHEMA
-from fsmf_check.model.certificate_schema import Certificate
-from fsmf_check.model.kronecker import KronPattern
-from fsmf_check.model.supports import Chain, SupportPattern
+from fsmf_check.model.certificate_schema import Certificate, encode_structure
 from fsmf_check.exact._backend import ExactBackend
 
 __all__ = ["Certificate", "CERT_SCHEMA", "encode_dense", "encode_sparse", "encode_structure",
@@ -61,30 +59,6 @@ def _fmt(x: object) -> str:
     from fsmf_check.model.numbers import format_exact as format_scalar
 
     return format_scalar(x)
-
-
-def _mask_rows(M: object) -> list[str]:
-    import scipy.sparse as sp
-
-    D = sp.csr_array(M).toarray() if sp.issparse(M) else np.asarray(M)
-    return ["".join("1" if v else "0" for v in row) for row in D]
-
-
-def encode_structure(obj: SupportPattern | Chain) -> dict[str, object]:
-    """JSON form of a two-factor pattern or a chain (see the module docstring)."""
-    if isinstance(obj, SupportPattern):
-        if obj.is_structured:
-            left, right = obj.kronecker  # type: ignore[misc]
-            return {"kind": "two-factor", "kronecker": [list(left.as_tuple()),
-                                                        list(right.as_tuple())]}
-        return {"kind": "two-factor", "I": _mask_rows(obj.I), "J": _mask_rows(obj.J)}
-    facs = []
-    for idx, f in enumerate(obj.factors):
-        if isinstance(f, KronPattern):
-            facs.append({"kronecker": list(f.as_tuple())})
-        else:
-            facs.append({"mask": _mask_rows(obj.factor_mask(idx))})
-    return {"kind": "chain", "factors": facs}
 
 
 def full_rank_minor(A: np.ndarray, rows: np.ndarray, cols: np.ndarray, size: int,

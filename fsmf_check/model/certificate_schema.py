@@ -27,10 +27,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from fsmf_check.errors import CertificateError
+from fsmf_check.model.kronecker import KronPattern
+from fsmf_check.model.supports import Chain, SupportPattern
 
 __all__ = ["SCHEMA", "CLAIMS", "Certificate", "ParsedCertificate", "MalformedCertificate",
-           "inputs_digest", "parse_certificate", "certificate_text"]
+           "inputs_digest", "parse_certificate", "certificate_text", "encode_structure"]
 
 SCHEMA = "fsmf-check/certificate/2"
 #: Every claim a certificate can make (a landscape claim is added here and in the checker).
@@ -166,3 +170,27 @@ def parse_certificate(obj: object) -> ParsedCertificate:
 def certificate_text(cert: dict[str, object]) -> str:
     """The file text of a certificate (the one writer's format: sorted keys, one object)."""
     return json.dumps(cert, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def _mask_rows(M: object) -> list[str]:
+    import scipy.sparse as sp
+
+    D = sp.csr_array(M).toarray() if sp.issparse(M) else np.asarray(M)
+    return ["".join("1" if v else "0" for v in row) for row in D]
+
+
+def encode_structure(obj: SupportPattern | Chain) -> dict[str, object]:
+    """JSON form of a two-factor pattern or a chain (see the module docstring)."""
+    if isinstance(obj, SupportPattern):
+        if obj.is_structured:
+            left, right = obj.kronecker  # type: ignore[misc]
+            return {"kind": "two-factor", "kronecker": [list(left.as_tuple()),
+                                                        list(right.as_tuple())]}
+        return {"kind": "two-factor", "I": _mask_rows(obj.I), "J": _mask_rows(obj.J)}
+    facs = []
+    for idx, f in enumerate(obj.factors):
+        if isinstance(f, KronPattern):
+            facs.append({"kronecker": list(f.as_tuple())})
+        else:
+            facs.append({"mask": _mask_rows(obj.factor_mask(idx))})
+    return {"kind": "chain", "factors": facs}
