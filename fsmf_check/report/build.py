@@ -135,9 +135,10 @@ def write_report(data: ReportData | Case | Path | str, out_dir: Path | str, *,
         md = md.rstrip("\n") + "\n\n" + "\n".join([
             "## Certificate files", "",
             "Each claim below is written as an `fsmf-check/certificate/2` file next to this "
-            "report. Re-check any of them by exact arithmetic only (no engine, no Gröbner "
-            "basis; exit 0 verified, 1 refuted, 2 malformed):", "", "```sh",
-            *(f"fsmf-check verify {out_dir / name}" for name in sorted(certs)), "```", ""])
+            "report (OUT is this report's folder). Re-check any of them by exact arithmetic "
+            "only (no engine, no Gröbner basis; exit 0 verified, 1 refuted, 2 malformed):",
+            "", "```sh", *(f"fsmf-check verify OUT/{name}" for name in sorted(certs)), "```",
+            ""])
     atomic_write_text(out_dir / "report.md", md)
     env = envelope(outcome, data.elapsed_s)
     atomic_write_text(out_dir / "report.json", dumps(env) + "\n")
