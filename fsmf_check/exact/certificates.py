@@ -1,4 +1,4 @@
-r"""Encoders of the exact engine's certificates (format: :mod:`fsmf_check.model.certificate_schema`).
+r"""Encoders of the exact engine's certificates (:mod:`fsmf_check.model.certificate_schema`).
 
 A :class:`~fsmf_check.model.certificate_schema.Certificate` is built from a flat ``data``
 dict: ``field``, ``structure`` and ``target`` (the inputs) plus the evidence keys, encoded as
@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from fsmf_check.exact._backend import ExactBackend
 from fsmf_check.model.certificate_schema import SCHEMA as CERT_SCHEMA
 from fsmf_check.model.certificate_schema import Certificate, encode_structure
-from fsmf_check.exact._backend import ExactBackend
 
 __all__ = ["Certificate", "CERT_SCHEMA", "encode_dense", "encode_sparse", "encode_structure",
            "MAX_CERT_ENTRIES", "full_rank_minor", "encode_polynomial"]
@@ -63,7 +63,7 @@ def _fmt(x: object) -> str:
 
 def full_rank_minor(A: np.ndarray, rows: np.ndarray, cols: np.ndarray, size: int,
                     bk: ExactBackend) -> dict[str, object] | None:
-    """A nonzero ``size x size`` minor of ``A[rows, cols]`` (global indices and its value).
+    """Return a nonzero ``size x size`` minor of ``A[rows, cols]`` (global indices and its value).
 
     Evidence that the block has rank >= ``size``; None when the rank is smaller.
     """

@@ -14,8 +14,8 @@ from typing import Any
 from fsmf_check.commands.outcome import EXIT_OK, Outcome
 from fsmf_check.commands.report import ReportData, collect_report
 from fsmf_check.errors import InvalidInputError
-from fsmf_check.inputs.cases import Case
 from fsmf_check.files import atomic_write_text, make_dir
+from fsmf_check.inputs.cases import Case
 from fsmf_check.model.certificate_schema import SCHEMA, certificate_text
 from fsmf_check.report.envelope import dumps, envelope
 

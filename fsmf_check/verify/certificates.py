@@ -34,12 +34,14 @@ claim                   evidence ``kind``         checked by arithmetic
 ======================  ========================  ===========================================
 """
 
+# ruff: noqa: E741 - I, J (masks) and l (factor index) follow the THEORY notation
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -98,7 +100,7 @@ class VerifyReport:
         """0 verified, 1 refuted, 2 malformed."""
         return {"verified": 0, "refuted": 1, "malformed": 2}[self.status]
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"status": self.status, "claim": self.claim, "evidence_kind": self.kind,
                 "checks": list(self.checks), "reason": self.reason}
@@ -123,7 +125,7 @@ class _Ctx:
         checks.append(f"structure: {self.kind}, {m} x {n}"
                       + ("" if self.A is None else f"; target read over {self.scal.field.name}"))
 
-    def get(self, key: str) -> object:
+    def get(self, key: str) -> Any:
         shape_ok(key in self.ev, f"evidence.{key} is missing")
         return self.ev[key]
 
@@ -134,27 +136,27 @@ class _Ctx:
     def factors(self, key: str) -> list[np.ndarray]:
         facs = self.get(key)
         shape_ok(isinstance(facs, list) and bool(facs), f"evidence.{key} must be a list")
-        return [self.scal.sparse(f, f"evidence.{key}[{t}]") for t, f in enumerate(facs)]  # type: ignore[arg-type]
+        return [self.scal.sparse(f, f"evidence.{key}[{t}]") for t, f in enumerate(facs)]
 
 
-def _structure(st: object) -> tuple[str, list[np.ndarray]]:
+def _structure(st: Any) -> tuple[str, list[np.ndarray]]:
     shape_ok(isinstance(st, dict), "inputs.structure must be an object")
-    kind = st.get("kind")  # type: ignore[union-attr]
+    kind = st.get("kind")
     if kind == "two-factor":
-        if "kronecker" in st:  # type: ignore[operator]
-            kr = st["kronecker"]  # type: ignore[index]
+        if "kronecker" in st:
+            kr = st["kronecker"]
             shape_ok(isinstance(kr, list) and len(kr) == 2, "two-factor kronecker: 2 patterns")
             left, right = kron_mask(kr[0]), kron_mask(kr[1])
             shape_ok(left.shape[1] == right.shape[0], "Kronecker pair: inner sizes differ")
             return kind, [left, right.T.copy()]
-        I, J = rows_mask(st.get("I")), rows_mask(st.get("J"))  # type: ignore[union-attr]
+        I, J = rows_mask(st.get("I")), rows_mask(st.get("J"))
         shape_ok(I.shape[1] == J.shape[1], "I and J must have the same number of columns")
         return kind, [I, J]
     shape_ok(kind == "chain", f"structure kind must be 'two-factor' or 'chain'; got {kind!r}")
-    facs = st.get("factors")  # type: ignore[union-attr]
+    facs = st.get("factors")
     shape_ok(isinstance(facs, list) and bool(facs), "a chain needs a non-empty 'factors' list")
     masks = []
-    for f in facs:  # type: ignore[union-attr]
+    for f in facs:
         shape_ok(isinstance(f, dict), "each chain factor must be an object")
         masks.append(kron_mask(f["kronecker"]) if "kronecker" in f else rows_mask(f.get("mask")))
     for a, b in zip(masks, masks[1:], strict=False):
@@ -186,38 +188,38 @@ def _check_factors(c: _Ctx, facs: list[np.ndarray], what: str) -> None:
                     "exactly")
 
 
-def _split_masks(c: _Ctx, split: object) -> tuple[np.ndarray, np.ndarray]:
+def _split_masks(c: _Ctx, split: Any) -> tuple[np.ndarray, np.ndarray]:
     if c.kind == "two-factor":
         shape_ok(split is None, "a two-factor certificate has no split")
         return c.masks[0], c.masks[1]
     L = len(c.masks)
-    shape_ok(isinstance(split, int) and 0 < split < L,  # type: ignore[operator]
+    shape_ok(isinstance(split, int) and 0 < split < L,
              f"chain split must be in 1..{L - 1}; got {split!r}")
-    return bool_prod(c.masks[:split]), bool_prod(c.masks[split:]).T.copy()  # type: ignore[misc]
+    return bool_prod(c.masks[:split]), bool_prod(c.masks[split:]).T.copy()
 
 
-def _indices(v: object, bound: int, what: str) -> list[int]:
+def _indices(v: Any, bound: int, what: str) -> list[int]:
     shape_ok(isinstance(v, list) and bool(v)
              and all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x < bound
-                     for x in v) and len(set(v)) == len(v),  # type: ignore[arg-type]
+                     for x in v) and len(set(v)) == len(v),
              f"{what}: distinct indices in 0..{bound - 1}")
-    return list(v)  # type: ignore[call-overload]
+    return list(v)
 
 
 # --------------------------------------------------------------------------------------------
 # polynomial systems
 
 
-def _two_factor_eq(I: np.ndarray, J: np.ndarray, i: int, j: int, a: object) -> SPoly:
+def _two_factor_eq(I: np.ndarray, J: np.ndarray, i: int, j: int, a: Any) -> SPoly:
     p: SPoly = {}
     for k in np.flatnonzero(I[i] & J[j]):
         p[tuple(sorted(((f"x_{i}_{int(k)}", 1), (f"y_{j}_{int(k)}", 1))))] = Fraction(1)
     if a:
-        p[()] = -a  # type: ignore[operator]
+        p[()] = -a
     return p
 
 
-def _chain_eq(masks: list[np.ndarray], i: int, j: int, a: object) -> SPoly:
+def _chain_eq(masks: list[np.ndarray], i: int, j: int, a: Any) -> SPoly:
     acc: dict[int, SPoly] = {i: {(): Fraction(1)}}
     for q, M in enumerate(masks):
         nxt: dict[int, SPoly] = {}
@@ -229,18 +231,18 @@ def _chain_eq(masks: list[np.ndarray], i: int, j: int, a: object) -> SPoly:
         shape_ok(sum(len(p) for p in acc.values()) <= 200_000, "chain equation too large")
     p = dict(acc.get(j, {}))
     if a:
-        p[()] = p.get((), 0) - a  # type: ignore[operator]
+        p[()] = p.get((), 0) - a
     return p
 
 
-def _nullstellensatz(c: _Ctx, proof: object, value: np.ndarray | dict[tuple[int, int], object],
+def _nullstellensatz(c: _Ctx, proof: Any, value: np.ndarray | dict[tuple[int, int], Any],
                      I: np.ndarray | None, J: np.ndarray | None, what: str) -> None:
     shape_ok(isinstance(proof, dict), f"{what} must be an object")
-    ents, cofs = proof.get("entries"), proof.get("cofactors")  # type: ignore[union-attr]
+    ents, cofs = proof.get("entries"), proof.get("cofactors")
     shape_ok(isinstance(ents, list) and isinstance(cofs, list) and len(ents) == len(cofs)
              and bool(ents), f"{what}: 'entries' and 'cofactors' lists of equal length")
     total: SPoly = {}
-    for t, (e, cf) in enumerate(zip(ents, cofs, strict=True)):  # type: ignore[arg-type]
+    for t, (e, cf) in enumerate(zip(ents, cofs, strict=True)):
         shape_ok(isinstance(e, list) and len(e) == 2, f"{what}: entries are [i, j]")
         i, j = _indices([e[0]], c.m, f"{what} row")[0], _indices([e[1]], c.n, f"{what} col")[0]
         a = value[i, j] if isinstance(value, np.ndarray) else value.get((i, j), 0)
@@ -268,34 +270,34 @@ def _not_member(c: _Ctx) -> None:
     if kind == "entry-outside-supports":
         e = c.get("entry")
         shape_ok(isinstance(e, dict), "evidence.entry must be an object")
-        i = _indices([e.get("row")], c.m, "entry row")[0]  # type: ignore[union-attr]
-        j = _indices([e.get("col")], c.n, "entry col")[0]  # type: ignore[union-attr]
-        v = c.scal(e.get("value"))  # type: ignore[union-attr]
+        i = _indices([e.get("row")], c.m, "entry row")[0]
+        j = _indices([e.get("col")], c.n, "entry col")[0]
+        v = c.scal(e.get("value"))
         need(bool(v) and A[i, j] == v, f"A[{i}, {j}] is not the nonzero value {v}")
         if c.kind == "two-factor":
             need(not (c.masks[0][i] & c.masks[1][j]).any(),
                  f"({i}, {j}) is covered by a rank-one support")
         else:
             need(not bool_prod(c.masks)[i, j], f"({i}, {j}) is covered by a path of the chain")
-        c.checks.append(f"A[{i}, {j}] = {e.get('value')} != 0 and no factorization "  # type: ignore[union-attr]
+        c.checks.append(f"A[{i}, {j}] = {e.get('value')} != 0 and no factorization "
                         "reaches this entry (THEORY T1)")
         return
     if kind == "minor":
         mi = c.get("minor")
         shape_ok(isinstance(mi, dict), "evidence.minor must be an object")
-        rows = _indices(mi.get("rows"), c.m, "minor rows")  # type: ignore[union-attr]
-        cols = _indices(mi.get("cols"), c.n, "minor cols")  # type: ignore[union-attr]
+        rows = _indices(mi.get("rows"), c.m, "minor rows")
+        cols = _indices(mi.get("cols"), c.n, "minor cols")
         shape_ok(len(rows) == len(cols), "minor rows and cols have equal lengths")
-        t = mi.get("supports_meeting")  # type: ignore[union-attr]
+        t = mi.get("supports_meeting")
         shape_ok(isinstance(t, int), "minor.supports_meeting must be an integer")
         d = det(A[np.ix_(rows, cols)])
         need(bool(d), "the minor is zero")
-        need(d == c.scal(mi.get("value")), f"the minor is {d}, not the recorded value")  # type: ignore[union-attr]
+        need(d == c.scal(mi.get("value")), f"the minor is {d}, not the recorded value")
         I, J = _split_masks(c, split)
         meet = int((I[rows].any(axis=0) & J[cols].any(axis=0)).sum())
         need(meet <= t < len(rows), f"{meet} rank-one supports meet the rectangle; a "
              f"{len(rows)}-minor does not bound the rank below that")
-        c.checks.append(f"det A[{rows}, {cols}] = {mi.get('value')} != 0 by elimination, but "  # type: ignore[union-attr]
+        c.checks.append(f"det A[{rows}, {cols}] = {mi.get('value')} != 0 by elimination, but "
                         f"only {meet} rank-one supports meet this rectangle (THEORY T2)")
         return
     I, J = _split_masks(c, split)
@@ -319,7 +321,7 @@ def _identifiable(c: _Ctx) -> None:
             X, Y = facs
             for k in range(I.shape[1]):
                 if I[:, k].any():
-                    need(nonzero(X[:, k]).any() and nonzero(Y[:, k]).any(),
+                    need(bool(nonzero(X[:, k]).any() and nonzero(Y[:, k]).any()),
                          f"contribution {k} is zero (degenerate)")
             c.checks.append("rank-one supports pairwise disjoint, every contribution nonzero "
                             "(THEORY T8)")
@@ -329,8 +331,8 @@ def _identifiable(c: _Ctx) -> None:
     shape_ok(c.kind == "chain", "nondegenerate-splits evidence is for chains")
     minors = c.get("split_minors")
     shape_ok(isinstance(minors, list), "evidence.split_minors must be a list")
-    table: dict[int, list[dict[str, object]]] = {}
-    for mi in minors:  # type: ignore[union-attr]
+    table: dict[int, list[dict[str, Any]]] = {}
+    for mi in minors:
         shape_ok(isinstance(mi, dict) and isinstance(mi.get("split"), int),
                  "split_minors entries are {split, rows, cols, value}")
         table.setdefault(mi["split"], []).append(mi)
@@ -375,30 +377,30 @@ def _classes(I: np.ndarray, J: np.ndarray) -> list[tuple[np.ndarray, np.ndarray,
 
 
 def _replay_completion(c: _Ctx, A: np.ndarray, I: np.ndarray, J: np.ndarray,
-                       order: object) -> None:
+                       order: Any) -> None:
     r = I.shape[1]
     active = [k for k in range(r) if I[:, k].any() and J[:, k].any()]
     shape_ok(isinstance(order, list), "evidence.completion_order must be a list")
-    need(sorted(order) == active,  # type: ignore[arg-type]
+    need(sorted(order) == active,
          "completion_order must list every column with a nonempty support once")
     Z = A.copy()
     unresolved = set(active)
-    for k in order:  # type: ignore[union-attr]
+    for k in order:
         R, C = np.flatnonzero(I[:, k]), np.flatnonzero(J[:, k])
         covered = np.zeros((R.size, C.size), dtype=bool)
-        for j in unresolved - {k}:
-            covered |= np.outer(I[R, j], J[C, j])
+        for other in unresolved - {k}:
+            covered |= np.outer(I[R, other], J[C, other])
         obs = ~covered
         data = Z[np.ix_(R, C)]
         live = nonzero(data) & obs
-        need(live.any(), f"completion: support {k} has no nonzero observable entry")
-        x: dict[int, object] = {}
-        y: dict[int, object] = {}
-        i0 = int(np.argwhere(live)[0][0])
+        need(bool(live.any()), f"completion: support {k} has no nonzero observable entry")
+        x: dict[int, Any] = {}
+        y: dict[int, Any] = {}
+        i0: Any = int(np.argwhere(live)[0][0])
         x[i0] = Fraction(1)
-        queue = [("r", i0)]
+        queue: list[tuple[str, Any]] = [("r", i0)]
         while queue:
-            side, t = queue.pop()
+            side, t = queue.pop()  # t: row or column index
             if side == "r":
                 for j in np.flatnonzero(obs[t]):
                     if int(j) not in y:
@@ -421,7 +423,7 @@ def _replay_completion(c: _Ctx, A: np.ndarray, I: np.ndarray, J: np.ndarray,
         Z[np.ix_(R, C)] = data - contrib
         unresolved.discard(k)
     need(not nonzero(Z).any(), "completion: nonzero residual after all supports")
-    c.checks.append(f"rank-one completion replayed in the order {list(order)}: every "  # type: ignore[call-overload]
+    c.checks.append(f"rank-one completion replayed in the order {list(order)}: every "
                     "contribution is forced and the residual is 0 (THEORY T8 §2.6)")
 
 
@@ -460,7 +462,7 @@ def _chain_equivalent(F: list[np.ndarray], G: list[np.ndarray]) -> bool:
     L = len(F)
     dims = [F[0].shape[0]] + [f.shape[1] for f in F]
     one = Fraction(1)
-    val: dict[tuple[int, int], object] = {(0, i): one for i in range(dims[0])}
+    val: dict[tuple[int, int], Any] = {(0, i): one for i in range(dims[0])}
     val.update({(L, i): one for i in range(dims[L])})
     edges: dict[tuple[int, int], list[tuple[tuple[int, int], object]]] = {}
     for l in range(L):
@@ -476,7 +478,7 @@ def _chain_equivalent(F: list[np.ndarray], G: list[np.ndarray]) -> bool:
         while pending:
             u = pending.pop()
             for v, rho in edges.get(u, []):
-                w = val[u] * rho  # type: ignore[operator]
+                w = val[u] * rho
                 if v not in val:
                     val[v] = w
                     pending.append(v)
@@ -517,9 +519,9 @@ def _equivalent(c: _Ctx) -> None:
              "reference factors have the wrong shapes")
     D = c.get("scalings")
     shape_ok(isinstance(D, list) and len(D) == len(F) + 1
-             and all(isinstance(d, list) for d in D),  # type: ignore[union-attr]
+             and all(isinstance(d, list) for d in D),
              "scalings must list L+1 vectors")
-    Dv = [np.array([c.scal(v) for v in d], dtype=object) for d in D]  # type: ignore[union-attr]
+    Dv = [np.array([c.scal(v) for v in d], dtype=object) for d in D]
     need(all(bool(v) for d in Dv for v in d), "scalings must be nonzero")
     need(all(v == 1 for v in Dv[0]) and all(v == 1 for v in Dv[-1]),
          "the outer scalings must be the identity")
@@ -538,15 +540,15 @@ def _not_closed(c: _Ctx) -> None:
     seq = c.get("sequence")
     shape_ok(isinstance(seq, dict) and isinstance(seq.get("factors"), list),
              "evidence.sequence.factors must be a list")
-    facs = seq["factors"]  # type: ignore[index]
+    facs = seq["factors"]
     masks = c.masks
     shape_ok(len(facs) == len(masks), "one sequence factor per mask")
-    mats: list[dict[tuple[int, int], dict[int, object]]] = []
+    mats: list[dict[tuple[int, int], dict[int, Any]]] = []
     for q, (fobj, M) in enumerate(zip(facs, masks, strict=True)):
         shape_ok(isinstance(fobj, dict) and fobj.get("shape") == list(M.shape)
                  and isinstance(fobj.get("entries"), list),
                  f"sequence factor {q}: {{shape, entries}} with the mask's shape")
-        ent: dict[tuple[int, int], dict[int, object]] = {}
+        ent: dict[tuple[int, int], dict[int, Any]] = {}
         for e in fobj["entries"]:
             shape_ok(isinstance(e, list) and len(e) == 3, "sequence entries are [i, j, terms]")
             a = _indices([e[0]], M.shape[0], "sequence row")[0]
@@ -559,19 +561,19 @@ def _not_closed(c: _Ctx) -> None:
     # product, entry by entry, as Laurent polynomials
     if c.kind == "two-factor":
         X, Y = mats
-        rows: dict[tuple[int, int], dict[int, object]] = {}
+        rows: dict[tuple[int, int], dict[int, Any]] = {}
         for (i, k), xv in X.items():
             for (j, k2), yv in Y.items():
                 if k == k2:
                     laurent_mul_add(rows.setdefault((i, j), {}), xv, yv)
         prod = rows
     else:
-        cur: dict[tuple[int, int], dict[int, object]] = dict(mats[0])
+        cur: dict[tuple[int, int], dict[int, Any]] = dict(mats[0])
         for F in mats[1:]:
-            by_row: dict[int, list[tuple[int, dict[int, object]]]] = {}
+            by_row: dict[int, list[tuple[int, dict[int, Any]]]] = {}
             for (a, b), v in F.items():
                 by_row.setdefault(a, []).append((b, v))
-            nxt: dict[tuple[int, int], dict[int, object]] = {}
+            nxt: dict[tuple[int, int], dict[int, Any]] = {}
             for (i, a), u in cur.items():
                 for b, v in by_row.get(a, []):
                     laurent_mul_add(nxt.setdefault((i, b), {}), u, v)
@@ -580,7 +582,7 @@ def _not_closed(c: _Ctx) -> None:
     lim_obj = c.get("limit")
     lim = c.scal.sparse(lim_obj, "evidence.limit")
     shape_ok(lim.shape == (c.m, c.n), "evidence.limit has the wrong shape")
-    limit_vals: dict[tuple[int, int], object] = {}
+    limit_vals: dict[tuple[int, int], Any] = {}
     for (i, j), poly in prod.items():
         pos = [e for e, v in poly.items() if e > 0 and v]
         need(not pos, f"product entry ({i}, {j}) has a t^{max(pos) if pos else 0} term: "
@@ -609,7 +611,7 @@ _CLAIMS = {"member": _member, "not-member": _not_member, "identifiable": _identi
            "not-closed": _not_closed}
 
 
-def check_certificate(data: object) -> VerifyReport:
+def check_certificate(data: Any) -> VerifyReport:
     r"""Re-check a certificate object by arithmetic only; never raises on bad input.
 
     Returns
@@ -672,9 +674,9 @@ def check_certificate_file(path: Path | str) -> VerifyReport:
     return check_certificate(data)
 
 
-def verify_certificate(cert: object, *, backend: str | None = None, strict: bool = False
+def verify_certificate(cert: Any, *, backend: str | None = None, strict: bool = False
                        ) -> bool:
-    r"""True iff the certificate (object or :class:`Certificate`) verifies.
+    r"""Return True iff the certificate (object or :class:`Certificate`) verifies.
 
     ``backend`` is accepted for compatibility and ignored: the checker has its own arithmetic.
     With ``strict``, a failure raises :class:`~fsmf_check.errors.CertificateError`.
