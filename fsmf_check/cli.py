@@ -240,8 +240,12 @@ def butterfly_cmd(matrix: str, chain_spec: str, tree: str, order: str, bitrev: b
               show_default=True, help="Factor-bracketing tree of the exact chain recovery.")
 @click.option("--backend", type=click.Choice(["flint", "sympy"]), default="flint",
               show_default=True, help="Exact arithmetic backend.")
+@click.option("--certificate", "certificate", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write the membership certificate to FILE (and the "
+              "identifiability certificate to FILE's .identifiability twin).")
 @json_quiet
-def certify(case: Path, tree: str, backend: str, as_json: bool, quiet: bool) -> int:
+def certify(case: Path, tree: str, backend: str, certificate: Path | None, as_json: bool,
+            quiet: bool) -> int:
     """Certify exactly whether the case's target is a product, and whether it is identifiable.
 
     Exit 0: member (certificate), 1: not a member (refutation), 3: undecided.
@@ -252,8 +256,8 @@ def certify(case: Path, tree: str, backend: str, as_json: bool, quiet: bool) -> 
     from fsmf_check.commands.certify import certify_case
 
     started = time.perf_counter()
-    return _emit(certify_case(load_case(case), backend=backend, tree=tree), as_json, quiet,
-                 started)
+    return _emit(certify_case(load_case(case), backend=backend, tree=tree,
+                              certificate=certificate), as_json, quiet, started)
 
 
 @cli.command()
@@ -263,9 +267,11 @@ def certify(case: Path, tree: str, backend: str, as_json: bool, quiet: bool) -> 
                    "undecided instances (default: when z3 is installed).")
 @click.option("--qe-timeout", type=click.FloatRange(min=0.1, max=3600), default=5.0,
               show_default=True, help="Time limit for z3, in seconds.")
+@click.option("--certificate", "certificate", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write the non-closedness certificate to FILE.")
 @json_quiet
-def closedness(case: Path, qe: bool | None, qe_timeout: float, as_json: bool,
-               quiet: bool) -> int:
+def closedness(case: Path, qe: bool | None, qe_timeout: float, certificate: Path | None,
+               as_json: bool, quiet: bool) -> int:
     """Decide whether the set of products is closed: theorem, exact witness, or unknown.
 
     Exit 0 closed, 1 not closed (with an exactly verified witness), 3 unknown.
@@ -276,7 +282,24 @@ def closedness(case: Path, qe: bool | None, qe_timeout: float, as_json: bool,
 
     started = time.perf_counter()
     return _emit(closedness_outcome(case, qe="auto" if qe is None else qe,
-                                    qe_timeout_s=qe_timeout), as_json, quiet, started)
+                                    qe_timeout_s=qe_timeout, certificate=certificate),
+                 as_json, quiet, started)
+
+
+@cli.command()
+@click.argument("cert", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_quiet
+def verify(cert: Path, as_json: bool, quiet: bool) -> int:
+    """Re-check a certificate file by exact arithmetic only (no engine is imported).
+
+    Exit 0 verified, 1 refuted (the claim does not follow from the evidence), 2 malformed.
+
+    Example: fsmf-check verify out/lu/closedness.cert.json
+    """
+    from fsmf_check.commands.verify import verify_file
+
+    started = time.perf_counter()
+    return _emit(verify_file(cert), as_json, quiet, started)
 
 
 @cli.command()

@@ -60,6 +60,7 @@ __all__ = [
     "COMPLETED_SEARCH_MAX_CANDIDATES",
     "COMPLETED_SEARCH_MAX_VARS",
     "find_completed_lu_witness",
+    "closedness_certificate",
     "FULL_MASK_ENTRIES",
 ]
 
@@ -317,6 +318,65 @@ def _groebner_is_one(polys: list[sympy.Expr], gens: list[sympy.Symbol]) -> tuple
     return basis == ["1"], basis
 
 
+def _cofactor_proof(eqs: list[tuple[tuple[int, int], list[list[str]], Fraction]]
+                    ) -> dict[str, Any] | None:
+    """Nullstellensatz cofactors for equations ``sum of monomials - a = 0`` (named variables).
+
+    Each equation is ``((i, j), [[variable, ...] per monomial], a)``; the result is the
+    ``{"kind": "nullstellensatz", "entries", "cofactors"}`` evidence of a certificate (the
+    checker rebuilds the equations from the masks and re-expands ``sum c_e f_e == 1``), or
+    None if the cofactor search runs out of budget.
+    """
+    from fsmf_check.model.polynomials import nullstellensatz_cofactors
+
+    names = sorted({v for _, monos, _ in eqs for mono in monos for v in mono})
+    index = {v: t for t, v in enumerate(names)}
+    nv = len(names)
+    polys = []
+    for _, monos, a in eqs:
+        p: dict[tuple[int, ...], Fraction] = {}
+        for mono in monos:
+            e = [0] * nv
+            for v in mono:
+                e[index[v]] += 1
+            p[tuple(e)] = p.get(tuple(e), Fraction(0)) + 1
+        if a:
+            p[(0,) * nv] = -a
+        polys.append(p)
+    cof = nullstellensatz_cofactors(polys, nv, max_pairs=20_000)
+    if cof is None:
+        return None
+    keep = [t for t, c in enumerate(cof) if c]
+    return {"kind": "nullstellensatz",
+            "entries": [list(eqs[t][0]) for t in keep],
+            "cofactors": [[[format_exact(c), [[names[v], int(x)] for v, x in enumerate(mono)
+                                               if x]]
+                           for mono, c in sorted(cof[t].items())] for t in keep]}
+
+
+def _two_factor_cofactors(Irows: dict[int, list[int]], Jrows: dict[int, list[int]],
+                          entries: list[tuple[int, int]], A: dict[tuple[int, int], Fraction]
+                          ) -> dict[str, Any] | None:
+    eqs = [((i, j), [[f"x_{i}_{k}", f"y_{j}_{k}"] for k in sorted(set(Irows[i]) & set(Jrows[j]))],
+            A.get((i, j), Fraction(0))) for i, j in entries]
+    return _cofactor_proof(eqs)
+
+
+def _chain_cofactors(rows: list[dict[int, list[int]]], entries: list[tuple[int, int]],
+                     A: dict[tuple[int, int], Fraction]) -> dict[str, Any] | None:
+    eqs = []
+    for i, j in entries:
+        paths: dict[int, list[list[str]]] = {i: [[]]}
+        for q, R in enumerate(rows):
+            nxt: dict[int, list[list[str]]] = {}
+            for a, ps in paths.items():
+                for b in R.get(a, []):
+                    nxt.setdefault(b, []).extend(p + [f"f_{q}_{a}_{b}"] for p in ps)
+            paths = nxt
+        eqs.append(((i, j), paths.get(j, []), A.get((i, j), Fraction(0))))
+    return _cofactor_proof(eqs)
+
+
 # --------------------------------------------------------------------------------------------
 # the witness
 
@@ -523,6 +583,12 @@ def _sequence_witness(pattern: SupportPattern, X: dict[tuple[int, int], Laurent]
     non_membership: dict[str, Any] = {"groebner": groebner}
     if three_entry:
         non_membership = {"three_entry": three, "groebner": groebner}
+    # arithmetic-only proof for certificates: the three-entry equations when they suffice
+    proof = _two_factor_cofactors(Irows, Jrows, local_entries[:3], A) if three_entry else None
+    if proof is None:
+        proof = _two_factor_cofactors(Irows, Jrows, entries_used, A)
+    if proof is not None:
+        non_membership["nullstellensatz"] = proof
     return {
         "kind": kind,
         "shape": {"m": m, "n": n, "r": r},
@@ -1010,6 +1076,7 @@ def _chain_witness(chain: Chain, p: int, emb: LUEmbedding) -> dict[str, Any] | N
     is_one, basis = _groebner_is_one(polys, gens)
     if not is_one:
         return None
+    proof = _chain_cofactors(rows, local, A)
     return {
         "kind": "chain-lu-embedding",
         "shape": {"m": m, "n": n, "factors": L},
@@ -1030,7 +1097,7 @@ def _chain_witness(chain: Chain, p: int, emb: LUEmbedding) -> dict[str, Any] | N
             "system": "local", "entries": [list(e) for e in local],
             "variables": [str(g) for g in gens], "polynomials": [str(q) for q in polys],
             "order": "grevlex", "method": "buchberger", "basis": basis,
-            "n_variables_chain": n_vars}},
+            "n_variables_chain": n_vars}, **({"nullstellensatz": proof} if proof else {})},
     }
 
 
@@ -1132,6 +1199,57 @@ def _decide_chain(chain: Chain, *, qe: bool | str, qe_timeout_s: float) -> Close
 # public entry points
 
 
+def closedness_certificate(obj: SupportPattern | Chain, witness: dict[str, Any]
+                           ) -> dict[str, Any] | None:
+    r"""The ``fsmf-check/certificate/2`` object (claim ``not-closed``) of a witness, or None.
+
+    Evidence ``witness-sequence``: the Laurent sequence (``factors``: ``[X, Y]`` with product
+    ``X Y^T`` for two factors, ``[F_0, ..., F_{L-1}]`` for a chain), the exact limit ``A*`` and
+    Nullstellensatz cofactors proving that ``A*`` is not a product. None when the witness has
+    no cofactor proof.
+
+    Examples
+    --------
+    >>> from fsmf_check.model import families
+    >>> P = families.lu(2)
+    >>> c = closedness_certificate(P, decide_closedness(P).witness)
+    >>> c["claim"], c["evidence"]["kind"], c["evidence"]["not_a_product"]["entries"]
+    ('not-closed', 'witness-sequence', [[0, 0], [0, 1], [1, 0]])
+    """
+    from fsmf_check.model.certificate_schema import Certificate, encode_structure
+
+    proof = witness.get("non_membership", {}).get("nullstellensatz")
+    if proof is None:
+        return None
+    seq = witness["sequence"]
+    if isinstance(obj, SupportPattern):
+        m, n, r = obj.shape
+        factors = [{"shape": [m, r], "entries": seq["X"]}, {"shape": [n, r], "entries": seq["Y"]}]
+    elif witness["kind"] == "chain-lu-embedding":
+        factors = [{"shape": list(obj.factor_mask(q).shape), "entries": ents}
+                   for q, ents in enumerate(seq["factors"])]
+    else:  # a two-factor witness of a chain with two factors: F_0 = X, F_1 = Y^T
+        if obj.n_factors != 2:
+            return None
+        factors = [{"shape": list(obj.factor_mask(0).shape), "entries": seq["X"]},
+                   {"shape": list(obj.factor_mask(1).shape),
+                    "entries": [[c, j, v] for j, c, v in seq["Y"]]}]
+
+        def rename(v: str) -> str:
+            kind, a, b = v.split("_")
+            return f"f_0_{a}_{b}" if kind == "x" else f"f_1_{b}_{a}"
+
+        proof = dict(proof, cofactors=[[[c, [[rename(v), e] for v, e in mono]] for c, mono in cf]
+                                       for cf in proof["cofactors"]])
+    limit = {"shape": [witness["shape"]["m"], witness["shape"]["n"]],
+             "entries": witness["A"]["entries"]}
+    data = {"field": {"name": "Q", "conductor": 1, "degree": 1, "format": 'rationals as "p/q"'},
+            "structure": encode_structure(obj), "target": None,
+            "sequence": {"parameter": "t", "tends_to": "oo", "factors": factors},
+            "limit": limit, "not_a_product": proof}
+    return Certificate("not-closed", "witness-sequence", data).to_dict()
+
+
 def decide_closedness(obj: object, *, qe: bool | str = "auto",
                       qe_timeout_s: float = 5.0) -> ClosednessResult:
     r"""Decide whether the set of products of a support pattern is closed (THEORY T5).
@@ -1194,9 +1312,14 @@ def decide_closedness(obj: object, *, qe: bool | str = "auto",
             obj = obj.pattern
         else:
             obj = obj.chain
-    if isinstance(obj, SupportPattern):
-        return _decide_two_factor(obj, qe=qe_flag, qe_timeout_s=qe_timeout_s)
-    if isinstance(obj, Chain):
-        return _decide_chain(obj, qe=qe_flag, qe_timeout_s=qe_timeout_s)
+    if isinstance(obj, SupportPattern | Chain):
+        res = (_decide_two_factor(obj, qe=qe_flag, qe_timeout_s=qe_timeout_s)
+               if isinstance(obj, SupportPattern) else
+               _decide_chain(obj, qe=qe_flag, qe_timeout_s=qe_timeout_s))
+        if res.witness is not None:
+            cert = closedness_certificate(obj, res.witness)
+            if cert is not None:
+                res.witness["certificate"] = cert
+        return res
     msg = f"decide_closedness needs a SupportPattern, Chain or Case; got {type(obj).__name__}"
     raise InvalidInputError(msg)

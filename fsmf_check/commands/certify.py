@@ -10,6 +10,7 @@ r"""Library entry points of the exact engine that return an :class:`~fsmf_check.
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,6 +18,8 @@ import scipy.sparse as sp
 from fsmf_check.commands.outcome import EXIT_OK, EXIT_REFUTED, EXIT_UNDECIDED, Outcome
 from fsmf_check.errors import ExactnessError, InvalidInputError
 from fsmf_check.inputs.matrix_specs import parse_spec
+from fsmf_check.files import atomic_write_text
+from fsmf_check.model.certificate_schema import certificate_text
 from fsmf_check.model.supports import Chain
 from fsmf_check.exact.certificates import MAX_CERT_ENTRIES, Certificate, encode_sparse, encode_structure
 from fsmf_check.exact.chain import chain_scalings, decide_chain_identifiability, decide_chain_membership
@@ -29,7 +32,7 @@ from fsmf_check.exact.twofactor import (
 )
 from fsmf_check.verify.certificates import verify_certificate
 
-__all__ = ["certify_case", "exact_spec_target", "cross_check_butterfly", "butterfly_cross_check"]
+__all__ = ["certify_case", "certificate_paths", "write_certificates", "exact_spec_target", "cross_check_butterfly", "butterfly_cross_check"]
 
 _EXIT = {"member": EXIT_OK, "not-member": EXIT_REFUTED, "undecided": EXIT_UNDECIDED}
 
@@ -97,8 +100,34 @@ def _fmt(x: object) -> str:
     return format_scalar(x)
 
 
+def certificate_paths(path: Path) -> tuple[Path, Path]:
+    """Files of ``--certificate FILE``: FILE (membership) and FILE's ``.identifiability`` twin.
+
+    Examples
+    --------
+    >>> [p.name for p in certificate_paths(Path("out/e4.cert.json"))]
+    ['e4.cert.json', 'e4.cert.identifiability.json']
+    """
+    return path, path.with_name(f"{path.stem}.identifiability{path.suffix or '.json'}")
+
+
+def write_certificates(mem_cert: Certificate | None, ident_cert: Certificate | None,
+                       path: Path) -> list[str]:
+    """Write the certificate files atomically; return human lines naming them."""
+    lines = []
+    for cert, target, what in zip((mem_cert, ident_cert), certificate_paths(path),
+                                  ("membership", "identifiability"), strict=True):
+        if cert is None:
+            lines.append(f"  no {what} certificate (undecided): nothing written")
+            continue
+        atomic_write_text(target, certificate_text(cert.to_dict()))
+        lines.append(f"  {what} certificate written to {target}; re-check: "
+                     f"fsmf-check verify {target}")
+    return lines
+
+
 def certify_case(case: object, *, backend: str = "flint", tree: str = "balanced",
-                 verify: bool = True) -> Outcome:
+                 verify: bool = True, certificate: Path | None = None) -> Outcome:
     r"""Exact certificate for a case: membership of its target and identifiability.
 
     Parameters
@@ -113,6 +142,9 @@ def certify_case(case: object, *, backend: str = "flint", tree: str = "balanced"
         Tree of the hierarchical recovery for chains.
     verify : bool
         Re-check every printed certificate with :func:`verify_certificate`.
+    certificate : Path, optional
+        Write the membership certificate to this file and the identifiability certificate
+        next to it (:func:`certificate_paths`), atomically.
 
     Returns
     -------
@@ -164,6 +196,9 @@ def certify_case(case: object, *, backend: str = "flint", tree: str = "balanced"
     idict.update(_cert_entry(ident.certificate, verify))
     results = {"membership": mdict, "identifiability": idict}
     text = _text(case, target, mem, ident.verdict, ident.explanation, mdict, idict)
+    if certificate is not None:
+        text += "\n" + "\n".join(write_certificates(mem.certificate, ident.certificate,
+                                                   Path(certificate)))
     return Outcome(command="certify", results=results, text=text,
                    exit_code=_EXIT[mem.verdict], case=case.case_ref(),  # type: ignore[attr-defined]
                    shape=case.shape,  # type: ignore[attr-defined]

@@ -2,9 +2,13 @@ r"""``fsmf-check closedness CASE``: is the set of products closed (T5)? Exit 0 /
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fsmf_check.closure.decide import ClosednessResult, decide_closedness
 from fsmf_check.commands.outcome import EXIT_OK, EXIT_REFUTED, EXIT_UNDECIDED, Outcome
+from fsmf_check.files import atomic_write_text
 from fsmf_check.inputs.cases import Case, load_case
+from fsmf_check.model.certificate_schema import certificate_text
 
 __all__ = ["closedness_outcome"]
 
@@ -26,6 +30,10 @@ def _render_text(case_name: str, res: ClosednessResult) -> str:
         how = "three-entry argument; " if "three_entry" in w["non_membership"] else ""
         lines.append(f"  A* not a product: {how}Gröbner basis of the "
                      f"{g['system']} system ({len(g['variables'])} variables) = {g['basis']}")
+        ns = w["non_membership"].get("nullstellensatz")
+        if ns is not None:
+            lines.append(f"  certificate: Nullstellensatz cofactors on {len(ns['entries'])} "
+                         "equations (sum c_e f_e = 1), checked by `fsmf-check verify`")
     elif w is not None:
         g = w["non_membership"]["groebner"]
         lines.append(f"  chain witness on factors {w['pair']}; Gröbner basis = {g['basis']}")
@@ -37,7 +45,7 @@ def _render_text(case_name: str, res: ClosednessResult) -> str:
 
 
 def closedness_outcome(case_path: object, *, qe: bool | str = "auto",
-                       qe_timeout_s: float = 5.0) -> Outcome:
+                       qe_timeout_s: float = 5.0, certificate: Path | None = None) -> Outcome:
     r"""Library entry point of ``fsmf-check closedness CASE`` (exit 0 / 1 / 3).
 
     Examples
@@ -52,6 +60,16 @@ def closedness_outcome(case_path: object, *, qe: bool | str = "auto",
     case = case_path if isinstance(case_path, Case) else load_case(case_path)
     res = decide_closedness(case, qe=qe, qe_timeout_s=qe_timeout_s)
     code = {"closed": EXIT_OK, "not-closed": EXIT_REFUTED, "unknown": EXIT_UNDECIDED}[res.verdict]
+    text = _render_text(case.name, res)
+    if certificate is not None:
+        cert = (res.witness or {}).get("certificate")
+        if cert is None:
+            text += (f"\n  no certificate file: the verdict is {res.verdict}"
+                     + (" (closed verdicts rest on their theorem)" if res.verdict == "closed"
+                        else " without an arithmetic witness"))
+        else:
+            atomic_write_text(Path(certificate), certificate_text(cert))
+            text += (f"\n  certificate written to {certificate}; re-check: "
+                     f"fsmf-check verify {certificate}")
     return Outcome(command="closedness", results={"closedness": res.to_dict()},
-                   text=_render_text(case.name, res), exit_code=code, case=case.case_ref(),
-                   shape=case.shape)
+                   text=text, exit_code=code, case=case.case_ref(), shape=case.shape)

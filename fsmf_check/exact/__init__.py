@@ -9,8 +9,8 @@ A user hands in supports and a matrix with exact entries (int, :class:`fractions
   :func:`chain_scalings`, :func:`clr_check`;
 * targets: :func:`exact_target` (a case's ``[target]``), :func:`dft_matrix`,
   :func:`hadamard_matrix`;
-* certificates: :class:`Certificate` (``to_dict`` / ``from_dict``), re-checked by the
-  independent :mod:`fsmf_check.verify`;
+* certificates: :class:`Certificate` (``to_dict``, schema ``fsmf-check/certificate/2``), re-checked
+  by the independent :mod:`fsmf_check.verify`;
 * command entry points: :func:`fsmf_check.commands.certify.certify_case`.
 
 Floats are refused with :class:`~fsmf_check.errors.ExactnessError`. python-flint is imported

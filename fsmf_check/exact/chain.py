@@ -33,7 +33,13 @@ from fsmf_check.model.supports import Chain
 from fsmf_check.exact._backend import ExactBackend
 from fsmf_check.model.numbers import format_exact as format_scalar
 from fsmf_check.exact._blocks import minor_evidence
-from fsmf_check.exact.certificates import Certificate, encode_dense, encode_sparse, encode_structure
+from fsmf_check.exact.certificates import (
+    Certificate,
+    encode_dense,
+    encode_sparse,
+    encode_structure,
+    full_rank_minor,
+)
 from fsmf_check.exact.targets import ExactTarget, as_exact_matrix, chain_product
 from fsmf_check.exact.twofactor import (
     IdentifiabilityResult,
@@ -533,7 +539,8 @@ def decide_chain_identifiability(target: ExactTarget, chain: Chain,
         return IdentifiabilityResult(
             verdict="identifiable", theorem="T8", explanation="a single factor equals A.",
             method="single-factor", scope="target", up_to="nothing",
-            certificate=Certificate("identifiable", "nondegenerate-splits", data))
+            certificate=Certificate("identifiable", "nondegenerate-splits",
+                                    {**data, "split_minors": []}))
     kron = chain.is_structured and chain.kronecker_report.chainable
     if kron:
         return _kronecker_identifiability(target, chain, factors, data)
@@ -821,6 +828,7 @@ def _kronecker_identifiability(target: ExactTarget, chain: Chain, factors: list[
     L = chain.n_factors
     tr = _Tract(chain)
     max_class = 1
+    split_minors: list[dict[str, object]] = []
     for s in range(1, L):
         pattern, tract = tr.get(0, s, L)
         if not tract.tractable or tract.rule != "disjoint-or-identical":
@@ -840,6 +848,9 @@ def _kronecker_identifiability(target: ExactTarget, chain: Chain, factors: list[
                     method="none", scope="target", up_to=None)
             B = target.A[np.ix_(c.rows, c.cols)]
             full = (bk.nonzero_mask(B).any() if c.size == 1 else bk.rank(B) == c.size)
+            minor = full_rank_minor(target.A, c.rows, c.cols, c.size, bk) if full else None
+            if minor is not None:
+                split_minors.append({"split": s, **minor})
             if not full:
                 second = _degenerate_chain_second(factors, s, c.members, chain, bk)
                 if second is not None:
@@ -872,7 +883,8 @@ def _kronecker_identifiability(target: ExactTarget, chain: Chain, factors: list[
                      f"{max_class}), so the factors are unique up to {up_to} between "
                      f"consecutive factors (THEORY T8; {theorem_note})."),
         method="nondegenerate-splits", scope="target", up_to=up_to,
-        certificate=Certificate("identifiable", "nondegenerate-splits", data),
+        certificate=Certificate("identifiable", "nondegenerate-splits",
+                                {**data, "split_minors": split_minors}),
         evidence={"derived": bfly is None})
 
 

@@ -392,7 +392,7 @@ def _base_data(pattern: SupportPattern, target: ExactTarget) -> dict[str, object
 
 def _refutation_certificate(ref: dict[str, object], pattern: SupportPattern,
                             target: ExactTarget, split: dict[str, object] | None = None,
-                            structure: dict[str, object] | None = None) -> Certificate:
+                            structure: dict[str, object] | None = None) -> Certificate | None:
     bk = target.backend
     data = _base_data(pattern, target)
     if structure is not None:
@@ -407,7 +407,51 @@ def _refutation_certificate(ref: dict[str, object], pattern: SupportPattern,
     if ref["kind"] == "minor":
         data["minor"] = minor_evidence(target.A, ref, bk)
         return Certificate("not-member", "minor", data)
-    return Certificate("not-member", "groebner", data)
+    Ib, Jb = _dense_masks(pattern)
+    proof = nullstellensatz_evidence(target.A, Ib, Jb, bk)
+    if proof is None:
+        return None
+    data.update(proof)
+    return Certificate("not-member", "nullstellensatz", data)
+
+
+def nullstellensatz_evidence(A: np.ndarray, Ib: np.ndarray, Jb: np.ndarray, bk: ExactBackend
+                             ) -> dict[str, object] | None:
+    """Cofactors ``c_e`` with ``sum_e c_e (X Y^T - A)[e] == 1`` (variables ``x_i_k``, ``y_j_k``).
+
+    Certificate evidence for a Gröbner refutation that the checker verifies by expanding
+    polynomials; None if the cofactor search runs out of budget.
+    """
+    from fractions import Fraction
+
+    from fsmf_check.exact.certificates import encode_polynomial
+    from fsmf_check.model.polynomials import nullstellensatz_cofactors
+
+    names = ([f"x_{i}_{k}" for i, k in zip(*np.nonzero(Ib), strict=True)]
+             + [f"y_{j}_{k}" for j, k in zip(*np.nonzero(Jb), strict=True)])
+    index = {v: t for t, v in enumerate(names)}
+    nv = len(names)
+    polys, entries = [], []
+    for i in range(Ib.shape[0]):
+        for j in range(Jb.shape[0]):
+            p: dict[tuple[int, ...], Fraction] = {}
+            for k in np.flatnonzero(Ib[i] & Jb[j]):
+                mono = [0] * nv
+                mono[index[f"x_{i}_{int(k)}"]] += 1
+                mono[index[f"y_{j}_{int(k)}"]] += 1
+                p[tuple(mono)] = Fraction(1)
+            a = bk.to_public(A[i, j])
+            if a:
+                p[(0,) * nv] = -Fraction(a)  # type: ignore[arg-type]
+            if p:
+                polys.append(p)
+                entries.append([int(i), int(j)])
+    cof = nullstellensatz_cofactors(polys, nv, max_pairs=20_000)
+    if cof is None:
+        return None
+    keep = [t for t, c in enumerate(cof) if c]
+    return {"entries": [entries[t] for t in keep],
+            "cofactors": [encode_polynomial(cof[t], names) for t in keep]}
 
 
 def _refutation_text(ref: dict[str, object], target: ExactTarget, where: str = "") -> str:

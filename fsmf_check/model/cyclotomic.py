@@ -195,10 +195,45 @@ class CyclotomicNumber:
 
     __rmul__ = __mul__
 
+    def inverse(self) -> CyclotomicNumber:
+        """Multiplicative inverse (extended Euclid of the element and ``Phi_N`` over Q).
+
+        Raises
+        ------
+        ZeroDivisionError
+            For zero.
+
+        Examples
+        --------
+        >>> z = CyclotomicNumber.root_of_unity(8, 1)
+        >>> (1 + z).inverse() * (1 + z) == 1, (z / z ** 3).to_exact_string()
+        (True, '-z^2')
+        """
+        if not self:
+            msg = "inverse of zero in Q(zeta_N)"
+            raise ZeroDivisionError(msg)
+        a = _trim(list(self.coeffs))
+        b = _trim([Fraction(c) for c in cyclotomic_poly(self.N)])
+        # invariants: s_a * self == a and s_b * self == b (mod Phi_N)
+        s_a: list[Fraction] = [Fraction(1)]
+        s_b: list[Fraction] = []
+        while len(b) > 0:
+            q, r = _poly_divmod(a, b)
+            a, b = b, r
+            s_a, s_b = s_b, _poly_sub(s_a, _poly_mul(q, s_b))
+        # a is a nonzero constant (gcd with the irreducible Phi_N)
+        c = a[0]
+        return CyclotomicNumber(self.N, _reduce(self.N, [v / c for v in s_a]))
+
+    def __truediv__(self, other: object) -> CyclotomicNumber:
+        return self * self._coerce(other).inverse()
+
+    def __rtruediv__(self, other: object) -> CyclotomicNumber:
+        return self._coerce(other) * self.inverse()
+
     def __pow__(self, k: int) -> CyclotomicNumber:
         if k < 0:
-            msg = "negative powers are not supported by CyclotomicNumber (use a backend)"
-            raise InvalidInputError(msg)
+            return self.inverse() ** (-k)
         out = CyclotomicNumber(self.N, [1])
         for _ in range(k):
             out = out * self
@@ -256,6 +291,44 @@ class CyclotomicNumber:
         return f"CyclotomicNumber({self.N}, {self.to_exact_string()!r})"
 
     __str__ = to_exact_string
+
+
+def _trim(p: list[Fraction]) -> list[Fraction]:
+    while p and not p[-1]:
+        p.pop()
+    return p
+
+
+def _poly_mul(p: list[Fraction], q: list[Fraction]) -> list[Fraction]:
+    if not p or not q:
+        return []
+    out = [Fraction(0)] * (len(p) + len(q) - 1)
+    for s, a in enumerate(p):
+        if a:
+            for t, b in enumerate(q):
+                out[s + t] += a * b
+    return _trim(out)
+
+
+def _poly_sub(p: list[Fraction], q: list[Fraction]) -> list[Fraction]:
+    n = max(len(p), len(q))
+    out = [(p[k] if k < len(p) else 0) - (q[k] if k < len(q) else 0) for k in range(n)]
+    return _trim([Fraction(v) for v in out])
+
+
+def _poly_divmod(a: list[Fraction], b: list[Fraction]) -> tuple[list[Fraction], list[Fraction]]:
+    """Quotient and remainder of polynomials over Q (lowest degree first, b trimmed)."""
+    r = list(a)
+    q = [Fraction(0)] * max(0, len(a) - len(b) + 1)
+    lead = b[-1]
+    while len(r) >= len(b) and r:
+        c = r[-1] / lead
+        shift = len(r) - len(b)
+        q[shift] = c
+        for t, v in enumerate(b):
+            r[shift + t] -= c * v
+        _trim(r)
+    return _trim(q), r
 
 
 def _reduce(N: int, coeffs: list[Fraction]) -> list[Fraction]:

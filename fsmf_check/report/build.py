@@ -14,8 +14,9 @@ from typing import Any
 from fsmf_check.commands.outcome import EXIT_OK, Outcome
 from fsmf_check.commands.report import ReportData, collect_report
 from fsmf_check.errors import InvalidInputError
-from fsmf_check.inputs.cases import Case
 from fsmf_check.files import atomic_write_text, make_dir
+from fsmf_check.inputs.cases import Case
+from fsmf_check.model.certificate_schema import SCHEMA, certificate_text
 from fsmf_check.report.envelope import dumps, envelope
 
 __all__ = ["write_report"]
@@ -67,6 +68,16 @@ def _pictures(data: ReportData, out_dir: Path, skipped: dict[str, str]) -> list[
     return files
 
 
+def _certificates(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Certificate objects of the results, by file name (only complete certificates)."""
+    found = {"closedness.cert.json": (results.get("closedness", {}).get("witness") or {}
+                                      ).get("certificate"),
+             "membership.cert.json": results.get("membership", {}).get("certificate"),
+             "identifiability.cert.json": results.get("identifiability", {}).get("certificate")}
+    return {name: c for name, c in found.items()
+            if isinstance(c, dict) and c.get("schema") == SCHEMA}
+
+
 def write_report(data: ReportData | Case | Path | str, out_dir: Path | str, *,
                  pictures: bool = True, qe: bool | str = "auto") -> Outcome:
     r"""Write ``report.md``, ``report.json`` and pictures for one case.
@@ -97,7 +108,7 @@ def write_report(data: ReportData | Case | Path | str, out_dir: Path | str, *,
     >>> case = parse_case({"name": "lu", "supports": {"family": "lu", "n": 2}})
     >>> out = write_report(case, pathlib.Path(tempfile.mkdtemp()), pictures=False)
     >>> out.results["closedness"]["verdict"], out.extra["files"]
-    ('not-closed', ['report.json', 'report.md'])
+    ('not-closed', ['closedness.cert.json', 'report.json', 'report.md'])
     """
     from fsmf_check.report.markdown import render_markdown
 
@@ -111,12 +122,23 @@ def write_report(data: ReportData | Case | Path | str, out_dir: Path | str, *,
     make_dir(out_dir)
     skipped: dict[str, str] = {}
     picture_files = _pictures(data, out_dir, skipped) if pictures else []
-    files = sorted(["report.json", "report.md", *picture_files])
+    certs = _certificates(results)
+    files = sorted(["report.json", "report.md", *picture_files, *certs])
     extra: dict[str, Any] = {"files": files, "omitted_sections": omitted,
                              "skipped_pictures": skipped}
     outcome = Outcome(command="report", results=results, text="", exit_code=EXIT_OK,
                       case=case.case_ref(), shape=case.shape, extra=extra)
     md = render_markdown(case, results, omitted, picture_files)
+    for name, cert in certs.items():
+        atomic_write_text(out_dir / name, certificate_text(cert))
+    if certs:
+        md = md.rstrip("\n") + "\n\n" + "\n".join([
+            "## Certificate files", "",
+            "Each claim below is written as an `fsmf-check/certificate/2` file next to this "
+            "report (OUT is this report's folder). Re-check any of them by exact arithmetic "
+            "only (no engine, no Gröbner basis; exit 0 verified, 1 refuted, 2 malformed):",
+            "", "```sh", *(f"fsmf-check verify OUT/{name}" for name in sorted(certs)), "```",
+            ""])
     atomic_write_text(out_dir / "report.md", md)
     env = envelope(outcome, data.elapsed_s)
     atomic_write_text(out_dir / "report.json", dumps(env) + "\n")

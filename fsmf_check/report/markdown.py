@@ -166,13 +166,15 @@ def _closedness(res: dict[str, Any]) -> list[str]:
         out += ["What was tried:", ""] + [f"- {t}" for t in res.get("tried", [])] + [""]
     chk = res.get("independent_check")
     if chk:
-        out += ["**Independent check** (`fsmf_check.verify.closedness`, reads only the JSON "
-                "witness, shares no code with the producer beyond sympy): "
+        out += ["**Independent check** (`fsmf_check.verify.closedness`, re-checks the "
+                "witness's certificate by exact arithmetic only, no engine and no Gröbner "
+                "basis): "
                 + ("passed" if chk["verified"] else "not re-checkable") + ".", ""]
         out += [f"- {c}" for c in chk["checks"]] + [""]
-    out += ["How to re-check:", "", "```python", "from fsmf_check.verify.closedness import "
-            "verify_report_closedness", "print(verify_report_closedness('report.json').checks)",
-            "```", ""]
+    out += ["How to re-check: `fsmf-check verify closedness.cert.json` (the certificate file "
+            "next to this report, when the verdict has a witness), or", "", "```python",
+            "from fsmf_check.verify.closedness import verify_report_closedness",
+            "print(verify_report_closedness('report.json').checks)", "```", ""]
     return out
 
 

@@ -1,247 +1,477 @@
-r"""Independent re-check of exact certificates from their JSON form alone.
+r"""Independent checker of ``fsmf-check/certificate/2`` files: arithmetic only.
 
-:func:`verify_certificate` rebuilds the masks, the target and the factors from the JSON object
-and re-checks every claim with its own code; it shares nothing with the producer
-(:mod:`.twofactor`, :mod:`.chain`) except the exact-matrix layer (:mod:`._backend`: fields,
-number parsing, rank and determinant). Checks per ``claim`` / ``method``:
+:func:`check_certificate` reads the envelope with the one schema reader
+(:func:`fsmf_check.model.certificate_schema.parse_certificate`), recomputes the inputs hash,
+rebuilds masks, target and evidence from the JSON, and re-checks the claim by exact
+arithmetic over Q, Q(i) or Q(zeta_N) (``Fraction``, ``GaussianRational``,
+``CyclotomicNumber``): products, determinants by elimination, polynomial expansion. It imports
+no engine and no python-flint, and never computes a Gröbner basis. Claims and the evidence
+kinds that prove them:
 
-==================================  ==========================================================
-``member`` / ``factors``            factor supports inside the masks; exact product == A
-``not-member`` /                    ``A[i, j] == value != 0`` and no rank-one support (two
-``entry-outside-supports``          factors) or no path of the chain covers ``(i, j)``
-``not-member`` / ``minor``          ``det A[rows, cols] == value != 0`` and at most
-                                    ``supports_meeting < len(rows)`` rank-one supports (of the
-                                    pattern, or of the chain's ``split``) meet the rectangle
-``not-member`` / ``groebner``       Gröbner basis of ``X Y^T - A`` (sympy, recomputed) is [1]
-``identifiable`` /                  valid factors, pairwise disjoint rank-one supports, every
-``disjoint-supports``               contribution nonzero, no half-empty support
-``identifiable`` / ``completion``   valid factors and a forced replay of the iterative rank-one
-                                    completion in ``completion_order`` (THEORY T8 §2.6)
-``identifiable`` /                  valid chain factors; for every split the class rectangles
-``nondegenerate-splits``            are disjoint, not complete, and each block of A has rank
-                                    equal to its class size
-``not-identifiable`` /              both factorizations valid and not equivalent (no
-``second-factorization``            support-preserving matching of column pairs up to scaling;
-                                    for chains no diagonal scalings)
-``equivalent`` / ``scalings``       ``G[l] == D_l^-1 F[l] D_{l+1}`` with ``D_0 = D_L = I``
-==================================  ==========================================================
+======================  ========================  ===========================================
+claim                   evidence ``kind``         checked by arithmetic
+======================  ========================  ===========================================
+``member``              ``factors``               supports inside the masks; product == A
+``not-member``          ``entry-outside-          ``A[i, j] == value != 0`` and no rank-one
+                        supports``                support (or path of the chain) covers it
+``not-member``          ``minor``                 ``det A[rows, cols] == value != 0`` and
+                                                  fewer rank-one supports meet the rectangle
+``not-member``          ``nullstellensatz``       ``sum_e c_e f_e == 1`` for the equations
+                                                  ``f_e = (X Y^T - A)[e]`` rebuilt here
+``identifiable``        ``disjoint-supports``     factors valid, supports disjoint, every
+                                                  contribution nonzero
+``identifiable``        ``completion``            forced replay of the rank-one completion
+``identifiable``        ``nondegenerate-splits``  per split: class rectangles disjoint and not
+                                                  complete, each class block has a nonzero
+                                                  minor of its class size (rows, cols, value)
+``not-identifiable``    ``second-factorization``  both valid; no support-preserving matching
+                                                  up to scaling (chains: no diagonal scaling)
+``equivalent``          ``scalings``              ``G[l] == D_l^-1 F[l] D_{l+1}``
+``not-closed``          ``witness-sequence``      Laurent sequence inside the masks; its
+                                                  product tends to the limit exactly (no
+                                                  positive powers of t, constant term = A*);
+                                                  Nullstellensatz cofactors: A* is no product
+======================  ========================  ===========================================
 """
 
+# ruff: noqa: E741 - I, J (masks) and l (factor index) follow the THEORY notation
 from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from fsmf_check.errors import CertificateError, FsmfError
-from fsmf_check.exact._backend import ExactBackend, Field, get_backend, parse_scalar
+from fsmf_check.errors import CertificateError
+from fsmf_check.model.certificate_schema import (
+    MalformedCertificate,
+    ParsedCertificate,
+    parse_certificate,
+)
+from fsmf_check.verify._arith import (
+    Malformed,
+    Refuted,
+    Scalars,
+    SPoly,
+    bool_prod,
+    det,
+    kron_mask,
+    laurent_mul_add,
+    matmul,
+    need,
+    nonzero,
+    parse_laurent,
+    parse_spoly,
+    rows_mask,
+    same,
+    shape_ok,
+    spoly_addmul,
+)
 
-__all__ = ["verify_certificate"]
+__all__ = ["VerifyReport", "check_certificate", "check_certificate_file", "verify_certificate",
+           "EVIDENCE_FOR"]
 
-_SCHEMA = "fsmf-check/certificate/1"
-
-
-class _Fail(Exception):
-    pass
-
-
-def _need(cond: bool, msg: str) -> None:
-    if not cond:
-        raise _Fail(msg)
-
-
-def _kron_mask(t: object) -> np.ndarray:
-    _need(isinstance(t, list) and len(t) == 4 and all(isinstance(v, int) and v >= 1 for v in t),
-          f"Kronecker pattern must be four positive integers; got {t!r}")
-    a, b, c, d = t  # type: ignore[misc]
-    _need(a * b * d * a * c * d <= 2**26, "Kronecker pattern too large to verify")
-    return np.kron(np.kron(np.eye(a, dtype=bool), np.ones((b, c), dtype=bool)),
-                   np.eye(d, dtype=bool)).astype(bool)
-
-
-def _rows_mask(rows: object) -> np.ndarray:
-    _need(isinstance(rows, list) and rows and all(isinstance(r, str) for r in rows),
-          "a mask must be a non-empty list of 0/1 strings")
-    _need(len({len(r) for r in rows}) == 1, "mask rows must have equal lengths")
-    _need(all(set(r) <= {"0", "1"} for r in rows), "mask rows must contain only 0 and 1")
-    return np.array([[ch == "1" for ch in r] for r in rows], dtype=bool)
-
-
-def _bool_prod(masks: list[np.ndarray]) -> np.ndarray:
-    acc = masks[0].astype(np.int64)
-    for M in masks[1:]:
-        acc = (acc @ M.astype(np.int64)) > 0
-        acc = acc.astype(np.int64)
-    return acc > 0
+#: Which evidence kinds prove which claim (anything else refutes the certificate).
+EVIDENCE_FOR: dict[str, tuple[str, ...]] = {
+    "member": ("factors",),
+    "not-member": ("entry-outside-supports", "minor", "nullstellensatz"),
+    "identifiable": ("disjoint-supports", "completion", "nondegenerate-splits"),
+    "not-identifiable": ("second-factorization",),
+    "equivalent": ("scalings",),
+    "not-closed": ("witness-sequence",),
+}
 
 
-def _structure(data: dict) -> tuple[str, list[np.ndarray]]:
-    st = data.get("structure")
-    _need(isinstance(st, dict), "certificate needs a 'structure' object")
+@dataclass
+class VerifyReport:
+    """Outcome of a check: ``status`` is ``verified`` | ``refuted`` | ``malformed``."""
+
+    status: str
+    claim: str | None = None
+    kind: str | None = None
+    checks: list[str] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        """0 verified, 1 refuted, 2 malformed."""
+        return {"verified": 0, "refuted": 1, "malformed": 2}[self.status]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"status": self.status, "claim": self.claim, "evidence_kind": self.kind,
+                "checks": list(self.checks), "reason": self.reason}
+
+
+class _Ctx:
+    def __init__(self, cert: ParsedCertificate, checks: list[str]) -> None:
+        self.cert = cert
+        self.ev = cert.evidence
+        self.checks = checks
+        self.scal = Scalars(cert.inputs["field"])
+        self.kind, self.masks = _structure(cert.inputs["structure"])
+        m = self.masks[0].shape[0]
+        n = self.masks[1].shape[0] if self.kind == "two-factor" else self.masks[-1].shape[1]
+        self.m, self.n = m, n
+        tgt = cert.inputs["target"]
+        self.A: np.ndarray | None = None
+        if tgt is not None:
+            self.A = self.scal.dense(tgt, "inputs.target")
+            shape_ok(self.A.shape == (m, n),
+                     f"target shape {self.A.shape} does not match the structure ({m}, {n})")
+        checks.append(f"structure: {self.kind}, {m} x {n}"
+                      + ("" if self.A is None else f"; target read over {self.scal.field.name}"))
+
+    def get(self, key: str) -> Any:
+        shape_ok(key in self.ev, f"evidence.{key} is missing")
+        return self.ev[key]
+
+    def target(self) -> np.ndarray:
+        shape_ok(self.A is not None, f"claim {self.cert.claim!r} needs inputs.target")
+        return self.A  # type: ignore[return-value]
+
+    def factors(self, key: str) -> list[np.ndarray]:
+        facs = self.get(key)
+        shape_ok(isinstance(facs, list) and bool(facs), f"evidence.{key} must be a list")
+        return [self.scal.sparse(f, f"evidence.{key}[{t}]") for t, f in enumerate(facs)]
+
+
+def _structure(st: Any) -> tuple[str, list[np.ndarray]]:
+    shape_ok(isinstance(st, dict), "inputs.structure must be an object")
     kind = st.get("kind")
     if kind == "two-factor":
         if "kronecker" in st:
             kr = st["kronecker"]
-            _need(isinstance(kr, list) and len(kr) == 2, "two-factor kronecker needs 2 patterns")
-            left, right = _kron_mask(kr[0]), _kron_mask(kr[1])
-            _need(left.shape[1] == right.shape[0], "Kronecker pair has mismatched inner sizes")
+            shape_ok(isinstance(kr, list) and len(kr) == 2, "two-factor kronecker: 2 patterns")
+            left, right = kron_mask(kr[0]), kron_mask(kr[1])
+            shape_ok(left.shape[1] == right.shape[0], "Kronecker pair: inner sizes differ")
             return kind, [left, right.T.copy()]
-        I, J = _rows_mask(st.get("I")), _rows_mask(st.get("J"))
-        _need(I.shape[1] == J.shape[1], "I and J must have the same number of columns")
+        I, J = rows_mask(st.get("I")), rows_mask(st.get("J"))
+        shape_ok(I.shape[1] == J.shape[1], "I and J must have the same number of columns")
         return kind, [I, J]
-    _need(kind == "chain", f"structure kind must be 'two-factor' or 'chain'; got {kind!r}")
+    shape_ok(kind == "chain", f"structure kind must be 'two-factor' or 'chain'; got {kind!r}")
     facs = st.get("factors")
-    _need(isinstance(facs, list) and facs, "chain structure needs a non-empty 'factors' list")
+    shape_ok(isinstance(facs, list) and bool(facs), "a chain needs a non-empty 'factors' list")
     masks = []
     for f in facs:
-        _need(isinstance(f, dict), "each chain factor must be an object")
-        masks.append(_kron_mask(f["kronecker"]) if "kronecker" in f else _rows_mask(f.get("mask")))
+        shape_ok(isinstance(f, dict), "each chain factor must be an object")
+        masks.append(kron_mask(f["kronecker"]) if "kronecker" in f else rows_mask(f.get("mask")))
     for a, b in zip(masks, masks[1:], strict=False):
-        _need(a.shape[1] == b.shape[0], "consecutive chain masks have mismatched sizes")
+        shape_ok(a.shape[1] == b.shape[0], "consecutive chain masks have mismatched sizes")
     return kind, masks
 
 
-class _Parser:
-    def __init__(self, bk: ExactBackend) -> None:
-        self.bk = bk
-        self.cache: dict[str, object] = {}
-
-    def __call__(self, text: object) -> object:
-        _need(isinstance(text, str), f"exact numbers must be strings; got {text!r}")
-        v = self.cache.get(text)  # type: ignore[arg-type]
-        if v is None:
-            v = self.bk.scalar(parse_scalar(text, self.bk.field))
-            self.cache[text] = v  # type: ignore[index]
-        return v
-
-
-def _dense(obj: object, parse: _Parser) -> np.ndarray:
-    _need(isinstance(obj, dict) and isinstance(obj.get("rows"), list), "dense matrix needs rows")
-    rows = obj["rows"]
-    _need(all(isinstance(r, list) for r in rows) and len({len(r) for r in rows}) == 1,
-          "dense matrix rows must be lists of equal length")
-    out = np.empty((len(rows), len(rows[0])), dtype=object)
-    for i, r in enumerate(rows):
-        for j, v in enumerate(r):
-            out[i, j] = parse(v)
-    _need(list(out.shape) == list(obj.get("shape", out.shape)), "dense matrix shape mismatch")
-    return out
-
-
-def _sparse(obj: object, parse: _Parser) -> np.ndarray:
-    _need(isinstance(obj, dict), "sparse matrix must be an object")
-    shape = obj.get("shape")
-    _need(isinstance(shape, list) and len(shape) == 2 and all(isinstance(v, int) and v >= 0
-                                                              for v in shape), "bad shape")
-    _need(shape[0] * shape[1] <= 2**26, "matrix too large to verify")
-    out = np.full(tuple(shape), parse.bk.zero, dtype=object)
-    for e in obj.get("entries", []):
-        _need(isinstance(e, list) and len(e) == 3, "sparse entries are [i, j, value]")
-        i, j, v = e
-        _need(isinstance(i, int) and isinstance(j, int) and 0 <= i < shape[0] and
-              0 <= j < shape[1], f"sparse entry index out of range: {e!r}")
-        out[i, j] = parse(v)
-    return out
-
-
-def _nz(M: np.ndarray) -> np.ndarray:
-    if M.size == 0:
-        return np.zeros(M.shape, dtype=bool)
-    return np.frompyfunc(bool, 1, 1)(M).astype(bool)
-
-
-def _mul(P: np.ndarray, F: np.ndarray, bk: ExactBackend) -> np.ndarray:
-    """Exact product using only the nonzeros of F."""
-    out = np.full((P.shape[0], F.shape[1]), bk.zero, dtype=object)
-    nzF = _nz(F)
-    for j in range(F.shape[1]):
-        acc = None
-        for k in np.flatnonzero(nzF[:, j]):
-            term = P[:, k] * F[k, j]
-            acc = term if acc is None else acc + term
-        if acc is not None:
-            out[:, j] = acc
-    return out
-
-
-def _same(A: np.ndarray, B: np.ndarray) -> bool:
-    return A.shape == B.shape and not _nz(A - B).any()
-
-
-def _check_factors(kind: str, masks: list[np.ndarray], facs: list[np.ndarray],
-                   A: np.ndarray, bk: ExactBackend, what: str) -> None:
-    if kind == "two-factor":
-        _need(len(facs) == 2, f"{what}: two factors X, Y expected")
+def _check_factors(c: _Ctx, facs: list[np.ndarray], what: str) -> None:
+    A, masks, zero = c.target(), c.masks, c.scal.zero
+    if c.kind == "two-factor":
+        shape_ok(len(facs) == 2, f"{what}: two factors X, Y expected")
         X, Y = facs
-        _need(X.shape == masks[0].shape and Y.shape == masks[1].shape,
-              f"{what}: factor shapes do not match I and J")
-        _need(not (_nz(X) & ~masks[0]).any(), f"{what}: X has a nonzero outside I")
-        _need(not (_nz(Y) & ~masks[1]).any(), f"{what}: Y has a nonzero outside J")
-        _need(_same(_mul(X, Y.T.copy(), bk), A), f"{what}: X @ Y.T differs from A")
+        shape_ok(X.shape == masks[0].shape and Y.shape == masks[1].shape,
+                 f"{what}: factor shapes do not match I and J")
+        need(not (nonzero(X) & ~masks[0]).any(), f"{what}: X has a nonzero outside I")
+        need(not (nonzero(Y) & ~masks[1]).any(), f"{what}: Y has a nonzero outside J")
+        need(same(matmul(X, Y.T.copy(), zero), A), f"{what}: X @ Y.T differs from A")
+        c.checks.append(f"{what}: X, Y inside the masks I, J and X @ Y^T == A exactly")
         return
-    _need(len(facs) == len(masks), f"{what}: wrong number of chain factors")
+    shape_ok(len(facs) == len(masks), f"{what}: wrong number of chain factors")
     for idx, (F, M) in enumerate(zip(facs, masks, strict=True)):
-        _need(F.shape == M.shape, f"{what}: factor {idx} has the wrong shape")
-        _need(not (_nz(F) & ~M).any(), f"{what}: factor {idx} has a nonzero outside its mask")
+        shape_ok(F.shape == M.shape, f"{what}: factor {idx} has the wrong shape")
+        need(not (nonzero(F) & ~M).any(), f"{what}: factor {idx} has a nonzero outside its mask")
     P = facs[0]
     for F in facs[1:]:
-        P = _mul(P, F, bk)
-    _need(_same(P, A), f"{what}: the product of the factors differs from A")
+        P = matmul(P, F, zero)
+    need(same(P, A), f"{what}: the product of the factors differs from A")
+    c.checks.append(f"{what}: {len(facs)} factors inside their masks and their product == A "
+                    "exactly")
 
 
-def _split_masks(kind: str, masks: list[np.ndarray], split: object) -> tuple[np.ndarray,
-                                                                                np.ndarray]:
-    if kind == "two-factor":
-        _need(split is None, "a two-factor certificate has no split")
-        return masks[0], masks[1]
-    _need(isinstance(split, int) and 0 < split < len(masks),
-          f"chain split must be in 1..{len(masks) - 1}; got {split!r}")
-    return _bool_prod(masks[:split]), _bool_prod(masks[split:]).T.copy()
+def _split_masks(c: _Ctx, split: Any) -> tuple[np.ndarray, np.ndarray]:
+    if c.kind == "two-factor":
+        shape_ok(split is None, "a two-factor certificate has no split")
+        return c.masks[0], c.masks[1]
+    L = len(c.masks)
+    shape_ok(isinstance(split, int) and 0 < split < L,
+             f"chain split must be in 1..{L - 1}; got {split!r}")
+    return bool_prod(c.masks[:split]), bool_prod(c.masks[split:]).T.copy()
+
+
+def _indices(v: Any, bound: int, what: str) -> list[int]:
+    shape_ok(isinstance(v, list) and bool(v)
+             and all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x < bound
+                     for x in v) and len(set(v)) == len(v),
+             f"{what}: distinct indices in 0..{bound - 1}")
+    return list(v)
+
+
+# --------------------------------------------------------------------------------------------
+# polynomial systems
+
+
+def _two_factor_eq(I: np.ndarray, J: np.ndarray, i: int, j: int, a: Any) -> SPoly:
+    p: SPoly = {}
+    for k in np.flatnonzero(I[i] & J[j]):
+        p[tuple(sorted(((f"x_{i}_{int(k)}", 1), (f"y_{j}_{int(k)}", 1))))] = Fraction(1)
+    if a:
+        p[()] = -a
+    return p
+
+
+def _chain_eq(masks: list[np.ndarray], i: int, j: int, a: Any) -> SPoly:
+    acc: dict[int, SPoly] = {i: {(): Fraction(1)}}
+    for q, M in enumerate(masks):
+        nxt: dict[int, SPoly] = {}
+        for s, poly in acc.items():
+            for b in np.flatnonzero(M[s]):
+                var: SPoly = {((f"f_{q}_{s}_{int(b)}", 1),): Fraction(1)}
+                spoly_addmul(nxt.setdefault(int(b), {}), poly, var)
+        acc = nxt
+        shape_ok(sum(len(p) for p in acc.values()) <= 200_000, "chain equation too large")
+    p = dict(acc.get(j, {}))
+    if a:
+        p[()] = p.get((), 0) - a
+    return p
+
+
+def _nullstellensatz(c: _Ctx, proof: Any, value: np.ndarray | dict[tuple[int, int], Any],
+                     I: np.ndarray | None, J: np.ndarray | None, what: str) -> None:
+    shape_ok(isinstance(proof, dict), f"{what} must be an object")
+    ents, cofs = proof.get("entries"), proof.get("cofactors")
+    shape_ok(isinstance(ents, list) and isinstance(cofs, list) and len(ents) == len(cofs)
+             and bool(ents), f"{what}: 'entries' and 'cofactors' lists of equal length")
+    total: SPoly = {}
+    for t, (e, cf) in enumerate(zip(ents, cofs, strict=True)):
+        shape_ok(isinstance(e, list) and len(e) == 2, f"{what}: entries are [i, j]")
+        i, j = _indices([e[0]], c.m, f"{what} row")[0], _indices([e[1]], c.n, f"{what} col")[0]
+        a = value[i, j] if isinstance(value, np.ndarray) else value.get((i, j), 0)
+        f = (_two_factor_eq(I, J, i, j, a) if I is not None and J is not None
+             else _chain_eq(c.masks, i, j, a))
+        spoly_addmul(total, parse_spoly(cf, c.scal, f"{what}.cofactors[{t}]"), f)
+    need(total == {(): 1}, f"{what}: sum of cofactor * equation is not 1 "
+         f"({len(total)} terms remain)")
+    c.checks.append(f"{what}: sum of {len(ents)} cofactors times the equations rebuilt from "
+                    "the masks and the values expands to 1, so the equations have no "
+                    "solution over C (weak Nullstellensatz)")
+
+
+# --------------------------------------------------------------------------------------------
+# claims
+
+
+def _member(c: _Ctx) -> None:
+    _check_factors(c, c.factors("factors"), "factors")
+
+
+def _not_member(c: _Ctx) -> None:
+    A, kind = c.target(), c.cert.kind
+    split = c.ev.get("split")
+    if kind == "entry-outside-supports":
+        e = c.get("entry")
+        shape_ok(isinstance(e, dict), "evidence.entry must be an object")
+        i = _indices([e.get("row")], c.m, "entry row")[0]
+        j = _indices([e.get("col")], c.n, "entry col")[0]
+        v = c.scal(e.get("value"))
+        need(bool(v) and A[i, j] == v, f"A[{i}, {j}] is not the nonzero value {v}")
+        if c.kind == "two-factor":
+            need(not (c.masks[0][i] & c.masks[1][j]).any(),
+                 f"({i}, {j}) is covered by a rank-one support")
+        else:
+            need(not bool_prod(c.masks)[i, j], f"({i}, {j}) is covered by a path of the chain")
+        c.checks.append(f"A[{i}, {j}] = {e.get('value')} != 0 and no factorization "
+                        "reaches this entry (THEORY T1)")
+        return
+    if kind == "minor":
+        mi = c.get("minor")
+        shape_ok(isinstance(mi, dict), "evidence.minor must be an object")
+        rows = _indices(mi.get("rows"), c.m, "minor rows")
+        cols = _indices(mi.get("cols"), c.n, "minor cols")
+        shape_ok(len(rows) == len(cols), "minor rows and cols have equal lengths")
+        t = mi.get("supports_meeting")
+        shape_ok(isinstance(t, int), "minor.supports_meeting must be an integer")
+        d = det(A[np.ix_(rows, cols)])
+        need(bool(d), "the minor is zero")
+        need(d == c.scal(mi.get("value")), f"the minor is {d}, not the recorded value")
+        I, J = _split_masks(c, split)
+        meet = int((I[rows].any(axis=0) & J[cols].any(axis=0)).sum())
+        need(meet <= t < len(rows), f"{meet} rank-one supports meet the rectangle; a "
+             f"{len(rows)}-minor does not bound the rank below that")
+        c.checks.append(f"det A[{rows}, {cols}] = {mi.get('value')} != 0 by elimination, but "
+                        f"only {meet} rank-one supports meet this rectangle (THEORY T2)")
+        return
+    I, J = _split_masks(c, split)
+    _nullstellensatz(c, c.ev, A, I, J, "nullstellensatz")
+
+
+def _identifiable(c: _Ctx) -> None:
+    A, kind = c.target(), c.cert.kind
+    facs = c.factors("factors")
+    _check_factors(c, facs, "factors")
+    if kind in ("disjoint-supports", "completion"):
+        shape_ok(c.kind == "two-factor", f"{kind} evidence is for two factors")
+        I, J = c.masks
+        half = [k for k in range(I.shape[1]) if I[:, k].any() != J[:, k].any()]
+        need(not half, f"support {half[:1]} has a free factor column (half-empty)")
+        if kind == "disjoint-supports":
+            cnt = np.zeros(A.shape, dtype=np.int64)
+            for k in range(I.shape[1]):
+                cnt += np.outer(I[:, k], J[:, k]).astype(np.int64)
+            need(cnt.max(initial=0) <= 1, "rank-one supports are not pairwise disjoint")
+            X, Y = facs
+            for k in range(I.shape[1]):
+                if I[:, k].any():
+                    need(bool(nonzero(X[:, k]).any() and nonzero(Y[:, k]).any()),
+                         f"contribution {k} is zero (degenerate)")
+            c.checks.append("rank-one supports pairwise disjoint, every contribution nonzero "
+                            "(THEORY T8)")
+            return
+        _replay_completion(c, A, I, J, c.get("completion_order"))
+        return
+    shape_ok(c.kind == "chain", "nondegenerate-splits evidence is for chains")
+    minors = c.get("split_minors")
+    shape_ok(isinstance(minors, list), "evidence.split_minors must be a list")
+    table: dict[int, list[dict[str, Any]]] = {}
+    for mi in minors:
+        shape_ok(isinstance(mi, dict) and isinstance(mi.get("split"), int),
+                 "split_minors entries are {split, rows, cols, value}")
+        table.setdefault(mi["split"], []).append(mi)
+    n_blocks = 0
+    for s in range(1, len(c.masks)):
+        I, J = _split_masks(c, s)
+        cls = _classes(I, J)
+        cnt = np.zeros(A.shape, dtype=np.int64)
+        for R, C, _ in cls:
+            cnt[np.ix_(R, C)] += 1
+        need(cnt.max(initial=0) <= 1, f"split {s}: class rectangles overlap")
+        for R, C, size in cls:
+            need(size <= min(R.size, C.size), f"split {s}: a complete (redundant) class")
+            Rs, Cs = set(R.tolist()), set(C.tolist())
+            found = None
+            for mi in table.get(s, []):
+                rows = _indices(mi.get("rows"), c.m, "split minor rows")
+                cols = _indices(mi.get("cols"), c.n, "split minor cols")
+                if set(rows) <= Rs and set(cols) <= Cs:
+                    found = (rows, cols, mi.get("value"))
+                    break
+            need(found is not None, f"split {s}: no minor for the class on rows "
+                 f"{R.tolist()[:6]} (rank of the block not shown)")
+            rows, cols, val = found  # type: ignore[misc]
+            need(len(rows) == len(cols) == size, f"split {s}: the minor is not {size} x {size}")
+            d = det(A[np.ix_(rows, cols)])
+            need(bool(d) and d == c.scal(val), f"split {s}: minor on rows {rows} is {d}, not "
+                 f"the recorded nonzero value")
+            n_blocks += 1
+    c.checks.append(f"every split: class rectangles disjoint and not complete; {n_blocks} "
+                    "class blocks each have a nonzero minor of their class size (recomputed by "
+                    "elimination), so they have full rank (THEORY T8)")
+
+
+def _classes(I: np.ndarray, J: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    groups: dict[tuple[bytes, bytes], list[int]] = {}
+    for k in range(I.shape[1]):
+        if I[:, k].any() and J[:, k].any():
+            groups.setdefault((I[:, k].tobytes(), J[:, k].tobytes()), []).append(k)
+    return [(np.flatnonzero(I[:, ks[0]]), np.flatnonzero(J[:, ks[0]]), len(ks))
+            for ks in groups.values()]
+
+
+def _replay_completion(c: _Ctx, A: np.ndarray, I: np.ndarray, J: np.ndarray,
+                       order: Any) -> None:
+    r = I.shape[1]
+    active = [k for k in range(r) if I[:, k].any() and J[:, k].any()]
+    shape_ok(isinstance(order, list), "evidence.completion_order must be a list")
+    need(sorted(order) == active,
+         "completion_order must list every column with a nonempty support once")
+    Z = A.copy()
+    unresolved = set(active)
+    for k in order:
+        R, C = np.flatnonzero(I[:, k]), np.flatnonzero(J[:, k])
+        covered = np.zeros((R.size, C.size), dtype=bool)
+        for other in unresolved - {k}:
+            covered |= np.outer(I[R, other], J[C, other])
+        obs = ~covered
+        data = Z[np.ix_(R, C)]
+        live = nonzero(data) & obs
+        need(bool(live.any()), f"completion: support {k} has no nonzero observable entry")
+        x: dict[int, Any] = {}
+        y: dict[int, Any] = {}
+        i0: Any = int(np.argwhere(live)[0][0])
+        x[i0] = Fraction(1)
+        queue: list[tuple[str, Any]] = [("r", i0)]
+        while queue:
+            side, t = queue.pop()  # t: row or column index
+            if side == "r":
+                for j in np.flatnonzero(obs[t]):
+                    if int(j) not in y:
+                        y[int(j)] = data[t, j] / x[t]
+                        if y[int(j)]:
+                            queue.append(("c", int(j)))
+            else:
+                for i in np.flatnonzero(obs[:, t]):
+                    if int(i) not in x:
+                        x[int(i)] = data[i, t] / y[t]
+                        if x[int(i)]:
+                            queue.append(("r", int(i)))
+        need(len(x) == R.size and len(y) == C.size,
+             f"completion: the contribution of support {k} is not forced by the data")
+        xv = np.array([x[i] for i in range(R.size)], dtype=object)
+        yv = np.array([y[j] for j in range(C.size)], dtype=object)
+        contrib = np.multiply.outer(xv, yv)
+        need(not (nonzero(contrib - data) & obs).any(),
+             f"completion: observed entries of support {k} are not rank one")
+        Z[np.ix_(R, C)] = data - contrib
+        unresolved.discard(k)
+    need(not nonzero(Z).any(), "completion: nonzero residual after all supports")
+    c.checks.append(f"rank-one completion replayed in the order {list(order)}: every "
+                    "contribution is forced and the residual is 0 (THEORY T8 §2.6)")
 
 
 def _compatible(x: np.ndarray, y: np.ndarray, x2: np.ndarray, y2: np.ndarray) -> bool:
-    nx, ny, nx2, ny2 = _nz(x), _nz(y), _nz(x2), _nz(y2)
+    nx, ny, nx2, ny2 = nonzero(x), nonzero(y), nonzero(x2), nonzero(y2)
     if (nx != nx2).any() or (ny != ny2).any():
         return False
     if nx.any():
         i = int(np.flatnonzero(nx)[0])
         d = x2[i] / x[i]
-        return not _nz(x2 - x * d).any() and not _nz(y2 * d - y).any()
+        return not nonzero(x2 - x * d).any() and not nonzero(y2 * d - y).any()
     if ny.any():
         j = int(np.flatnonzero(ny)[0])
         d = y2[j] / y[j]
-        return not _nz(y2 - y * d).any()
+        return not nonzero(y2 - y * d).any()
     return True
 
 
-def _two_factor_equivalent(f1: list[np.ndarray], f2: list[np.ndarray]) -> bool:
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import maximum_bipartite_matching
+def _perfect_matching(adj: list[list[int]], r: int) -> bool:
+    match: dict[int, int] = {}
 
-    (X, Y), (X2, Y2) = f1, f2
-    r = X.shape[1]
-    comp = np.zeros((r, r), dtype=np.int8)
-    for a in range(r):
-        for b in range(r):
-            comp[a, b] = _compatible(X[:, a], Y[:, a], X2[:, b], Y2[:, b])
-    return bool((maximum_bipartite_matching(sp.csr_array(comp), perm_type="column") >= 0).all())
+    def augment(a: int, seen: set[int]) -> bool:
+        for b in adj[a]:
+            if b in seen:
+                continue
+            seen.add(b)
+            if b not in match or augment(match[b], seen):
+                match[b] = a
+                return True
+        return False
+
+    return all(augment(a, set()) for a in range(r))
 
 
-def _chain_equivalent(F: list[np.ndarray], G: list[np.ndarray], bk: ExactBackend) -> bool:
-    """Test whether diagonal D_1..D_{L-1} give G_l = D_l^-1 F_l D_{l+1} (cycle consistency)."""
+def _chain_equivalent(F: list[np.ndarray], G: list[np.ndarray]) -> bool:
     L = len(F)
     dims = [F[0].shape[0]] + [f.shape[1] for f in F]
-    val: dict[tuple[int, int], object] = {}
-    for i in range(dims[0]):
-        val[(0, i)] = bk.one
-    for i in range(dims[L]):
-        val[(L, i)] = bk.one
+    one = Fraction(1)
+    val: dict[tuple[int, int], Any] = {(0, i): one for i in range(dims[0])}
+    val.update({(L, i): one for i in range(dims[L])})
     edges: dict[tuple[int, int], list[tuple[tuple[int, int], object]]] = {}
     for l in range(L):
-        if (_nz(F[l]) != _nz(G[l])).any():
+        if (nonzero(F[l]) != nonzero(G[l])).any():
             return False
-        for r, c in np.argwhere(_nz(F[l])):
+        for r, c in np.argwhere(nonzero(F[l])):
             rho = G[l][r, c] / F[l][r, c]
             edges.setdefault((l, int(r)), []).append(((l + 1, int(c)), rho))
-            edges.setdefault((l + 1, int(c)), []).append(((l, int(r)), bk.one / rho))
+            edges.setdefault((l + 1, int(c)), []).append(((l, int(r)), one / rho))
     pending = list(val)
     nodes = [(l, i) for l in range(1, L) for i in range(dims[l])]
     while True:
@@ -257,281 +487,210 @@ def _chain_equivalent(F: list[np.ndarray], G: list[np.ndarray], bk: ExactBackend
         free = next((v for v in nodes if v not in val), None)
         if free is None:
             return True
-        val[free] = bk.one
+        val[free] = one
         pending.append(free)
 
 
-def _replay_completion(A: np.ndarray, I: np.ndarray, J: np.ndarray, order: object,
-                       bk: ExactBackend) -> None:
-    r = I.shape[1]
-    active = [k for k in range(r) if I[:, k].any() and J[:, k].any()]
-    _need(isinstance(order, list) and sorted(order) == active,
-          "completion_order must list every column with a nonempty support once")
-    Z = A.copy()
-    unresolved = set(active)
-    for k in order:
-        R, C = np.flatnonzero(I[:, k]), np.flatnonzero(J[:, k])
-        others = [j for j in unresolved if j != k]
-        covered = np.zeros((R.size, C.size), dtype=bool)
-        for j in others:
-            covered |= np.outer(I[R, j], J[C, j])
-        obs = ~covered
-        data = Z[np.ix_(R, C)]
-        live = _nz(data) & obs
-        _need(live.any(), f"completion: support {k} has no nonzero observable entry")
-        x: dict[int, object] = {}
-        y: dict[int, object] = {}
-        i0 = int(np.argwhere(live)[0][0])
-        x[i0] = bk.one
-        queue = [("r", i0)]
-        while queue:
-            side, t = queue.pop()
-            if side == "r":
-                for j in np.flatnonzero(obs[t]):
-                    if int(j) not in y:
-                        y[int(j)] = data[t, j] / x[t]
-                        if y[int(j)]:
-                            queue.append(("c", int(j)))
-            else:
-                for i in np.flatnonzero(obs[:, t]):
-                    if int(i) not in x:
-                        x[int(i)] = data[i, t] / y[t]
-                        if x[int(i)]:
-                            queue.append(("r", int(i)))
-        _need(len(x) == R.size and len(y) == C.size,
-              f"completion: the contribution of support {k} is not forced by the data")
-        xv = np.array([x[i] for i in range(R.size)], dtype=object)
-        yv = np.array([y[j] for j in range(C.size)], dtype=object)
-        contrib = np.multiply.outer(xv, yv)
-        _need(not (_nz(contrib - data) & obs).any(),
-              f"completion: observed entries of support {k} are not rank one")
-        Z[np.ix_(R, C)] = data - contrib
-        unresolved.discard(k)
-    _need(not _nz(Z).any(), "completion: nonzero residual after all supports")
+def _not_identifiable(c: _Ctx) -> None:
+    f1, f2 = c.factors("factors"), c.factors("second_factors")
+    _check_factors(c, f1, "factors")
+    _check_factors(c, f2, "second_factors")
+    if c.kind == "two-factor":
+        (X, Y), (X2, Y2) = f1, f2
+        r = X.shape[1]
+        adj = [[b for b in range(r) if _compatible(X[:, a], Y[:, a], X2[:, b], Y2[:, b])]
+               for a in range(r)]
+        need(not _perfect_matching(adj, r),
+             "the two factorizations are equal up to scaling and permutation of columns")
+        c.checks.append("no matching of the rank-one terms up to scaling: the two "
+                        "factorizations are essentially different (THEORY T8)")
+    else:
+        need(not _chain_equivalent(f1, f2),
+             "the two chain factorizations are related by diagonal scalings")
+        c.checks.append("the ratio propagation through the interfaces is inconsistent: no "
+                        "diagonal scalings relate the two factorizations (THEORY T8)")
 
 
-def _groebner_one(A: np.ndarray, I: np.ndarray, J: np.ndarray, bk: ExactBackend) -> bool:
-    import sympy
-
-    _need(bk.field.N == 1, "Gröbner certificates are checked over Q only")
-    _need(int(I.sum() + J.sum()) <= 16, "Gröbner certificate too large to re-check")
-    m, r = I.shape
-    xs = {(int(i), int(k)): sympy.Symbol(f"u{i}_{k}") for i, k in np.argwhere(I)}
-    ys = {(int(j), int(k)): sympy.Symbol(f"v{j}_{k}") for j, k in np.argwhere(J)}
-    polys = []
-    for i in range(m):
-        for j in range(J.shape[0]):
-            a = bk.to_public(A[i, j])
-            p = -sympy.Rational(a.numerator, a.denominator)
-            for k in range(r):
-                if (i, k) in xs and (j, k) in ys:
-                    p += xs[(i, k)] * ys[(j, k)]
-            p = sympy.expand(p)
-            if p != 0:
-                polys.append(p)
-    if any(p.is_number for p in polys):
-        return True
-    if not polys:
-        return False
-    G = sympy.groebner(polys, *(list(xs.values()) + list(ys.values())), order="grevlex",
-                       method="buchberger")
-    return list(G.exprs) == [1]
+def _equivalent(c: _Ctx) -> None:
+    shape_ok(c.kind == "chain", "scalings evidence is for chains")
+    F, G = c.factors("factors"), c.factors("reference_factors")
+    _check_factors(c, F, "factors")
+    shape_ok(len(G) == len(F) and all(a.shape == b.shape for a, b in zip(F, G, strict=True)),
+             "reference factors have the wrong shapes")
+    D = c.get("scalings")
+    shape_ok(isinstance(D, list) and len(D) == len(F) + 1
+             and all(isinstance(d, list) for d in D),
+             "scalings must list L+1 vectors")
+    Dv = [np.array([c.scal(v) for v in d], dtype=object) for d in D]
+    need(all(bool(v) for d in Dv for v in d), "scalings must be nonzero")
+    need(all(v == 1 for v in Dv[0]) and all(v == 1 for v in Dv[-1]),
+         "the outer scalings must be the identity")
+    for idx, (Fl, Gl) in enumerate(zip(F, G, strict=True)):
+        shape_ok(Dv[idx].size == Fl.shape[0] and Dv[idx + 1].size == Fl.shape[1],
+                 f"scaling sizes do not match factor {idx}")
+        inv = np.array([Fraction(1) / v for v in Dv[idx]], dtype=object)
+        need(same(Fl * inv[:, None] * Dv[idx + 1][None, :], Gl),
+             f"factor {idx}: D^-1 F D differs from the reference factor")
+    c.checks.append(f"every reference factor equals D_l^-1 F[l] D_(l+1) ({len(F)} factors, "
+                    "outer scalings the identity; THEORY T8 §4.3)")
 
 
-def _classes(I: np.ndarray, J: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, int]]:
-    groups: dict[tuple[bytes, bytes], list[int]] = {}
-    for k in range(I.shape[1]):
-        if I[:, k].any() and J[:, k].any():
-            groups.setdefault((I[:, k].tobytes(), J[:, k].tobytes()), []).append(k)
-    out = []
-    for ks in groups.values():
-        out.append((np.flatnonzero(I[:, ks[0]]), np.flatnonzero(J[:, ks[0]]), len(ks)))
-    return out
+def _not_closed(c: _Ctx) -> None:
+    shape_ok(c.cert.inputs["target"] is None, "a not-closed certificate has target null")
+    seq = c.get("sequence")
+    shape_ok(isinstance(seq, dict) and isinstance(seq.get("factors"), list),
+             "evidence.sequence.factors must be a list")
+    facs = seq["factors"]
+    masks = c.masks
+    shape_ok(len(facs) == len(masks), "one sequence factor per mask")
+    mats: list[dict[tuple[int, int], dict[int, Any]]] = []
+    for q, (fobj, M) in enumerate(zip(facs, masks, strict=True)):
+        shape_ok(isinstance(fobj, dict) and fobj.get("shape") == list(M.shape)
+                 and isinstance(fobj.get("entries"), list),
+                 f"sequence factor {q}: {{shape, entries}} with the mask's shape")
+        ent: dict[tuple[int, int], dict[int, Any]] = {}
+        for e in fobj["entries"]:
+            shape_ok(isinstance(e, list) and len(e) == 3, "sequence entries are [i, j, terms]")
+            a = _indices([e[0]], M.shape[0], "sequence row")[0]
+            b = _indices([e[1]], M.shape[1], "sequence col")[0]
+            need(bool(M[a, b]), f"sequence factor {q} has an entry ({a}, {b}) outside its mask")
+            ent[(a, b)] = parse_laurent(e[2], c.scal, f"sequence factor {q}")
+        mats.append(ent)
+    c.checks.append(f"the {len(mats)} sequence factors (Laurent polynomials in t) lie inside "
+                    "their masks for every t")
+    # product, entry by entry, as Laurent polynomials
+    if c.kind == "two-factor":
+        X, Y = mats
+        rows: dict[tuple[int, int], dict[int, Any]] = {}
+        for (i, k), xv in X.items():
+            for (j, k2), yv in Y.items():
+                if k == k2:
+                    laurent_mul_add(rows.setdefault((i, j), {}), xv, yv)
+        prod = rows
+    else:
+        cur: dict[tuple[int, int], dict[int, Any]] = dict(mats[0])
+        for F in mats[1:]:
+            by_row: dict[int, list[tuple[int, dict[int, Any]]]] = {}
+            for (a, b), v in F.items():
+                by_row.setdefault(a, []).append((b, v))
+            nxt: dict[tuple[int, int], dict[int, Any]] = {}
+            for (i, a), u in cur.items():
+                for b, v in by_row.get(a, []):
+                    laurent_mul_add(nxt.setdefault((i, b), {}), u, v)
+            cur = nxt
+        prod = cur
+    lim_obj = c.get("limit")
+    lim = c.scal.sparse(lim_obj, "evidence.limit")
+    shape_ok(lim.shape == (c.m, c.n), "evidence.limit has the wrong shape")
+    limit_vals: dict[tuple[int, int], Any] = {}
+    for (i, j), poly in prod.items():
+        pos = [e for e, v in poly.items() if e > 0 and v]
+        need(not pos, f"product entry ({i}, {j}) has a t^{max(pos) if pos else 0} term: "
+             "it diverges")
+        limit_vals[(i, j)] = poly.get(0, 0)
+    for i, j in np.argwhere(nonzero(lim)):
+        need(limit_vals.get((int(i), int(j)), 0) == lim[i, j],
+             f"the limit at ({i}, {j}) is not {lim[i, j]}")
+    for (i, j), v in limit_vals.items():
+        need(v == lim[i, j], f"the limit at ({i}, {j}) is {v}, not {lim[i, j]}")
+    c.checks.append("every product entry has no positive power of t and constant term equal to "
+                    "the limit A*, so the products tend to A* exactly as t -> oo")
+    proof = c.get("not_a_product")
+    shape_ok(isinstance(proof, dict) and proof.get("kind") == "nullstellensatz",
+             "evidence.not_a_product must be {kind: nullstellensatz, entries, cofactors}")
+    if c.kind == "two-factor":
+        _nullstellensatz(c, proof, lim, masks[0], masks[1], "A* is not a product")
+    else:
+        _nullstellensatz(c, proof, lim, None, None, "A* is not a product")
+    c.checks.append("A* lies in the closure of the set of products but not in it: the set is "
+                    "not closed (THEORY T5)")
 
 
-def _verify(data: dict, backend: str) -> None:
-    _need(isinstance(data, dict), "a certificate must be a JSON object")
-    _need(data.get("schema") == _SCHEMA, f"schema must be {_SCHEMA!r}")
-    claim, method = data.get("claim"), data.get("method")
-    fd = data.get("field")
-    _need(isinstance(fd, dict), "certificate needs a 'field' object")
-    bk = get_backend(backend, Field.from_dict(fd))
-    parse = _Parser(bk)
-    kind, masks = _structure(data)
-    A = _dense(data.get("target"), parse)
-    m = masks[0].shape[0]
-    n = masks[1].shape[0] if kind == "two-factor" else masks[-1].shape[1]
-    _need(A.shape == (m, n), f"target shape {A.shape} does not match the structure ({m}, {n})")
-
-    def factors(key: str) -> list[np.ndarray]:
-        facs = data.get(key)
-        _need(isinstance(facs, list) and facs, f"certificate needs '{key}'")
-        return [_sparse(f, parse) for f in facs]
-
-    if claim == "member":
-        _need(method == "factors", f"unknown member method {method!r}")
-        _check_factors(kind, masks, factors("factors"), A, bk, "factors")
-        return
-    if claim == "not-member":
-        if method == "entry-outside-supports":
-            e = data.get("entry")
-            _need(isinstance(e, dict), "certificate needs 'entry'")
-            i, j = e.get("row"), e.get("col")
-            _need(isinstance(i, int) and isinstance(j, int) and 0 <= i < m and 0 <= j < n,
-                  "entry index out of range")
-            _need(bool(A[i, j]) and A[i, j] == parse(e.get("value")),
-                  "the entry value does not match A or is zero")
-            if kind == "two-factor":
-                _need(not (masks[0][i] & masks[1][j]).any(),
-                      f"({i}, {j}) is covered by a rank-one support")
-            else:
-                _need(not _bool_prod(masks)[i, j], f"({i}, {j}) is covered by a path")
-            return
-        if method == "minor":
-            mi = data.get("minor")
-            _need(isinstance(mi, dict), "certificate needs 'minor'")
-            rows, cols, t = mi.get("rows"), mi.get("cols"), mi.get("supports_meeting")
-            _need(isinstance(rows, list) and isinstance(cols, list) and len(rows) == len(cols)
-                  and rows and len(set(rows)) == len(rows) and len(set(cols)) == len(cols),
-                  "minor rows/cols must be equal-length lists of distinct indices")
-            _need(all(isinstance(v, int) and 0 <= v < m for v in rows) and
-                  all(isinstance(v, int) and 0 <= v < n for v in cols), "minor index range")
-            sub = A[np.ix_(rows, cols)]
-            det = bk.det(sub)
-            _need(bool(det), "the minor is zero")
-            _need(det == parse(mi.get("value")), "the minor value does not match")
-            I, J = _split_masks(kind, masks, data.get("split"))
-            meet = int((I[rows].any(axis=0) & J[cols].any(axis=0)).sum())
-            _need(isinstance(t, int) and meet <= t < len(rows),
-                  f"{meet} rank-one supports meet the rectangle; a {len(rows)}-minor does not "
-                  "bound the rank below that")
-            return
-        if method == "groebner":
-            I, J = _split_masks(kind, masks, data.get("split") if kind == "chain" else None)
-            _need(_groebner_one(A, I, J, bk), "the Gröbner basis is not [1]")
-            return
-        msg = f"unknown not-member method {method!r}"
-        raise _Fail(msg)
-    if claim == "identifiable":
-        facs = factors("factors")
-        _check_factors(kind, masks, facs, A, bk, "factors")
-        if method in ("disjoint-supports", "completion"):
-            _need(kind == "two-factor", f"{method} certificates are two-factor")
-            I, J = masks
-            half = [k for k in range(I.shape[1]) if I[:, k].any() != J[:, k].any()]
-            _need(not half, f"support {half[:1]} has a free factor column (half-empty)")
-            if method == "disjoint-supports":
-                cnt = np.zeros(A.shape, dtype=np.int64)
-                for k in range(I.shape[1]):
-                    cnt += np.outer(I[:, k], J[:, k]).astype(np.int64)
-                _need(cnt.max(initial=0) <= 1, "rank-one supports are not pairwise disjoint")
-                X, Y = facs
-                for k in range(I.shape[1]):
-                    if I[:, k].any():
-                        _need(_nz(X[:, k]).any() and _nz(Y[:, k]).any(),
-                              f"contribution {k} is zero (degenerate)")
-                return
-            _replay_completion(A, I, J, data.get("completion_order"), bk)
-            return
-        _need(method == "nondegenerate-splits" and kind == "chain",
-              f"unknown identifiable method {method!r}")
-        for s in range(1, len(masks)):
-            I, J = _split_masks(kind, masks, s)
-            cls = _classes(I, J)
-            cnt = np.zeros(A.shape, dtype=np.int64)
-            for R, C, _ in cls:
-                cnt[np.ix_(R, C)] += 1
-            _need(cnt.max(initial=0) <= 1, f"split {s}: class rectangles overlap")
-            for R, C, size in cls:
-                _need(size <= min(R.size, C.size), f"split {s}: a complete (redundant) class")
-                B = A[np.ix_(R, C)]
-                _need(bk.rank(B) == size, f"split {s}: a block of A has rank below its class "
-                      "size (degenerate)")
-        return
-    if claim == "not-identifiable":
-        _need(method == "second-factorization", f"unknown not-identifiable method {method!r}")
-        f1, f2 = factors("factors"), factors("second_factors")
-        _check_factors(kind, masks, f1, A, bk, "factors")
-        _check_factors(kind, masks, f2, A, bk, "second_factors")
-        if kind == "two-factor":
-            _need(not _two_factor_equivalent(f1, f2),
-                  "the two factorizations are equivalent up to scaling and permutation")
-        else:
-            _need(not _chain_equivalent(f1, f2, bk),
-                  "the two chain factorizations are related by diagonal scalings")
-        return
-    if claim == "equivalent":
-        _need(method == "scalings" and kind == "chain", f"unknown equivalent method {method!r}")
-        F, G = factors("factors"), factors("reference_factors")
-        _check_factors(kind, masks, F, A, bk, "factors")
-        _need(len(G) == len(F) and all(a.shape == b.shape for a, b in zip(F, G, strict=True)),
-              "reference factors have the wrong shapes")
-        D = data.get("scalings")
-        _need(isinstance(D, list) and len(D) == len(F) + 1, "scalings must list L+1 vectors")
-        Dv = [np.array([parse(v) for v in d], dtype=object) for d in D]
-        _need(all(bool(v) for d in Dv for v in d), "scalings must be nonzero")
-        _need(all(v == bk.one for v in Dv[0]) and all(v == bk.one for v in Dv[-1]),
-              "the outer scalings must be the identity")
-        for idx, (Fl, Gl) in enumerate(zip(F, G, strict=True)):
-            _need(Dv[idx].size == Fl.shape[0] and Dv[idx + 1].size == Fl.shape[1],
-                  f"scaling sizes do not match factor {idx}")
-            inv = np.array([bk.one / v for v in Dv[idx]], dtype=object)
-            _need(_same(Fl * inv[:, None] * Dv[idx + 1][None, :], Gl),
-                  f"factor {idx}: D^-1 F D differs from the reference factor")
-        return
-    msg = f"unknown claim {claim!r}"
-    raise _Fail(msg)
+_CLAIMS = {"member": _member, "not-member": _not_member, "identifiable": _identifiable,
+           "not-identifiable": _not_identifiable, "equivalent": _equivalent,
+           "not-closed": _not_closed}
 
 
-def verify_certificate(cert: object, *, backend: str = "flint", strict: bool = False) -> bool:
-    r"""Re-check a certificate from its JSON form alone (independent of the producer).
-
-    Parameters
-    ----------
-    cert : dict or Certificate
-        The JSON object (``Certificate.to_dict()``) or a :class:`Certificate`.
-    backend : {"flint", "sympy"}
-        Exact backend used for the arithmetic.
-    strict : bool
-        Raise :class:`~fsmf_check.errors.CertificateError` with the reason instead of
-        returning False.
+def check_certificate(data: Any) -> VerifyReport:
+    r"""Re-check a certificate object by arithmetic only; never raises on bad input.
 
     Returns
     -------
-    bool
-        True iff every check of the certificate's claim passes (table in the module doc).
+    VerifyReport
+        ``verified`` (exit 0), ``refuted`` (1: the claim does not follow from the evidence,
+        the inputs do not match their hash, or the evidence is of another kind than the claim
+        needs) or ``malformed`` (2: not the schema); ``checks`` lists what was checked.
 
     Notes
     -----
-    THEORY T1-T3 (supports, minors), T7-T9 (chains, identifiability, scalings). Exact; the
-    cost is one exact product of the factors plus the determinants and ranks named above.
+    THEORY T1-T3, T5, T7-T9 (table in the module docstring). Exact.
 
     Examples
     --------
     >>> from fsmf_check.model import families
     >>> from fsmf_check.exact.twofactor import decide_membership
     >>> cert = decide_membership([[1, 2], [3, 4]], families.lu(2)).certificate.to_dict()
-    >>> verify_certificate(cert)
+    >>> check_certificate(cert).status
+    'verified'
+    >>> cert["evidence"]["factors"][0]["entries"][0][2] = "5"
+    >>> r = check_certificate(cert); r.status, r.reason
+    ('refuted', 'factors: X @ Y.T differs from A')
+    >>> del cert["evidence"]["factors"]
+    >>> check_certificate(cert).status
+    'malformed'
+    """
+    checks: list[str] = []
+    try:
+        cert = parse_certificate(data)
+    except MalformedCertificate as exc:
+        return VerifyReport("malformed", reason=str(exc))
+    report = VerifyReport("verified", cert.claim, cert.kind, checks)
+    checks.append(f"schema fsmf-check/certificate/2, claim {cert.claim!r}, evidence "
+                  f"{cert.kind!r}")
+    try:
+        ctx = _Ctx(cert, checks)
+        need(cert.hash_matches, "inputs.sha256 does not match the inputs")
+        checks.append("inputs.sha256 matches the canonical inputs")
+        need(cert.kind in EVIDENCE_FOR[cert.claim],
+             f"evidence of kind {cert.kind!r} does not prove {cert.claim!r} (needs "
+             f"{' or '.join(EVIDENCE_FOR[cert.claim])})")
+        _CLAIMS[cert.claim](ctx)
+    except Refuted as exc:
+        report.status, report.reason = "refuted", str(exc)
+    except Malformed as exc:
+        report.status, report.reason = "malformed", f"malformed certificate: {exc}"
+    except (ArithmeticError, TypeError, ValueError, KeyError, IndexError, RecursionError) as exc:
+        report.status = "malformed"
+        report.reason = f"malformed certificate: {type(exc).__name__}: {exc}"
+    return report
+
+
+def check_certificate_file(path: Path | str) -> VerifyReport:
+    """Read a certificate file and check it (invalid JSON is ``malformed``)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return VerifyReport("malformed", reason=f"cannot read {path} as JSON: {exc}")
+    return check_certificate(data)
+
+
+def verify_certificate(cert: Any, *, backend: str | None = None, strict: bool = False
+                       ) -> bool:
+    r"""Return True iff the certificate (object or :class:`Certificate`) verifies.
+
+    ``backend`` is accepted for compatibility and ignored: the checker has its own arithmetic.
+    With ``strict``, a failure raises :class:`~fsmf_check.errors.CertificateError`.
+
+    Examples
+    --------
+    >>> from fsmf_check.model import families
+    >>> from fsmf_check.exact.twofactor import decide_membership
+    >>> verify_certificate(decide_membership([[1, 2], [3, 4]], families.lu(2)).certificate)
     True
-    >>> cert["target"]["rows"][1][1] = "5"
-    >>> verify_certificate(cert)
-    False
-    >>> verify_certificate(cert, strict=True)
-    Traceback (most recent call last):
-    ...
-    fsmf_check.errors.CertificateError: certificate rejected: factors: X @ Y.T differs from A
     """
     data = cert.to_dict() if hasattr(cert, "to_dict") else cert
-    try:
-        _verify(data, backend)  # type: ignore[arg-type]
-    except _Fail as exc:
-        if strict:
-            msg = f"certificate rejected: {exc}"
-            raise CertificateError(msg) from None
-        return False
-    except (FsmfError, KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
-        if strict:
-            msg = f"certificate rejected: malformed ({type(exc).__name__}: {exc})"
-            raise CertificateError(msg) from None
-        return False
-    return True
+    rep = check_certificate(data)
+    if rep.status != "verified" and strict:
+        msg = f"certificate rejected: {rep.reason}"
+        raise CertificateError(msg)
+    return rep.status == "verified"

@@ -54,7 +54,7 @@ def test_lu_2x2_witness_is_the_paper_sequence():
     assert (g["system"], g["basis"], g["method"], g["order"]) == ("full", ["1"], "buchberger",
                                                                   "grevlex")
     check = verify_closedness(res.to_dict())
-    assert check.verified and any("three-entry" in c for c in check.checks)
+    assert check.verified and any("Nullstellensatz" in c for c in check.checks)
 
 
 @pytest.mark.parametrize("n", [3, 4])
@@ -182,17 +182,19 @@ def test_round_trip_and_bad_input():
         ClosednessResult.from_dict({"verdict": "closed"})
 
 
-@pytest.mark.parametrize("tamper", ["limit", "support", "coverage", "groebner-mask"])
+@pytest.mark.parametrize("tamper", ["limit", "support", "coverage", "cofactor"])
 def test_checker_rejects_tampered_witnesses(tamper):
     w = copy.deepcopy(decide_closedness(families.lu(3), qe=False).witness)
+    ev = w["certificate"]["evidence"]
     if tamper == "limit":
-        w["sequence"]["Y"][0][2] = [[-1, "1"], [0, "1"]]  # y_00 = 1/t + 1 breaks A*[0,0] = 0
+        # y_00 = 1/t + 1 breaks A*[0,0] = 0
+        ev["sequence"]["factors"][1]["entries"][0][2] = [[-1, "1"], [0, "1"]]
     elif tamper == "support":
-        w["sequence"]["X"].append([0, 2, [[0, "1"]]])  # X[0,2] is outside the LU mask
+        ev["sequence"]["factors"][0]["entries"].append([0, 2, [[0, "1"]]])  # outside LU mask
     elif tamper == "coverage":
-        w["supports"]["I"][0] = "110"  # column 1 now also covers (0,1)
+        w["certificate"]["inputs"]["structure"]["I"][0] = "110"  # inputs no longer match hash
     else:
-        w["A"]["entries"].append([2, 2, "5"])
+        ev["not_a_product"]["cofactors"][0][0][0] = "7"
     with pytest.raises(CertificateError):
         verify_closedness_witness(w)
 
@@ -254,7 +256,8 @@ def test_double_cover_pattern_needs_the_completed_sequence():
     assert "three_entry" not in w["non_membership"]
     assert verify_closedness(res.to_dict()).verified
     bad = copy.deepcopy(w)
-    bad["A"]["entries"] = [[0, 0, "1"], [1, 1, "1"]]  # drop the completion term: A* changes
+    # drop the completion term: A* changes
+    bad["certificate"]["evidence"]["limit"]["entries"] = [[0, 0, "1"], [1, 1, "1"]]
     with pytest.raises(CertificateError):
         verify_closedness_witness(bad)
 

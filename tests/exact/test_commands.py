@@ -66,7 +66,8 @@ def test_certify_dft_exit_codes(tmp_path):
                               str(_write(tmp_path, "b", DFT.format(columns="natural")))])
     assert bad.exit_code == 1
     mem = json.loads(bad.output)["results"]["membership"]
-    assert mem["verdict"] == "not-member" and mem["certificate"]["minor"]["supports_meeting"] == 1
+    assert mem["verdict"] == "not-member" and mem["certificate"]["evidence"]["minor"][
+        "supports_meeting"] == 1
     assert verify_certificate(mem["certificate"])
 
 

@@ -233,14 +233,14 @@ def test_scalings_between_factorizations():
 def test_verifier_rejects_tampering():
     res = decide_membership([[1, 2], [3, 4]], families.lu(2))
     cert = res.certificate.to_dict()
-    bad = dict(cert, factors=[cert["factors"][0], {"shape": [2, 2],
-                                                   "entries": [[0, 0, "1"], [1, 1, "-2"]]}])
+    bad = dict(cert, evidence=dict(cert["evidence"], factors=[
+        cert["evidence"]["factors"][0], {"shape": [2, 2], "entries": [[0, 0, "1"], [1, 1, "-2"]]}]))
     assert not verify_certificate(bad)
-    bad = dict(cert, field={"conductor": 1}, schema="other")
+    bad = dict(cert, schema="other")
     assert not verify_certificate(bad)
     ref = decide_membership([[1, 2], [3, 4]], SupportPattern(["10", "01"], ["10", "01"]))
     c2 = ref.certificate.to_dict()
-    c2["entry"] = {"row": 0, "col": 0, "value": "1"}
+    c2["evidence"]["entry"] = {"row": 0, "col": 0, "value": "1"}
     assert not verify_certificate(c2)
 
 

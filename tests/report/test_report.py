@@ -46,7 +46,8 @@ def test_report_files_pictures_and_determinism(tmp_path):
     first = write_report(case, tmp_path / "a", qe=False)
     write_report(case, tmp_path / "b", qe=False)
     files = first.extra["files"]
-    assert files == ["overlap_graph.png", "rank_one_supports.png", "report.json", "report.md",
+    assert files == ["closedness.cert.json", "identifiability.cert.json", "membership.cert.json",
+                     "overlap_graph.png", "rank_one_supports.png", "report.json", "report.md",
                      "supports.png", "witness.png"]
     for name in files:
         a, b = (tmp_path / d / name for d in "ab")
