@@ -78,7 +78,8 @@ __all__ = ["VerifyReport", "check_certificate", "check_certificate_file", "verif
 EVIDENCE_FOR: dict[str, tuple[str, ...]] = {
     "member": ("factors",),
     "not-member": ("entry-outside-supports", "minor", "nullstellensatz"),
-    "identifiable": ("disjoint-supports", "completion", "nondegenerate-splits"),
+    "identifiable": ("disjoint-supports", "completion", "nondegenerate-splits",
+                     "nondegenerate-tree"),
     "not-identifiable": ("second-factorization",),
     "equivalent": ("scalings",),
     "not-closed": ("witness-sequence",),
@@ -328,7 +329,11 @@ def _identifiable(c: _Ctx) -> None:
             return
         _replay_completion(c, A, I, J, c.get("completion_order"))
         return
-    shape_ok(c.kind == "chain", "nondegenerate-splits evidence is for chains")
+    shape_ok(c.kind == "chain", f"{kind} evidence is for chains")
+    _no_free_entry(c)
+    if kind == "nondegenerate-tree":
+        _nondegenerate_tree(c, facs)
+        return
     minors = c.get("split_minors")
     shape_ok(isinstance(minors, list), "evidence.split_minors must be a list")
     table: dict[int, list[dict[str, Any]]] = {}
@@ -365,6 +370,73 @@ def _identifiable(c: _Ctx) -> None:
     c.checks.append(f"every split: class rectangles disjoint and not complete; {n_blocks} "
                     "class blocks each have a nonzero minor of their class size (recomputed by "
                     "elimination), so they have full rank (THEORY T8)")
+
+
+def _no_free_entry(c: _Ctx) -> None:
+    """Every entry of every factor mask reaches the product (else it is free: T8 fails)."""
+    masks = c.masks
+    for idx, M in enumerate(masks):
+        reach_rows = (bool_prod(masks[:idx]).any(axis=0) if idx > 0
+                      else np.ones(M.shape[0], dtype=bool))
+        reach_cols = (bool_prod(masks[idx + 1:]).any(axis=1) if idx + 1 < len(masks)
+                      else np.ones(M.shape[1], dtype=bool))
+        free = np.argwhere(M & ~np.outer(reach_rows, reach_cols))
+        need(free.size == 0, f"entry {free[:1].tolist()} of factor {idx} never reaches the "
+             "product: it is free, so the factors are not identifiable")
+    c.checks.append("no free entry: every mask entry of every factor reaches the product")
+
+
+def _nondegenerate_tree(c: _Ctx, facs: list[np.ndarray]) -> None:
+    """T8 tree argument: along a bracketing tree, every node splits into disjoint nonzero parts."""
+    L = len(c.masks)
+    nodes = c.get("nodes")
+    shape_ok(isinstance(nodes, list), "evidence.nodes must be a list")
+    by_span: dict[tuple[int, int], dict[str, Any]] = {}
+    for nd in nodes:
+        shape_ok(isinstance(nd, dict) and isinstance(nd.get("node"), list)
+                 and len(nd["node"]) == 3 and all(isinstance(v, int) for v in nd["node"]),
+                 "each node is {node: [p, s, q], contributions: [...]}")
+        p, s_, q = nd["node"]
+        shape_ok(0 <= p < s_ < q <= L, f"node {nd['node']} is not a split of 0..{L}")
+        by_span[(p, q)] = nd
+    todo, used = [(0, L)], 0
+    while todo:
+        p, q = todo.pop()
+        if q - p < 2:
+            continue
+        need((p, q) in by_span, f"the tree has no node for factors {p}..{q - 1}")
+        nd = by_span[(p, q)]
+        s_ = nd["node"][1]
+        todo += [(p, s_), (s_, q)]
+        used += 1
+        left, right = bool_prod(c.masks[p:s_]), bool_prod(c.masks[s_:q])
+        cover = left.astype(np.int64) @ right.astype(np.int64)
+        need(cover.max(initial=0) <= 1, f"node {[p, s_, q]}: rank-one supports overlap")
+        H = facs[p]
+        for F in facs[p + 1:q]:
+            H = matmul(H, F, c.scal.zero)
+        listed: dict[int, Any] = {}
+        for w in nd.get("contributions", []):
+            shape_ok(isinstance(w, dict) and {"index", "row", "col", "value"} <= set(w),
+                     "contributions entries are {index, row, col, value}")
+            listed[int(w["index"])] = w
+        for k in range(left.shape[1]):
+            rows, cols = np.flatnonzero(left[:, k]), np.flatnonzero(right[k])
+            if rows.size == 0 or cols.size == 0:
+                continue
+            need(k in listed, f"node {[p, s_, q]}: contribution {k} has no nonzero entry listed")
+            w = listed[k]
+            i, j = int(w["row"]), int(w["col"])
+            need(i in rows and j in cols, f"node {[p, s_, q]}: entry ({i}, {j}) is outside the "
+                 f"rectangle of contribution {k}")
+            need(bool(H[i, j]) and H[i, j] == c.scal(w["value"]),
+                 f"node {[p, s_, q]}: entry ({i}, {j}) of the partial product is {H[i, j]}, not "
+                 "the recorded nonzero value")
+    need(used == L - 1, f"the tree must have {L - 1} nodes; {used} were reached")
+    c.checks.append(f"{L - 1} tree nodes: at each, the rank-one supports of the split are "
+                    "pairwise disjoint and every contribution is nonzero at a recorded entry of "
+                    "the exact partial product, so each node is unique up to diagonal scaling "
+                    "and, down the tree, so are the factors (THEORY T8)")
 
 
 def _classes(I: np.ndarray, J: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, int]]:
