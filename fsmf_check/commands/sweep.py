@@ -55,8 +55,10 @@ def sweep_command(sweep: Path | str | SweepSpec, out_dir: Path | str, *, workers
     ...     'questions = ["closedness"]\n[enumerate]\nshape = [2, 2, 2]\n'
     ...     'symmetry = "permutations"\n')
     >>> data = sweep_command(d / "s.toml", d / "out")
-    >>> data.summary["counts"], data.summary["pair_counts"]
-    ({'closedness': {'closed': 57, 'not-closed': 1}}, {'closedness': {'closed': 248, 'not-closed': 8}})
+    >>> data.summary["counts"]
+    {'closedness': {'closed': 57, 'not-closed': 1}}
+    >>> data.summary["pair_counts"]
+    {'closedness': {'closed': 248, 'not-closed': 8}}
     """
     spec = sweep if isinstance(sweep, SweepSpec) else load_sweep(sweep)
     out = Path(out_dir)

@@ -22,7 +22,7 @@ def _supports(s: dict[str, Any]) -> str:
 
 
 def render_sweep_markdown(summary: dict[str, Any], picture: str | None) -> str:
-    """The Markdown page of a sweep summary (counts, combined classes, examples, files).
+    """Render the Markdown page of a sweep summary (counts, combined classes, examples, files).
 
     Examples
     --------
@@ -76,7 +76,8 @@ def render_sweep_markdown(summary: dict[str, Any], picture: str | None) -> str:
     if summary.get("smallest"):
         lines += ["", "## Smallest example of each verdict", "",
                   "Fewest nonzeros in I and J, first in enumeration order among ties.", "",
-                  "| question | verdict | case | nnz | supports |", "| --- | --- | --- | --- | --- |"]
+                  "| question | verdict | case | nnz | supports |",
+                  "| --- | --- | --- | --- | --- |"]
         for q, per in summary["smallest"].items():
             for v, s in per.items():
                 lines.append(f"| {q} | {v} | {s['index']} | {s['nnz']} | {_supports(s)} |")

@@ -91,8 +91,9 @@ def _tractability(pattern: SupportPattern) -> tuple[dict[str, Any], Any]:
     d = res.to_dict()
     out = {"verdict": d["verdict"], "theorem": d["theorem"], "rule": d["rule"],
            "exact": d["exact"], "n_classes": d["n_classes"]}
-    if d.get("witness"):
-        out["witness"] = {"supports": d["witness"]["supports"], "entry": d["witness"]["entry"]}
+    w = d.get("witness")
+    if isinstance(w, dict):
+        out["witness"] = {"supports": w["supports"], "entry": w["entry"]}
     return out, res
 
 

@@ -43,13 +43,13 @@ class SweepCase:
     """
 
     index: int
-    I: tuple[str, ...]
+    I: tuple[str, ...]  # noqa: E741
     J: tuple[str, ...]
     orbit_size: int | None = None
     target: tuple[tuple[int, ...], ...] | None = None
 
 
-def encode(I: np.ndarray, J: np.ndarray) -> int:
+def encode(I: np.ndarray, J: np.ndarray) -> int:  # noqa: E741
     """Code of the pair (rows of ``I`` then rows of ``J``, most significant bit first).
 
     Examples
@@ -72,8 +72,10 @@ def decode(code: int, shape: tuple[int, int, int]) -> tuple[tuple[str, ...], tup
 
 
 def _side_canonical(p: int, r: int, tau: tuple[int, ...]) -> np.ndarray:
-    """For every code of a ``p x r`` mask: the code after the column permutation ``tau`` and
-    sorting the rows ascending (the smallest code over row permutations)."""
+    """Map every code of a ``p x r`` mask to its smallest code over row permutations.
+
+    The columns are first permuted by ``tau``; sorting the rows ascending gives the minimum.
+    """
     row_vals = np.arange(2**r, dtype=np.int64)
     permuted = np.zeros_like(row_vals)
     for k in range(r):
@@ -149,7 +151,7 @@ class CaseFamily:
         return 2**((m + n) * r)
 
     def case(self, index: int) -> SweepCase:
-        """The case at ``index`` (0-based, ``0 <= index < len(self)``)."""
+        """Return the case at ``index`` (0-based, ``0 <= index < len(self)``)."""
         spec = self.spec
         m, r, n = spec.shape
         orbit = None

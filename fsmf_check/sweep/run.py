@@ -313,7 +313,7 @@ def run_sweep(spec: SweepSpec, out_dir: Path | str, *, workers: int = 1,
 
 
 def read_results(out_dir: Path | str) -> list[dict[str, Any]]:
-    """The complete lines of ``DIR/results.jsonl`` (a truncated last line is ignored)."""
+    """Read the complete lines of ``DIR/results.jsonl`` (a truncated last line is ignored)."""
     path = Path(out_dir) / RESULTS
     try:
         data = path.read_bytes()

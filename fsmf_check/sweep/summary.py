@@ -18,12 +18,12 @@ SUMMARY_SCHEMA = "fsmf-check/sweep-summary/1"
 
 
 def nnz_of(line: dict[str, Any]) -> int:
-    """Number of nonzeros of ``I`` and ``J`` together (the size used for "smallest")."""
+    """Count the nonzeros of ``I`` and ``J`` together (the size used for "smallest")."""
     return sum(row.count("1") for side in ("X", "Y") for row in line["supports"][side])
 
 
 def summarize(spec: SweepSpec, lines: list[dict[str, Any]]) -> dict[str, Any]:
-    """Counts per question and verdict, rules, combined tractability/closedness classes.
+    """Count verdicts per question, rules, combined tractability/closedness classes.
 
     Returns
     -------
