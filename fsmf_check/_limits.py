@@ -18,6 +18,10 @@ MAX_DENSE_ENTRIES = 2**27
 MAX_FACTORS = 64
 #: Largest case or matrix file read, in bytes.
 MAX_FILE_BYTES = 512 * 2**20
+#: Largest number of support pairs a sweep enumerates (``2^((m + n) r)``) or samples
+#: (``count``); with ``symmetry = "permutations"`` the pairs times ``r!`` (the inner
+#: permutations tried per pair) must stay below it too.
+MAX_SWEEP_CASES = 2**24
 
 __all__ = [
     "MAX_DIM",
@@ -25,6 +29,7 @@ __all__ = [
     "MAX_DENSE_ENTRIES",
     "MAX_FACTORS",
     "MAX_FILE_BYTES",
+    "MAX_SWEEP_CASES",
     "check_dim",
     "check_dense",
     "check_nnz",

@@ -326,6 +326,43 @@ def report(case: Path, out_dir: Path, pictures: bool, qe: bool | None, as_json: 
                               qe="auto" if qe is None else qe), as_json, quiet, started)
 
 
+@cli.command()
+@click.argument("sweep_file", metavar="SWEEP.toml",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder: results.jsonl, summary.json, summary.md (resumed if present).")
+@click.option("--workers", type=click.IntRange(min=1, max=4096), default=1, show_default=True,
+              help="Worker processes (local pool, or local Dask cluster).")
+@click.option("--scheduler", default=None, metavar="dask|ADDRESS",
+              help="'dask' for a local dask.distributed cluster, or a running scheduler's "
+                   "address (tcp://host:port); default: a local process pool.")
+@click.option("--pictures/--no-pictures", default=True, show_default=True,
+              help="Draw verdicts.png.")
+@json_quiet
+def sweep(sweep_file: Path, out_dir: Path, workers: int, scheduler: str | None, pictures: bool,
+          as_json: bool, quiet: bool) -> int:
+    """Classify every case of a sweep file (enumerated or sampled supports).
+
+    Example: fsmf-check sweep sweeps/two-factor-2x2x2.toml -o out/sweep --workers 2
+    """
+    from fsmf_check.report.sweep import write_sweep
+
+    started = time.perf_counter()
+    show = not quiet and not as_json
+
+    def progress(done: int, total: int) -> None:
+        if show:
+            width = 30
+            filled = width * done // max(total, 1)
+            click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", err=True,
+                       nl=done >= total)
+
+    outcome = write_sweep(sweep_file, out_dir, workers=workers, scheduler=scheduler,
+                          pictures=pictures, progress=progress)
+    return _emit(outcome, as_json, quiet, started)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli.main(prog_name="fsmf-check")

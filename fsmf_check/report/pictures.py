@@ -23,7 +23,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from fsmf_check.files import atomic_write_bytes  # noqa: E402
 
 __all__ = ["MAX_PICTURE_DIM", "support_masks_png", "rank_one_supports_png",
-           "overlap_graph_png", "witness_png", "chain_masks_png"]
+           "overlap_graph_png", "witness_png", "chain_masks_png", "verdict_bars_png"]
 
 #: Largest matrix dimension drawn (larger masks are summarized in text only).
 MAX_PICTURE_DIM = 256
@@ -178,5 +178,27 @@ def witness_png(m: int, n: int, A_entries: list[list[Any]], product: list[list[A
             ax.set_xlabel("column j")
             ax.set_ylabel("row i")
         fig.suptitle("green boxes: entries (i1, j1), (i1, j2), (i2, j1) of the LU-type sub-pattern")
+        fig.tight_layout()
+        _save(fig, path)
+
+
+def verdict_bars_png(counts: dict[str, dict[str, int]], path: Path, title: str) -> None:
+    """Draw one horizontal bar chart per question: how many cases got each verdict."""
+    questions = list(counts)
+    with plt.rc_context(_RC):
+        fig, axes = plt.subplots(len(questions), 1, squeeze=False,
+                                 figsize=(7, 1.0 + 1.1 * sum(max(1, len(counts[q]))
+                                                             for q in questions) / 2))
+        for ax, q in zip(axes[:, 0], questions, strict=True):
+            labels = list(counts[q])
+            values = [counts[q][v] for v in labels]
+            bars = ax.barh(range(len(labels)), values, color="#1f4e79")
+            ax.set_yticks(range(len(labels)), labels)
+            ax.invert_yaxis()
+            ax.bar_label(bars, padding=2)
+            ax.set_title(q, loc="left")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_xlim(0, max(values, default=1) * 1.15 + 1)
+        fig.suptitle(title)
         fig.tight_layout()
         _save(fig, path)
