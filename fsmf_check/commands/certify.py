@@ -142,11 +142,11 @@ def certify_case(case: object, *, backend: str = "flint", tree: str = "balanced"
     """
     pattern, chain = getattr(case, "pattern", None), getattr(case, "chain", None)
     auto = _auto_columns(case, pattern, chain)
-    target = exact_target(auto[0] if auto else case, backend)
+    target = exact_target(case, backend)
     perm_entry: dict[str, object] | None = None
-    if auto:
+    if auto is not None:
         assert chain is not None
-        target, mem, perm_entry = _auto_membership(target, chain, auto[1], tree, backend)
+        target, mem, perm_entry = _auto_membership(target, chain, auto, tree, backend)
         ident = decide_chain_identifiability(target, chain, mem)
         kind = "chain"
     elif pattern is not None:
@@ -207,15 +207,11 @@ def _text(case: object, target: ExactTarget, mem: MembershipResult, iverdict: st
 # [target] columns = "auto": exact column-permutation search (docs/permutations.md)
 
 
-def _auto_columns(case: object, pattern: object, chain: Chain | None,
-                  ) -> tuple[object, str] | None:
-    """``(case with natural columns, butterfly order)`` when the target asks for ``auto``."""
+def _auto_columns(case: object, pattern: object, chain: Chain | None) -> str | None:
+    """The butterfly order when the target asks for ``columns = "auto"``, else None."""
     spec = getattr(case, "target", None)
     if spec is None or dict(spec.params).get("columns") != "auto":
         return None
-    from dataclasses import replace
-    from types import MappingProxyType
-
     from fsmf_check.exact.chain import is_square_butterfly
 
     order = is_square_butterfly(chain) if pattern is None and chain is not None else None
@@ -224,11 +220,7 @@ def _auto_columns(case: object, pattern: object, chain: Chain | None,
                "family = \"butterfly\", no split); got "
                + ("a two-factor case" if pattern is not None else "another chain"))
         raise InvalidInputError(msg)
-    params = {k: v for k, v in dict(spec.params).items() if k != "columns"}
-    if spec.generator is not None:
-        params["columns"] = "natural"
-    new_case = replace(case, target=replace(spec, params=MappingProxyType(params)))  # type: ignore[type-var]
-    return new_case, order
+    return order
 
 
 def _auto_membership(target: ExactTarget, chain: Chain, order: str, tree: str, backend: str,
