@@ -173,9 +173,16 @@ def certify_case(case: object, *, backend: str = "flint", tree: str = "balanced"
     >>> out.exit_code, out.results["membership"]["verdict"], out.results["membership"]["certificate_verified"]
     (0, 'member', True)
     """
-    target = exact_target(case, backend)
     pattern, chain = getattr(case, "pattern", None), getattr(case, "chain", None)
-    if pattern is not None:
+    auto = _auto_columns(case, pattern, chain)
+    target = exact_target(case, backend)
+    perm_entry: dict[str, object] | None = None
+    if auto is not None:
+        assert chain is not None
+        target, mem, perm_entry = _auto_membership(target, chain, auto, tree, backend)
+        ident = decide_chain_identifiability(target, chain, mem)
+        kind = "chain"
+    elif pattern is not None:
         mem = decide_membership(target, pattern, backend=backend)
         ident = decide_identifiability(target, pattern, backend=backend, membership=mem)
         kind = "two-factor"
@@ -185,6 +192,8 @@ def certify_case(case: object, *, backend: str = "flint", tree: str = "balanced"
         ident = decide_chain_identifiability(target, chain, mem)
         kind = "chain"
     mdict = mem.to_dict(certificate=False)
+    if perm_entry is not None:
+        mdict["column_permutation"] = perm_entry
     mdict.update(_cert_entry(mem.certificate, verify))
     if mem.verdict == "member" and mem.factors is not None:
         planted = _scalings_to_planted(target, mem.factors, kind, chain)
@@ -215,6 +224,9 @@ def _text(case: object, target: ExactTarget, mem: MembershipResult, iverdict: st
     if "certificate_verified" in mdict:
         lines.append("    certificate re-checked independently: "
                      + ("yes" if mdict["certificate_verified"] else "NO"))
+    cperm = mdict.get("column_permutation")
+    if isinstance(cperm, dict):
+        lines.extend(_auto_text(cperm))
     planted = mdict.get("planted_factors")
     if isinstance(planted, dict):
         lines.append("    planted factors equal the recovered ones up to scaling: "
@@ -225,6 +237,71 @@ def _text(case: object, target: ExactTarget, mem: MembershipResult, iverdict: st
         lines.append("    certificate re-checked independently: "
                      + ("yes" if idict["certificate_verified"] else "NO"))
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# [target] columns = "auto": exact column-permutation search (docs/permutations.md)
+
+
+def _auto_columns(case: object, pattern: object, chain: Chain | None) -> str | None:
+    """The butterfly order when the target asks for ``columns = "auto"``, else None."""
+    spec = getattr(case, "target", None)
+    if spec is None or dict(spec.params).get("columns") != "auto":
+        return None
+    from fsmf_check.exact.chain import is_square_butterfly
+
+    order = is_square_butterfly(chain) if pattern is None and chain is not None else None
+    if order is None:
+        msg = ("target columns = \"auto\" needs a butterfly chain case (kind = \"chain\", "
+               "family = \"butterfly\", no split); got "
+               + ("a two-factor case" if pattern is not None else "another chain"))
+        raise InvalidInputError(msg)
+    return order
+
+
+def _auto_membership(target: ExactTarget, chain: Chain, order: str, tree: str, backend: str,
+                     ) -> tuple[ExactTarget, MembershipResult, dict[str, object]]:
+    """Search the permutation exactly, then certify ``A[:, perm]`` (or refute every one)."""
+    from fsmf_check.exact.permutation import find_column_permutation_exact, permute_columns
+
+    search = find_column_permutation_exact(target, order)
+    entry: dict[str, object] = {"kind": "auto", "perm": None, "exact": True,
+                                "equivalent_permutations": search.equivalent_permutations,
+                                "search": search.to_dict()}
+    for key in ("equivalent_permutations", "evidence"):  # shown once, elsewhere
+        entry["search"].pop(key)  # type: ignore[attr-defined]
+    tried = (f"exact column-permutation search ({order} order, conflict graph of 2x2 minors "
+             "on row pairs, THEORY T9)",)
+    if search.verdict == "found":
+        assert search.perm is not None
+        permuted = permute_columns(target, search.perm)
+        mem = decide_chain_membership(permuted, chain, tree=tree, backend=backend)
+        entry["perm"] = search.perm.tolist()
+        expl = (f"with the column permutation found exactly, A[:, perm] is checked: "
+                f"{mem.explanation}")
+        from dataclasses import replace
+
+        return permuted, replace(mem, explanation=expl, tried=tried + mem.tried), entry
+    verdict = "not-member" if search.verdict == "refuted" else "undecided"
+    mem = MembershipResult(verdict=verdict, theorem="T9" if verdict == "not-member" else None,
+                           explanation=search.explanation,
+                           method=("permutation-invariant-obstruction"
+                                   if verdict == "not-member" else "none"),
+                           field=target.field, backend=target.backend, tried=tried,
+                           evidence={"obstruction": search.evidence})
+    return target, mem, entry
+
+
+def _auto_text(entry: dict[str, object]) -> list[str]:
+    perm = entry.get("perm")
+    if perm is None:
+        search = entry.get("search", {})
+        verdict = search.get("verdict") if isinstance(search, dict) else None
+        return [f"    column permutation (auto, exact search): {verdict}"]
+    assert isinstance(perm, list)
+    shown = perm if len(perm) <= 32 else [*perm[:32], "..."]
+    return [f"    column permutation (auto, exact search): A[:, perm] with perm = {shown}",
+            f"    equivalent permutations: {entry['equivalent_permutations']}"]
 
 
 # --------------------------------------------------------------------------------------------

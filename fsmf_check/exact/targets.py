@@ -4,7 +4,8 @@ Generators, exactly (documented here so that the numeric engine can reproduce th
 
 * ``dft`` (n = N): ``DFT[j, k] = z^(-j*k mod N)`` with ``z = zeta_N = exp(2*pi*i/N)``, over
   Q(zeta_N); ``columns = "bitrev"`` permutes the columns by bit reversal, which makes it exactly
-  the standard-order butterfly product (SPEC §2, THEORY T9).
+  the standard-order butterfly product (SPEC §2, THEORY T9); ``columns = "auto"`` materializes
+  the natural order (``certify`` then searches the permutation, :mod:`.permutation`).
 * ``hadamard``: Sylvester ``H[j, k] = (-1)^popcount(j & k)``, over Q.
 * ``random-butterfly`` with ``entries = "integer"``: ``rng = numpy.random.default_rng(seed)``;
   for every factor of ``butterfly(n, order)``, left to right, draw
@@ -279,7 +280,9 @@ def exact_target(case: object, backend: str = "flint") -> ExactTarget:
         raise ExactnessError(msg)
     n = int(params.get("n", spec.shape[1]))
     if gen == "dft":
-        return dft_matrix(n, params.get("columns", "natural"), backend)
+        # columns = "auto": the matrix as given; certify searches the permutation
+        columns = params.get("columns", "natural")
+        return dft_matrix(n, "natural" if columns == "auto" else columns, backend)
     if gen == "hadamard":
         return hadamard_matrix(n, backend)
     if params.get("entries", "gaussian") != "integer":

@@ -9,8 +9,10 @@ loss (integers, ``"p/q"``, Gaussian ``"a+bi"``).
 Target keys: ``A`` (rows of entries) | ``generator`` (``dft``, ``hadamard``,
 ``random-butterfly``, ``random-in-support``) with ``n``, ``seed``, ``entries``
 (``gaussian`` | ``integer``), ``noise`` (float, numeric only), ``columns`` (``natural`` |
-``bitrev``: the DFT with bit-reversed columns is exactly a butterfly product, SPEC §2) |
-``file`` (``.npy``/``.npz``/``.mtx``, relative to the case file).
+``bitrev``: the DFT with bit-reversed columns is exactly a butterfly product, SPEC §2;
+``auto``: ``certify`` searches the column permutation exactly, docs/permutations.md) |
+``file`` (``.npy``/``.npz``/``.mtx``, relative to the case file). ``columns = "auto"`` is also
+allowed with ``A`` and ``file``.
 """
 
 from __future__ import annotations
@@ -410,8 +412,9 @@ def _parse_target(tab: dict, shape: tuple[int, int], path: Path | None) -> Targe
     if len(given) != 1:
         raise _err(path, "[target] needs exactly one of 'A', 'generator' or 'file'", "target")
     m, n = shape
+    auto = _columns_auto(tab, path, where)
     if "A" in tab:
-        extra = set(tab) - {"A"}
+        extra = set(tab) - {"A", "columns"}
         if extra:
             raise _err(path, f"key 'target.{sorted(extra)[0]}' is not allowed with 'A'",
                        sorted(extra)[0])
@@ -426,9 +429,9 @@ def _parse_target(tab: dict, shape: tuple[int, int], path: Path | None) -> Targe
         entries = tuple(tuple(parse_entry(v, f"target A[{i}][{j}]") for j, v in enumerate(r))
                         for i, r in enumerate(rows))
         exact = all(not isinstance(v, float | complex) for r in entries for v in r)
-        return TargetSpec("explicit", (m, n), entries=entries, is_exact=exact)
+        return TargetSpec("explicit", (m, n), entries=entries, is_exact=exact, params=auto)
     if "file" in tab:
-        extra = set(tab) - {"file"}
+        extra = set(tab) - {"file", "columns"}
         if extra:
             raise _err(path, f"key 'target.{sorted(extra)[0]}' is not allowed with 'file'",
                        sorted(extra)[0])
@@ -441,7 +444,7 @@ def _parse_target(tab: dict, shape: tuple[int, int], path: Path | None) -> Targe
         if not fpath.is_file():
             raise _err(path, f"target file {fname!r} not found (relative to the case file)",
                        "file")
-        return TargetSpec("file", (m, n), file=fpath)
+        return TargetSpec("file", (m, n), file=fpath, params=auto)
     gen = _str(tab, "generator", path, where, TARGET_GENERATORS)
     params: dict[str, Any] = {}
     params["n"] = _int(tab, "n", path, where, default=n)
@@ -451,7 +454,7 @@ def _parse_target(tab: dict, shape: tuple[int, int], path: Path | None) -> Targe
     params["seed"] = _int(tab, "seed", path, where, default=0, minimum=0)
     params["entries"] = _str(tab, "entries", path, where, ("gaussian", "integer"),
                              default="gaussian")
-    params["columns"] = _str(tab, "columns", path, where, ("natural", "bitrev"),
+    params["columns"] = _str(tab, "columns", path, where, ("natural", "bitrev", "auto"),
                              default="natural")
     params["order"] = _str(tab, "order", path, where, ("standard", "reversed"),
                            default="standard")
@@ -464,6 +467,14 @@ def _parse_target(tab: dict, shape: tuple[int, int], path: Path | None) -> Targe
         exact = False
     return TargetSpec("generator", (m, n), is_exact=exact, generator=gen,
                       params=MappingProxyType(params))
+
+
+def _columns_auto(tab: dict, path: Path | None, where: str) -> MappingProxyType:
+    """``columns = "auto"`` with ``A`` or ``file``: the only ``columns`` value allowed there."""
+    if "generator" in tab or "columns" not in tab:
+        return MappingProxyType({})
+    _str(tab, "columns", path, where, ("auto",))
+    return MappingProxyType({"columns": "auto"})
 
 
 def _parse_expect(tab: dict, path: Path | None) -> dict[str, object]:
