@@ -18,6 +18,9 @@ MAX_DENSE_ENTRIES = 2**27
 MAX_FACTORS = 64
 #: Largest case or matrix file read, in bytes.
 MAX_FILE_BYTES = 512 * 2**20
+#: Largest number of index steps of one combinatorial search (e.g. the class overlap check of
+#: the tractability analysis), estimated before the search starts.
+ANALYSIS_WORK_LIMIT = 400_000_000
 
 __all__ = [
     "MAX_DIM",
@@ -25,6 +28,8 @@ __all__ = [
     "MAX_DENSE_ENTRIES",
     "MAX_FACTORS",
     "MAX_FILE_BYTES",
+    "ANALYSIS_WORK_LIMIT",
+    "check_work",
     "check_dim",
     "check_dense",
     "check_nnz",
@@ -55,5 +60,15 @@ def check_nnz(what: str, nnz: int) -> None:
         msg = (
             f"{what} has {nnz} nonzeros, above the limit MAX_EXPLICIT_NNZ = "
             f"{MAX_EXPLICIT_NNZ}; use a structured (Kronecker) description instead"
+        )
+        raise SizeLimitError(msg)
+
+
+def check_work(what: str, steps: int) -> None:
+    """Refuse a combinatorial search whose estimated work exceeds ANALYSIS_WORK_LIMIT."""
+    if steps > ANALYSIS_WORK_LIMIT:
+        msg = (
+            f"{what} would need about {steps} index steps, above the limit "
+            f"ANALYSIS_WORK_LIMIT = {ANALYSIS_WORK_LIMIT}"
         )
         raise SizeLimitError(msg)
