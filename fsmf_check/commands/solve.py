@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from fsmf_check.commands.outcome import EXIT_OK, Outcome
-from fsmf_check.files import atomic_write_bytes
+from fsmf_check.files import atomic_write_bytes, check_outputs
 from fsmf_check.errors import InvalidInputError, NotApplicableError
 from fsmf_check.model.families import butterfly, log2_exact
 from fsmf_check.numeric.hierarchical import HierarchicalResult, hierarchical
@@ -215,6 +215,9 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
     >>> r["verdict"], r["theorem"], round(r["objective"], 9)
     ('optimal', 'T2', 13.0)
     """
+    if save is not None:
+        # before any work: never overwrite the case or its target file
+        check_outputs([Path(save)], case.input_files())  # type: ignore[attr-defined]
     target = numeric_target(case)
     A = target.A
     results: dict[str, dict[str, object]] = {}
