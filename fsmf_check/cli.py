@@ -61,6 +61,12 @@ class _Group(click.Group):
             click.echo("Error: out of memory; try a smaller input or a structured pattern",
                        err=True)
             sys.exit(EXIT_INTERNAL)
+        except OSError as exc:
+            # a path the user gave cannot be used (name too long, permissions, ...): bad input
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"Error: cannot use {_one_line(str(where))}{exc.strerror or exc}",
+                       err=True)
+            sys.exit(EXIT_USAGE)
         except Exception as exc:  # noqa: BLE001 - SPEC: internal errors are one line, exit 4
             if debug:
                 traceback.print_exc()
