@@ -122,7 +122,7 @@ def parse_memory(text: str) -> int:
 
 
 def max_memory() -> int:
-    """The memory budget in bytes: set_max_memory, else FSMF_CHECK_MAX_MEMORY, else 4 GiB."""
+    """Return the memory budget in bytes: set_max_memory, else the environment, else 4 GiB."""
     if _max_memory is not None:
         return _max_memory
     env = os.environ.get(MEMORY_ENV_VAR)

@@ -120,7 +120,7 @@ class Case:
         return {"m": m, "n": n, "factors": self.chain.n_factors}
 
     def input_files(self) -> list[Path]:
-        """The files this case reads: the case file and its target file, if any."""
+        """Return the files this case reads: the case file and its target file, if any."""
         files = [self.path] if self.path is not None else []
         if self.target is not None and self.target.file is not None:
             files.append(self.target.file)

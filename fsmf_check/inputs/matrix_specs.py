@@ -27,7 +27,12 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from fsmf_check._limits import MAX_FILE_BYTES, MAX_PERM_BYTES_PER_ENTRY, check_dense, check_dim
+from fsmf_check._limits import (
+    MAX_FILE_BYTES,
+    MAX_PERM_BYTES_PER_ENTRY,
+    check_dense,
+    check_dim,
+)
 from fsmf_check.errors import InvalidInputError, NonFiniteError, ShapeError, SizeLimitError
 from fsmf_check.inputs.matrix_files import read_npy_stream, read_raw_matrix
 from fsmf_check.model.families import bitrev, butterfly, log2_exact
