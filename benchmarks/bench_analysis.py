@@ -38,6 +38,8 @@ def median_time(fn, repeats: int = 3) -> tuple[float, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (smoke run)")
+    parser.add_argument("--huge", action="store_true",
+                        help="also a random pattern with 2^24 rank-one supports")
     args = parser.parse_args()
     exps = range(10, 13) if args.quick else range(10, 17)
     rows = []
@@ -62,8 +64,10 @@ def main() -> None:
     rng_sizes = [(1000, 1000, 2**10), (4000, 4000, 2**12)]
     if not args.quick:
         rng_sizes += [(20000, 20000, 2**14), (60000, 60000, 2**16)]
+    if args.huge:
+        rng_sizes += [(4096, 4096, 2**24)]
     for m, n, r in rng_sizes:
-        density = 8 / m
+        density = 1 / m if r >= 2**24 else 8 / m
         P = families.random_pattern(m, n, r, density=density, seed=0)
         t, res = median_time(lambda P=P: decide_tractability(P))
         row = {"pattern": f"random {m}x{n}, density {density:.1e}", "r": r, "nnz": P.nnz,

@@ -6,7 +6,9 @@ and listed in docs/reference/errors.md.
 
 from __future__ import annotations
 
-from fsmf_check.errors import SizeLimitError
+import os
+
+from fsmf_check.errors import InvalidInputError, SizeLimitError
 
 #: Largest matrix dimension (m, n, r, or a chain interface) of any pattern, structured or not.
 MAX_DIM = 2**24
@@ -22,14 +24,38 @@ MAX_FILE_BYTES = 512 * 2**20
 #: (``count``); with ``symmetry = "permutations"`` the pairs times ``r!`` (the inner
 #: permutations tried per pair) must stay below it too.
 MAX_SWEEP_CASES = 2**24
+#: Largest case file (.toml/.json) read, in bytes: parsed into Python objects it needs about
+#: ten times its size, so this is much smaller than MAX_FILE_BYTES.
+MAX_CASE_BYTES = 16 * 2**20
+#: A text or .npy permutation file may hold at most this many bytes per entry (plus 4 KiB).
+MAX_PERM_BYTES_PER_ENTRY = 32
+#: Largest number of index steps of one combinatorial search (e.g. the class overlap check of
+#: the tractability analysis), estimated before the search starts.
+ANALYSIS_WORK_LIMIT = 400_000_000
+
+#: Default of the memory budget (``--max-memory`` / ``FSMF_CHECK_MAX_MEMORY``), in bytes.
+DEFAULT_MAX_MEMORY = 4 * 2**30
+#: Environment variable that sets the memory budget (same syntax as ``--max-memory``).
+MEMORY_ENV_VAR = "FSMF_CHECK_MAX_MEMORY"
+_max_memory: int | None = None
 
 __all__ = [
+    "DEFAULT_MAX_MEMORY",
+    "MEMORY_ENV_VAR",
+    "parse_memory",
+    "max_memory",
+    "set_max_memory",
+    "check_memory",
     "MAX_DIM",
     "MAX_EXPLICIT_NNZ",
     "MAX_DENSE_ENTRIES",
     "MAX_FACTORS",
     "MAX_FILE_BYTES",
     "MAX_SWEEP_CASES",
+    "ANALYSIS_WORK_LIMIT",
+    "MAX_CASE_BYTES",
+    "MAX_PERM_BYTES_PER_ENTRY",
+    "check_work",
     "check_dim",
     "check_dense",
     "check_nnz",
@@ -61,4 +87,65 @@ def check_nnz(what: str, nnz: int) -> None:
             f"{what} has {nnz} nonzeros, above the limit MAX_EXPLICIT_NNZ = "
             f"{MAX_EXPLICIT_NNZ}; use a structured (Kronecker) description instead"
         )
+        raise SizeLimitError(msg)
+
+
+def check_work(what: str, steps: int) -> None:
+    """Refuse a combinatorial search whose estimated work exceeds ANALYSIS_WORK_LIMIT."""
+    if steps > ANALYSIS_WORK_LIMIT:
+        msg = (
+            f"{what} would need about {steps} index steps, above the limit "
+            f"ANALYSIS_WORK_LIMIT = {ANALYSIS_WORK_LIMIT}"
+        )
+        raise SizeLimitError(msg)
+
+
+_UNITS = {"": 1, "B": 1, "K": 2**10, "KB": 2**10, "KIB": 2**10, "M": 2**20, "MB": 2**20,
+          "MIB": 2**20, "G": 2**30, "GB": 2**30, "GIB": 2**30, "T": 2**40, "TB": 2**40,
+          "TIB": 2**40}
+
+
+def parse_memory(text: str) -> int:
+    """Parse a memory size such as ``1500M``, ``4G``, ``2GiB`` or ``1073741824`` (bytes).
+
+    Examples
+    --------
+    >>> parse_memory("1.5G"), parse_memory("512M"), parse_memory("1000")
+    (1610612736, 536870912, 1000)
+    """
+    s = str(text).strip().upper().replace(" ", "")
+    num = s.rstrip("KMGTIB")
+    unit = s[len(num):]
+    try:
+        value = float(num)
+    except ValueError:
+        value = -1.0
+    if unit not in _UNITS or not value > 0 or value > 2**50:
+        msg = f"memory size must look like 512M, 4G or a byte count; got {text!r}"
+        raise InvalidInputError(msg)
+    return int(value * _UNITS[unit])
+
+
+def max_memory() -> int:
+    """Return the memory budget in bytes: set_max_memory, else the environment, else 4 GiB."""
+    if _max_memory is not None:
+        return _max_memory
+    env = os.environ.get(MEMORY_ENV_VAR)
+    return parse_memory(env) if env else DEFAULT_MAX_MEMORY
+
+
+def set_max_memory(value: int | str | None) -> None:
+    """Set the memory budget for this process (None: back to the environment/default)."""
+    global _max_memory  # noqa: PLW0603 - one process-wide budget, set once by the CLI
+    _max_memory = None if value is None else (
+        parse_memory(value) if isinstance(value, str) else int(value))
+
+
+def check_memory(what: str, estimate: int) -> None:
+    """Refuse work whose estimated memory exceeds the budget (exit 2, before allocating)."""
+    limit = max_memory()
+    if estimate > limit:
+        msg = (f"{what} would need about {estimate / 2**20:.0f} MiB of memory, above the "
+               f"limit --max-memory = {limit / 2**20:.0f} MiB (set --max-memory or "
+               f"{MEMORY_ENV_VAR} to raise it)")
         raise SizeLimitError(msg)

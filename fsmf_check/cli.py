@@ -12,12 +12,13 @@ from __future__ import annotations
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from fsmf_check.commands.outcome import EXIT_INTERNAL, EXIT_USAGE, Outcome
+from fsmf_check.commands.outcome import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, Outcome
 from fsmf_check.report.envelope import dumps, envelope
 from fsmf_check.errors import ExactnessError, FsmfError, InvalidInputError
 
@@ -33,14 +34,18 @@ class _Group(click.Group):
              **extra):
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv
+        if not debug:
+            # numerical RuntimeWarnings are not for the user: a result or one Error line is
+            warnings.simplefilter("ignore", RuntimeWarning)
         try:
             rv = super().main(args=argv, prog_name=prog_name, complete_var=complete_var,
                               standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
-        except click.exceptions.Abort:
-            click.echo("Error: aborted", err=True)
-            sys.exit(EXIT_USAGE)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            # Ctrl-C: every output is written atomically, so nothing partial is left behind
+            click.echo("Error: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except click.ClickException as exc:
             click.echo(f"Error: {_one_line(exc.format_message())}", err=True)
             sys.exit(exc.exit_code if exc.exit_code in (1, 2, 3, 4) else EXIT_USAGE)
@@ -56,9 +61,12 @@ class _Group(click.Group):
             click.echo("Error: out of memory; try a smaller input or a structured pattern",
                        err=True)
             sys.exit(EXIT_INTERNAL)
-        except KeyboardInterrupt:
-            click.echo("Error: interrupted", err=True)
-            sys.exit(130)
+        except OSError as exc:
+            # a path the user gave cannot be used (name too long, permissions, ...): bad input
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"Error: cannot use {_one_line(str(where))}{exc.strerror or exc}",
+                       err=True)
+            sys.exit(EXIT_USAGE)
         except Exception as exc:  # noqa: BLE001 - SPEC: internal errors are one line, exit 4
             if debug:
                 traceback.print_exc()
@@ -91,11 +99,18 @@ def _emit(outcome: Outcome, as_json: bool, quiet: bool, started: float) -> int:
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="fsmf-check")
 @click.option("--debug", is_flag=True, help="Print the traceback of internal errors.")
-def cli(debug: bool) -> None:
+@click.option("--max-memory", default=None, metavar="SIZE",
+              help="Memory budget, e.g. 2G or 1500M (default: $FSMF_CHECK_MAX_MEMORY, else 4G). "
+                   "Work estimated above it is refused at once with exit 2.")
+def cli(debug: bool, max_memory: str | None) -> None:
     """Decide and certify properties of fixed-support matrix factorizations.
 
     Example: fsmf-check analyze cases/e4-lu-2x2.toml
     """
+    from fsmf_check._limits import max_memory as current, set_max_memory
+
+    set_max_memory(max_memory)
+    current()  # a malformed FSMF_CHECK_MAX_MEMORY is a usage error before any work
 
 
 @cli.command()

@@ -27,7 +27,9 @@ from functools import cached_property
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
+from fsmf_check._limits import check_work
 from fsmf_check.model.supports import SupportPattern
 
 __all__ = [
@@ -49,9 +51,13 @@ MAX_LISTED_INDICES = 1024
 MAX_LISTED_RUNS = 64
 #: The overlap graph is built (all overlapping class pairs) only up to this many classes.
 MAX_GRAPH_CLASSES = 5000
+#: ... and only when the sparse pair products need at most this many steps (sum |group|^2).
+GRAPH_WORK_LIMIT = 50_000_000
 #: The CEC reduction works on local dense masks of the non-complete classes that meet a
 #: complete rectangle; above this total area it reports ``not-certified`` (size limit).
 CEC_AREA_LIMIT = 20_000_000
+#: ... and above this many rectangle steps (estimated before the first round, THEORY T3).
+CEC_WORK_LIMIT = 200_000
 
 
 def _ro(a: np.ndarray) -> np.ndarray:
@@ -218,8 +224,35 @@ class TractabilityResult:
         out.update(self.evidence)
         return out
 
+    @cached_property
+    def _class_csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Rows and columns of every class as CSR arrays (one gather, no per-class arrays)."""
+        mi, mj = self.pattern.I, self.pattern.J
+        reps = np.asarray(self.class_rep, dtype=np.int64)
+        rpos, rptr = _positions(mi.indptr, reps)
+        cpos, cptr = _positions(mj.indptr, reps)
+        return (rptr, mi.indices[rpos].astype(np.int64), cptr,
+                mj.indices[cpos].astype(np.int64))
+
+    def overlap_pairs(self, limit: int | None) -> np.ndarray | None:
+        """Overlapping class pairs ``(a, b)``, ``a < b``, sorted (None above ``limit`` work)."""
+        if self.rule == "disjoint-or-identical" or self.n_classes < 2:
+            return np.zeros((0, 2), dtype=np.int64)
+        return _overlap_pairs(*self._class_csr, limit=limit)
+
+    def pair_entry(self, a: int, b: int) -> tuple[int, int]:
+        """``(min(R_a ∩ R_b), min(C_a ∩ C_b))`` for two overlapping classes."""
+        rptr, ridx, cptr, cidx = self._class_csr
+        return _pair_entry(ridx[rptr[a]:rptr[a + 1]], ridx[rptr[b]:rptr[b + 1]],
+                           cidx[cptr[a]:cptr[a + 1]], cidx[cptr[b]:cptr[b + 1]])
+
     def overlap_summary(self) -> dict[str, object]:
-        """Edges and connected components of the class overlap graph G_ov (THEORY T1)."""
+        """Edges and connected components of the class overlap graph G_ov (THEORY T1).
+
+        The pairs come from sparse products (:func:`_overlap_pairs`), the components from
+        scipy's ``connected_components``; above ``MAX_GRAPH_CLASSES`` classes or
+        ``GRAPH_WORK_LIMIT`` work the graph is not built and a note says so.
+        """
         if self.rule == "disjoint-or-identical":
             return {"n_edges": 0, "n_components": self.n_classes, "edges": [],
                     "note": "no edges: the class rectangles are pairwise disjoint (T2)"}
@@ -227,13 +260,23 @@ class TractabilityResult:
             return {"n_edges": None, "n_components": None, "edges": None,
                     "note": f"not built: {self.n_classes} classes > MAX_GRAPH_CLASSES = "
                             f"{MAX_GRAPH_CLASSES}"}
-        G = overlap_graph(self)
-        comps = sorted(sorted(c) for c in nx.connected_components(G))
+        pairs = self.overlap_pairs(limit=GRAPH_WORK_LIMIT)
+        if pairs is None:
+            return {"n_edges": None, "n_components": None, "edges": None,
+                    "note": f"not built: the class pairs would need more than "
+                            f"GRAPH_WORK_LIMIT = {GRAPH_WORK_LIMIT} steps"}
+        n = self.n_classes
+        adj = sp.coo_array((np.ones(pairs.shape[0], dtype=np.int8), (pairs[:, 0], pairs[:, 1])),
+                           shape=(n, n)).tocsr()
+        n_comp, labels = connected_components(adj, directed=False)
+        listed = pairs[:MAX_LISTED_CLASSES].tolist()
         out: dict[str, object] = {
-            "n_edges": G.number_of_edges(), "n_components": len(comps),
-            "edges": [[a, b, list(G.edges[a, b]["entry"])] for a, b in
-                      sorted(G.edges())][:MAX_LISTED_CLASSES]}
-        if len(comps) <= MAX_LISTED_CLASSES:
+            "n_edges": int(pairs.shape[0]), "n_components": int(n_comp),
+            "edges": [[a, b, list(self.pair_entry(a, b))] for a, b in listed]}
+        if n_comp <= MAX_LISTED_CLASSES:
+            order = np.argsort(labels, kind="stable")
+            bounds = np.searchsorted(labels[order], np.arange(n_comp + 1))
+            comps = sorted(order[bounds[c]:bounds[c + 1]].tolist() for c in range(n_comp))
             out["components"] = [c for c in comps if len(c) > 1]
         return out
 
@@ -251,37 +294,153 @@ def is_tractable(pattern: SupportPattern) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
+# sort-and-hash primitives (no Python loop over supports, classes or pairs)
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+#: Work is done in pieces of at most this many gathered indices (bounded temporary memory).
+_CHUNK = 1 << 22
+
+
+def _mix(x: np.ndarray, salt: int = 0) -> np.ndarray:
+    """splitmix64 finalizer of ``x + salt`` (uint64, wrapping): a well-spread integer hash."""
+    h = x.astype(np.uint64) + np.uint64(salt)
+    h ^= h >> np.uint64(30)
+    h *= _M1
+    h ^= h >> np.uint64(27)
+    h *= _M2
+    h ^= h >> np.uint64(31)
+    return h
+
+
+def _segment_hash(ptr: np.ndarray, idx: np.ndarray, salt: int) -> np.ndarray:
+    """Order-independent 64-bit hash of every segment ``idx[ptr[k]:ptr[k+1]]`` (sum of mixes).
+
+    Equal segments get equal hashes; unequal ones collide with probability about 2^-64, and
+    every caller verifies equality exactly (:func:`_equal_segments`).
+    """
+    ptr = np.asarray(ptr, dtype=np.int64)
+    out = np.zeros(ptr.size - 1, dtype=np.uint64)
+    for lo in range(0, idx.size, _CHUNK):
+        hi = min(lo + _CHUNK, idx.size)
+        k0 = int(np.searchsorted(ptr, lo, side="right")) - 1
+        k1 = int(np.searchsorted(ptr, hi, side="left"))
+        cs = np.zeros(hi - lo + 1, dtype=np.uint64)
+        np.cumsum(_mix(idx[lo:hi], salt), out=cs[1:])
+        a = np.clip(ptr[k0:k1], lo, hi) - lo
+        b = np.clip(ptr[k0 + 1:k1 + 1], lo, hi) - lo
+        out[k0:k1] += cs[b] - cs[a]
+    return out
+
+
+def _positions(ptr: np.ndarray, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated index positions of the segments ``sel`` and the new segment pointers."""
+    ptr = np.asarray(ptr, dtype=np.int64)
+    lens = ptr[sel + 1] - ptr[sel]
+    new_ptr = np.zeros(sel.size + 1, dtype=np.int64)
+    np.cumsum(lens, out=new_ptr[1:])
+    pos = np.arange(int(new_ptr[-1]), dtype=np.int64)
+    pos += np.repeat(ptr[sel] - new_ptr[:-1], lens)
+    return pos, new_ptr
+
+
+def _chunks(cum: np.ndarray) -> list[tuple[int, int]]:
+    """Split items with cumulative cost ``cum`` into runs of cost about ``_CHUNK`` (1+ each)."""
+    out = []
+    lo = 0
+    while lo < cum.size:
+        base = int(cum[lo - 1]) if lo else 0
+        hi = min(max(int(np.searchsorted(cum, base + _CHUNK, side="right")), lo + 1), cum.size)
+        out.append((lo, hi))
+        lo = hi
+    return out
+
+
+def _equal_segments(ptr: np.ndarray, idx: np.ndarray, a: np.ndarray, b: np.ndarray) -> bool:
+    """Return True iff segment ``a[t]`` equals segment ``b[t]`` for every t (exact, chunked)."""
+    ptr = np.asarray(ptr, dtype=np.int64)
+    lens = ptr[a + 1] - ptr[a]
+    if not np.array_equal(lens, ptr[b + 1] - ptr[b]):
+        return False
+    for lo, hi in _chunks(np.cumsum(lens)):
+        pa, _ = _positions(ptr, a[lo:hi])
+        pb, _ = _positions(ptr, b[lo:hi])
+        if not np.array_equal(idx[pa], idx[pb]):
+            return False
+    return True
+
+
+def _group_equal(ptrs: list[np.ndarray], idxs: list[np.ndarray],
+                 sel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Group the segments ``sel`` equal on every (ptr, idx) side, by hashing and one sort.
+
+    Returns ``(order, starts)``: ``sel[order]`` lists equal segments consecutively and
+    groups begin at ``starts``; None in the (about 2^-64 likely) event of a hash collision,
+    which the caller resolves exactly.
+    """
+    key = np.zeros(sel.size, dtype=np.uint64)
+    for s, (ptr, idx) in enumerate(zip(ptrs, idxs, strict=True)):
+        key = _mix(key ^ _segment_hash(ptr, idx, 0x9E37 + s)[sel], s + 1)
+    order = np.argsort(key)
+    ks = key[order]
+    new = np.r_[True, ks[1:] != ks[:-1]] if ks.size else np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(new)
+    same = np.flatnonzero(~new)
+    if same.size:
+        a, b = sel[order[same - 1]], sel[order[same]]
+        for ptr, idx in zip(ptrs, idxs, strict=True):
+            if not _equal_segments(ptr, idx, a, b):
+                return None
+    return order, starts
+
+
+def _group_equal_exact(ptrs: list[np.ndarray], idxs: list[np.ndarray],
+                       sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Collision-free fallback of :func:`_group_equal` (byte keys in a dict, O(total size)).
+
+    Examples
+    --------
+    >>> ptr, idx = np.array([0, 1, 2, 3]), np.array([4, 5, 4])
+    >>> [a.tolist() for a in _group_equal_exact([ptr], [idx], np.arange(3))]
+    [[0, 2, 1], [0, 2]]
+    """
+    groups: dict[bytes, list[int]] = {}
+    for t, k in enumerate(sel.tolist()):
+        key = b"|".join(idx[ptr[k]:ptr[k + 1]].astype(np.int64).tobytes()
+                        for ptr, idx in zip(ptrs, idxs, strict=True))
+        groups.setdefault(key, []).append(t)
+    lists = sorted(groups.values())
+    order = np.array([t for g in lists for t in g], dtype=np.int64)
+    starts = np.cumsum([0] + [len(g) for g in lists[:-1]]).astype(np.int64)
+    return order, starts
+
+
+def _distinct(ptr: np.ndarray, idx: np.ndarray, sel: np.ndarray) -> np.ndarray:
+    """Return the smallest segment of each group of equal segments among ``sel``, sorted."""
+    grouped = _group_equal([ptr], [idx], sel) or _group_equal_exact([ptr], [idx], sel)
+    order, starts = grouped
+    return np.sort(np.minimum.reduceat(sel[order], starts)) if starts.size else sel[:0]
+
+
+def _transpose(ptr: np.ndarray, idx: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Transpose "set -> sorted items" into "item -> sorted sets" (CSR to CSC, counting sort)."""
+    n = ptr.size - 1
+    itype = np.int32 if max(width, n, idx.size) < 2**31 else np.int64
+    M = sp.csr_array((np.ones(idx.size, dtype=np.int8), idx.astype(itype, copy=False),
+                      np.asarray(ptr).astype(itype)), shape=(n, width))
+    T = M.tocsc()
+    return T.indptr.astype(np.int64), T.indices
+
+
+# --------------------------------------------------------------------------------------------
 # rectangle overlap detection without all-pairs comparisons
 
 
-def _incidence(sets: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Transpose "rectangle -> items" into "item -> sorted rectangles" (CSC, counting sort)."""
-    counts = np.fromiter((x.size for x in sets), dtype=np.int64, count=len(sets))
-    ptr = np.r_[0, np.cumsum(counts)]
-    flat = np.concatenate(sets)
-    width = int(flat.max()) + 1
-    # 32-bit indices when they fit: the C transpose then moves half the bytes
-    itype = np.int32 if max(width, flat.size) < 2**31 else np.int64
-    M = sp.csr_array((np.ones(flat.size, dtype=np.int8), flat.astype(itype, copy=False),
-                      ptr.astype(itype)), shape=(len(sets), width))
-    T = M.tocsc()
-    return counts, T.indptr, T.indices
-
-
-def _signatures(ptr: np.ndarray, idx: np.ndarray) -> tuple[list[np.ndarray], list[int]]:
-    """Distinct owner lists (with 2+ owners) and one item carrying each."""
-    sigs: dict[bytes, int] = {}
-    out_sig: list[np.ndarray] = []
-    out_item: list[int] = []
-    multi = np.flatnonzero(np.diff(ptr) >= 2)
-    for item in multi.tolist():
-        sig = idx[ptr[item] : ptr[item + 1]]
-        key = sig.tobytes()
-        if key not in sigs:
-            sigs[key] = item
-            out_sig.append(sig)
-            out_item.append(item)
-    return out_sig, out_item
+def _as_csr(sets: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    ptr = np.zeros(len(sets) + 1, dtype=np.int64)
+    np.cumsum([x.size for x in sets], out=ptr[1:])
+    idx = np.concatenate(sets).astype(np.int64) if sets else np.zeros(0, dtype=np.int64)
+    return ptr, idx
 
 
 def find_overlap(rows: list[np.ndarray], cols: list[np.ndarray],
@@ -289,17 +448,15 @@ def find_overlap(rows: list[np.ndarray], cols: list[np.ndarray],
     r"""Find rectangles ``rows[a] x cols[a]`` and ``rows[b] x cols[b]`` that intersect.
 
     Returns a list of ``(a, b, i, j)`` with ``(i, j)`` in both rectangles: the first one found
-    (``all_pairs=False``) or every intersecting pair once (``all_pairs=True``). An empty list
-    means the rectangles are pairwise disjoint. Rectangles are assumed distinct and their
-    index arrays sorted without repeats.
+    (``all_pairs=False``) or every intersecting pair once (``all_pairs=True``, with
+    ``(i, j) = (min(R_a ∩ R_b), min(C_a ∩ C_b))``). An empty list means the rectangles are
+    pairwise disjoint. Rectangles are assumed distinct and their index arrays sorted without
+    repeats.
 
     Notes
     -----
-    THEORY T1/T2 (the class overlap graph G_ov). Items (rows) are grouped by the set of
-    rectangles containing them, via a sparse transpose (a counting sort); for each distinct
-    group the column sets of its rectangles must be pairwise disjoint, checked with one
-    ``bincount``. Cost O(sum |R| + sum |C| + sum over distinct groups of sum |C|), grouping
-    the side with fewer incidences; never a comparison of all pairs of rectangles. Exact.
+    THEORY T1/T2 (the class overlap graph G_ov); see :func:`_first_overlap` and
+    :func:`_overlap_pairs` for the method and its cost. Exact.
 
     Examples
     --------
@@ -311,41 +468,124 @@ def find_overlap(rows: list[np.ndarray], cols: list[np.ndarray],
     """
     if len(rows) < 2:
         return []
-    # Group the side with fewer incidences (one sparse transpose instead of two).
-    transpose = sum(x.size for x in cols) < sum(x.size for x in rows)
-    _, ptr, idx = _incidence(cols if transpose else rows)
-    sigs, items = _signatures(ptr, idx)
-    other = rows if transpose else cols
-    found: set[tuple[int, int, int, int]] = set()
-    seen: set[tuple[int, int]] = set()
-    for sig, item in zip(sigs, items, strict=True):
-        vals = np.concatenate([other[o] for o in sig.tolist()])
-        hits = np.bincount(vals)
-        dups = np.flatnonzero(hits > 1)
-        for v in dups.tolist():
-            owners = [o for o in sig.tolist() if _contains(other[o], v)]
-            for x in range(len(owners)):
-                for y in range(x + 1, len(owners)):
-                    a, b = owners[x], owners[y]
-                    if (a, b) in seen:
-                        continue
-                    seen.add((a, b))
-                    i, j = (v, item) if transpose else (item, v)
-                    found.add((a, b, int(i), int(j)))
-                    if not all_pairs:
-                        return sorted(found)
-    return sorted(found)
+    rptr, ridx = _as_csr(rows)
+    cptr, cidx = _as_csr(cols)
+    if not all_pairs:
+        hit = _first_overlap(rptr, ridx, cptr, cidx)
+        return [] if hit is None else [hit]
+    pairs = _overlap_pairs(rptr, ridx, cptr, cidx, limit=None)
+    assert pairs is not None  # noqa: S101 - no limit was given
+    return [(a, b, *_pair_entry(rows[a], rows[b], cols[a], cols[b])) for a, b in pairs.tolist()]
 
 
-def _contains(sorted_arr: np.ndarray, v: int) -> bool:
-    k = int(np.searchsorted(sorted_arr, v))
-    return k < sorted_arr.size and int(sorted_arr[k]) == v
+def _pair_entry(ra: np.ndarray, rb: np.ndarray, ca: np.ndarray,
+                cb: np.ndarray) -> tuple[int, int]:
+    """Return the entry ``(min(R_a ∩ R_b), min(C_a ∩ C_b))`` of two overlapping rectangles."""
+    return (int(np.intersect1d(ra, rb, assume_unique=True)[0]),
+            int(np.intersect1d(ca, cb, assume_unique=True)[0]))
+
+
+def _first_overlap(rptr: np.ndarray, ridx: np.ndarray, cptr: np.ndarray,
+                   cidx: np.ndarray) -> tuple[int, int, int, int] | None:
+    r"""Return the first intersecting pair of rectangles ``R_a x C_a`` (CSR arrays), or None.
+
+    Notes
+    -----
+    Items of the side with fewer incidences (rows, or columns) are grouped by the set of
+    rectangles containing them (a sparse transpose, then hashing with exact verification);
+    each distinct group with 2+ rectangles contributes the pairs ``(group, value)`` for the
+    values of the other side of its rectangles, and a repeated pair is a doubly covered entry.
+    Groups are processed in order of their first item, in pieces of at most ``_CHUNK`` pairs
+    sorted by numpy, stopping at the first repeat. The result is the doubly covered entry that
+    is smallest in (grouped side, other side) order, with the two smallest rectangles covering
+    it. Work at most the sum over groups of the other-side sizes, bounded before starting by
+    ``ANALYSIS_WORK_LIMIT`` (SizeLimitError, exit 2). Never a comparison of all pairs.
+    """
+    k = rptr.size - 1
+    if k < 2:
+        return None
+    transpose = cidx.size < ridx.size
+    gptr, gidx, optr, oidx = (cptr, cidx, rptr, ridx) if transpose else (rptr, ridx, cptr, cidx)
+    width = int(gidx.max()) + 1 if gidx.size else 0
+    tptr, tidx = _transpose(gptr, gidx, width)
+    deg = np.diff(tptr)
+    multi = np.flatnonzero(deg >= 2)
+    if multi.size == 0:
+        return None
+    sig_items = _distinct(tptr, tidx, multi)
+    olen = np.diff(optr)
+    pos, sptr = _positions(tptr, sig_items)
+    owners = tidx[pos].astype(np.int64)
+    cost_per_owner = olen[owners]
+    cum = np.zeros(owners.size + 1, dtype=np.int64)
+    np.cumsum(cost_per_owner, out=cum[1:])
+    sig_cost = cum[sptr[1:]] - cum[sptr[:-1]]
+    check_work("the class overlap check (THEORY T2)", int(sig_cost.sum()))
+    ovw = int(oidx.max()) + 1 if oidx.size else 1
+    for s0, s1 in _chunks(np.cumsum(sig_cost)):
+        own = owners[sptr[s0]:sptr[s1]]
+        sig_local = np.repeat(np.arange(s1 - s0, dtype=np.int64), np.diff(sptr[s0:s1 + 1]))
+        vpos, vptr = _positions(optr, own)
+        vals = oidx[vpos].astype(np.int64)
+        key = np.repeat(sig_local, np.diff(vptr)) * ovw + vals
+        order = np.argsort(key, kind="stable")
+        ks = key[order]
+        dup = np.flatnonzero(ks[1:] == ks[:-1])
+        if dup.size:
+            t = int(dup[0])
+            owner_of = np.repeat(own, np.diff(vptr))
+            a, b = int(owner_of[order[t]]), int(owner_of[order[t + 1]])
+            item = int(sig_items[s0 + int(ks[t] // ovw)])
+            v = int(ks[t] % ovw)
+            i, j = (v, item) if transpose else (item, v)
+            return (a, b, i, j)
+    return None
+
+
+def _pair_work(ptr: np.ndarray, idx: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """Distinct item groups (item -> sets) of one side and the pair-product work they need."""
+    width = int(idx.max()) + 1 if idx.size else 0
+    tptr, tidx = _transpose(ptr, idx, width)
+    multi = np.flatnonzero(np.diff(tptr) >= 2)
+    sig = _distinct(tptr, tidx, multi) if multi.size else multi
+    deg = np.diff(tptr)[sig]
+    return int((deg * deg).sum()), tptr, tidx
+
+
+def _overlap_pairs(rptr: np.ndarray, ridx: np.ndarray, cptr: np.ndarray, cidx: np.ndarray,
+                   limit: int | None) -> np.ndarray | None:
+    r"""All intersecting pairs ``(a, b)``, ``a < b``, sorted; None when the work exceeds ``limit``.
+
+    Notes
+    -----
+    Two rectangles intersect iff they share a row and share a column (THEORY T1, G_ov). The
+    pairs sharing a row are the nonzeros of ``B_R B_R^T`` where ``B_R`` is the incidence of
+    rectangles and *distinct* row groups (rows contained in the same rectangles count once);
+    likewise for columns; the edges are the common off-diagonal nonzeros. Sparse products in
+    C with work ``sum |group|^2`` per side, estimated before the products are formed.
+    """
+    k = rptr.size - 1
+    mats = []
+    for ptr, idx in ((rptr, ridx), (cptr, cidx)):
+        work, tptr, tidx = _pair_work(ptr, idx)
+        if limit is not None and work > limit:
+            return None
+        multi = np.flatnonzero(np.diff(tptr) >= 2)
+        sig = _distinct(tptr, tidx, multi) if multi.size else multi
+        pos, sptr = _positions(tptr, sig)
+        B = sp.csc_array((np.ones(pos.size, dtype=np.int64), tidx[pos].astype(np.int64), sptr),
+                         shape=(k, sig.size))
+        mats.append((B @ B.T).astype(bool))
+    E = sp.triu(sp.csr_array(mats[0].multiply(mats[1])), k=1).tocoo()
+    pairs = np.stack([E.row.astype(np.int64), E.col.astype(np.int64)], axis=1)
+    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
 
 
 def overlap_graph(result: TractabilityResult) -> nx.Graph:
     """Class overlap graph G_ov (THEORY T1): one node per class, an edge per overlapping pair.
 
-    DTO holds iff the graph has no edge (T2). Node attributes: ``size``, ``complete``.
+    DTO holds iff the graph has no edge (T2). Node attributes: ``size``, ``complete``; edge
+    attribute ``entry`` = ``(min(R_a ∩ R_b), min(C_a ∩ C_b))``.
 
     Examples
     --------
@@ -358,10 +598,10 @@ def overlap_graph(result: TractabilityResult) -> nx.Graph:
     for c in range(result.n_classes):
         G.add_node(c, size=int(result.class_sizes[c]), complete=bool(result.class_complete[c]))
     if result.n_classes > 1 and result.method != "kronecker-closed-form":
-        cls = result.classes
-        for a, b, i, j in find_overlap([c.rows for c in cls], [c.cols for c in cls],
-                                       all_pairs=True):
-            G.add_edge(a, b, entry=(i, j))
+        pairs = result.overlap_pairs(limit=None)
+        assert pairs is not None  # noqa: S101 - no limit was given
+        for a, b in pairs.tolist():
+            G.add_edge(a, b, entry=result.pair_entry(a, b))
     return G
 
 
@@ -446,25 +686,28 @@ def _decide_kronecker(pattern: SupportPattern) -> TractabilityResult:
 
 def _group_columns(pattern: SupportPattern) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                       np.ndarray]:
-    I, J = pattern.I, pattern.J
-    nnz_i, nnz_j = np.diff(I.indptr), np.diff(J.indptr)
+    """Empty columns, class of every column, class representatives (smallest member), sizes.
+
+    THEORY T1: columns with identical supports ``(I[:, k], J[:, k])`` form a class. Grouped
+    by a 64-bit hash of both index lists and one sort, verified exactly (O(nnz)).
+    """
+    mi, mj = pattern.I, pattern.J
+    nnz_i, nnz_j = np.diff(mi.indptr), np.diff(mj.indptr)
     empty = np.flatnonzero((nnz_i == 0) | (nnz_j == 0))
-    class_of = np.full(pattern.r, -1, dtype=np.int64)
-    keys: dict[bytes, int] = {}
-    reps: list[int] = []
-    i_idx, i_ptr = I.indices.astype(np.int32), I.indptr
-    j_idx, j_ptr = J.indices.astype(np.int32), J.indptr
     nonempty = np.flatnonzero((nnz_i > 0) & (nnz_j > 0))
-    for k in nonempty.tolist():
-        key = (i_idx[i_ptr[k] : i_ptr[k + 1]].tobytes() + b"|" +
-               j_idx[j_ptr[k] : j_ptr[k + 1]].tobytes())
-        c = keys.get(key)
-        if c is None:
-            c = keys[key] = len(reps)
-            reps.append(k)
-        class_of[k] = c
-    sizes = np.bincount(class_of[class_of >= 0], minlength=len(reps))
-    return empty, class_of, np.asarray(reps, dtype=np.int64), sizes
+    class_of = np.full(pattern.r, -1, dtype=np.int64)
+    ptrs, idxs = [mi.indptr, mj.indptr], [mi.indices, mj.indices]
+    order, starts = (_group_equal(ptrs, idxs, nonempty)
+                     or _group_equal_exact(ptrs, idxs, nonempty))
+    n = starts.size
+    first = (np.minimum.reduceat(nonempty[order], starts) if n
+             else np.zeros(0, dtype=np.int64))
+    by_first = np.argsort(first, kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_first] = np.arange(n, dtype=np.int64)
+    counts = np.diff(np.r_[starts, order.size]).astype(np.int64)
+    class_of[nonempty[order]] = np.repeat(rank, counts)
+    return empty, class_of, first[by_first].astype(np.int64), counts[by_first]
 
 
 def _decide_explicit(pattern: SupportPattern) -> TractabilityResult:
@@ -479,26 +722,27 @@ def _decide_explicit(pattern: SupportPattern) -> TractabilityResult:
             pattern=pattern, empty_columns=_ro(empty), n_classes=0,
             class_sizes=_ro(np.empty(0)), class_complete=np.zeros(0, dtype=bool),
             class_rep=_ro(np.empty(0)), class_of=_ro(class_of))
-    rows = [pattern.rows(int(k)) for k in reps]
-    cols = [pattern.cols(int(k)) for k in reps]
-    complete = np.array([sizes[c] >= min(rows[c].size, cols[c].size) for c in range(reps.size)])
+    mi, mj = pattern.I, pattern.J
+    rpos, rptr = _positions(mi.indptr, reps)
+    cpos, cptr = _positions(mj.indptr, reps)
+    ridx, cidx = mi.indices[rpos].astype(np.int64), mj.indices[cpos].astype(np.int64)
+    complete = sizes >= np.minimum(np.diff(rptr), np.diff(cptr))
     base = dict(pattern=pattern, empty_columns=_ro(empty), n_classes=int(reps.size),
                 class_sizes=_ro(sizes), class_complete=complete, class_rep=_ro(reps),
                 class_of=_ro(class_of))
-    overlap = find_overlap(rows, cols)
-    if not overlap:
+    overlap = _first_overlap(rptr, ridx, cptr, cidx)
+    if overlap is None:
         return TractabilityResult(
             verdict="tractable", rule="disjoint-or-identical", theorem="T2",
             explanation=_explain_dto(int(reps.size), pattern.r, int(complete.sum()), False),
             **base)
-    a, b, i, j = overlap[0]
+    a, b, i, j = overlap
     witness = {"supports": [int(reps[a]), int(reps[b])], "classes": [a, b], "entry": [i, j],
                "note": "S_k1 and S_k2 share this entry but are not identical"}
     order = np.argsort(class_of, kind="stable")
     order = order[class_of[order] >= 0]
     bounds = np.searchsorted(class_of[order], np.arange(reps.size + 1))
-    members = [order[bounds[c] : bounds[c + 1]] for c in range(reps.size)]
-    cec = _cec_reduction(rows, cols, members, complete)
+    cec = _cec_reduction(_Classes(rptr, ridx, cptr, cidx, order, bounds), sizes, complete)
     if cec["ok"]:
         n_cov = len(cec["covered"])
         expl = (f"The rank-one supports overlap (e.g. S_{witness['supports'][0]} and "
@@ -521,34 +765,74 @@ def _decide_explicit(pattern: SupportPattern) -> TractabilityResult:
         evidence={"cec_failure": cec.get("failure")}, **base)
 
 
-def _cec_reduction(rows: list[np.ndarray], cols: list[np.ndarray], members: list[np.ndarray],
-                   complete: np.ndarray) -> dict[str, object]:
+@dataclass(frozen=True)
+class _Classes:
+    """Rows, columns and members of the classes as CSR-like arrays (no per-class objects)."""
+
+    rptr: np.ndarray
+    ridx: np.ndarray
+    cptr: np.ndarray
+    cidx: np.ndarray
+    order: np.ndarray
+    bounds: np.ndarray
+
+    def rows(self, c: int) -> np.ndarray:
+        return self.ridx[self.rptr[c]:self.rptr[c + 1]]
+
+    def cols(self, c: int) -> np.ndarray:
+        return self.cidx[self.cptr[c]:self.cptr[c + 1]]
+
+    def members(self, class_ids: list[int]) -> np.ndarray:
+        return np.sort(np.concatenate([self.order[self.bounds[c]:self.bounds[c + 1]]
+                                       for c in class_ids]))
+
+
+def _cec_work(cls: _Classes, complete: np.ndarray) -> int:
+    """Estimate the steps of the first CEC round, without a loop.
+
+    Rows of the complete rectangles, plus for every other class its visit and the complete
+    rectangles met through its rows.
+    """
+    comp = np.flatnonzero(complete)
+    act = np.flatnonzero(~complete)
+    cpos, _ = _positions(cls.rptr, comp)
+    width = int(cls.ridx.max()) + 1 if cls.ridx.size else 1
+    deg = np.bincount(cls.ridx[cpos], minlength=width)
+    apos, _ = _positions(cls.rptr, act)
+    return int(cpos.size + act.size + deg[cls.ridx[apos]].sum())
+
+
+def _cec_reduction(cls: _Classes, sizes: np.ndarray, complete: np.ndarray) -> dict[str, object]:
     """THEORY T3 algorithm (CEC-FSMF) steps 2-5, iterated until stable.
 
-    Classes are indexed by c; ``members[c]`` are their columns. Returned rectangles carry the
-    (merged) columns as members.
+    Classes are indexed by c. Returned rectangles carry the (merged) columns as members. The
+    work (rectangle checks) is estimated before the first round and counted during the
+    rounds; above ``CEC_WORK_LIMIT`` (or ``CEC_AREA_LIMIT`` entries of local masks) the
+    reduction stops with a size-limit reason, so the verdict is ``not-certified``, not wrong.
     """
-    sizes = np.array([m.size for m in members], dtype=np.int64)
-
-    def cols_of(class_ids: list[int]) -> np.ndarray:
-        return np.sort(np.concatenate([members[c] for c in class_ids]))
-
     out: dict[str, object] = {"ok": False, "covered": (), "reps": (), "irrelevant": (),
                               "rounds": 0}
     if not complete.any():
         out["reason"] = ("no equivalence class is complete, so the CEC reduction (T3) has "
                          "nothing to remove")
         return out
-    cov_rows = [rows[c] for c in np.flatnonzero(complete)]
-    cov_cols = [cols[c] for c in np.flatnonzero(complete)]
-    cov_members: list[list[int]] = [[int(c)] for c in np.flatnonzero(complete)]
-    active = [int(c) for c in np.flatnonzero(~complete)]
-    area = sum(rows[c].size * cols[c].size for c in active)
+    active_arr = np.flatnonzero(~complete)
+    area = int((np.diff(cls.rptr)[active_arr] * np.diff(cls.cptr)[active_arr]).sum())
     if area > CEC_AREA_LIMIT:
         out["reason"] = (f"the non-complete classes cover {area} entries, above the CEC "
                          f"size limit CEC_AREA_LIMIT = {CEC_AREA_LIMIT}")
         return out
+    work = _cec_work(cls, complete)
+    if work > CEC_WORK_LIMIT:
+        out["reason"] = (f"the reduction would need about {work} rectangle steps, above the "
+                         f"CEC size limit CEC_WORK_LIMIT = {CEC_WORK_LIMIT}")
+        return out
+    cov_rows = [cls.rows(c) for c in np.flatnonzero(complete).tolist()]
+    cov_cols = [cls.cols(c) for c in np.flatnonzero(complete).tolist()]
+    cov_members: list[list[int]] = [[int(c)] for c in np.flatnonzero(complete)]
+    active = active_arr.tolist()
     rounds = 0
+    steps = 0
     irrelevant: list[int] = []
     while True:
         rounds += 1
@@ -557,12 +841,18 @@ def _cec_reduction(rows: list[np.ndarray], cols: list[np.ndarray], members: list
         # row -> complete rectangles containing it, so each class meets only its neighbours
         by_row: dict[int, list[int]] = {}
         for t, TR in enumerate(cov_rows):
+            steps += TR.size
             for i in TR.tolist():
                 by_row.setdefault(i, []).append(t)
         for c in active:
-            R, C = rows[c], cols[c]
+            R, C = cls.rows(c), cls.cols(c)
             mask = np.ones((R.size, C.size), dtype=bool)
             near = sorted({t for i in R.tolist() for t in by_row.get(i, ())})
+            steps += 1 + len(near)
+            if steps > 4 * CEC_WORK_LIMIT:
+                out["reason"] = (f"the reduction needed more than {4 * CEC_WORK_LIMIT} "
+                                 f"rectangle steps in {rounds} rounds (4 x CEC_WORK_LIMIT)")
+                return out
             for TR, TC in ((cov_rows[t], cov_cols[t]) for t in near):
                 ri = np.flatnonzero(np.isin(R, TR, assume_unique=True))
                 if ri.size == 0:
@@ -582,7 +872,7 @@ def _cec_reduction(rows: list[np.ndarray], cols: list[np.ndarray], members: list
                 out.update(rounds=rounds, irrelevant=tuple(irrelevant), failure={
                     "class": c, "uncovered_rows": Rk.tolist(), "uncovered_cols": Ck.tolist(),
                     "covered_entry": [i, j]})
-                out["covered"] = tuple(SupportClass(_ro(r_), _ro(c_), _ro(cols_of(m_)), True)
+                out["covered"] = tuple(SupportClass(_ro(r_), _ro(c_), _ro(cls.members(m_)), True)
                                        for r_, c_, m_ in zip(cov_rows, cov_cols, cov_members,
                                                              strict=True))
                 out["reason"] = (f"after removing the complete rectangles, the rest of class "
@@ -608,9 +898,9 @@ def _cec_reduction(rows: list[np.ndarray], cols: list[np.ndarray], members: list
             for m in merged:
                 still.remove(m)
         active = still
-    reps = [SupportClass(_ro(Rk), _ro(Ck), _ro(cols_of(ms)), False)
+    reps = [SupportClass(_ro(Rk), _ro(Ck), _ro(cls.members(ms)), False)
             for Rk, Ck, ms in reduced.values()]
-    covered = tuple(SupportClass(_ro(r_), _ro(c_), _ro(cols_of(m_)), True)
+    covered = tuple(SupportClass(_ro(r_), _ro(c_), _ro(cls.members(m_)), True)
                     for r_, c_, m_ in zip(cov_rows, cov_cols, cov_members, strict=True))
     out.update(rounds=rounds, covered=covered, irrelevant=tuple(sorted(irrelevant)))
     clash = find_overlap([p.rows for p in reps], [p.cols for p in reps])

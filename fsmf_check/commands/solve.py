@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from fsmf_check.commands.outcome import EXIT_OK, Outcome
+from fsmf_check.files import atomic_write_bytes, check_outputs
 from fsmf_check.errors import InvalidInputError, NotApplicableError
 from fsmf_check.inputs.matrix_specs import bitrev, load_matrix, load_permutation, numeric_target
 from fsmf_check.model.families import butterfly, log2_exact
@@ -333,7 +334,9 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
     ('optimal', 'T2', 13.0)
     """
     if save is not None:
-        format_of(save, save_format)  # a bad name fails before the work
+        # before any work: never overwrite the case or its target file; a bad name fails too
+        check_outputs([Path(save)], case.input_files())  # type: ignore[attr-defined]
+        format_of(save, save_format)
     target = numeric_target(case)
     A = target.A
     results: dict[str, dict[str, object]] = {}

@@ -243,6 +243,36 @@ class FlintBackend(ExactBackend):
             return self.one
         return _Cyc(self.ctx.power(e), self.ctx)
 
+    # ---- memory: estimated before FLINT allocates (a failed FLINT allocation aborts) -----
+    def _reserve(self, what: str, *shapes: tuple[int, ...]) -> None:
+        """Refuse (SizeLimitError, exit 2) when the dense exact matrices exceed --max-memory.
+
+        Each entry is counted as a Python object plus its FLINT data (one fmpq, or a
+        polynomial of degree < d in Q(zeta_N)), twice (operands and result or workspace).
+        """
+        from fsmf_check._limits import check_memory
+
+        entries = sum(int(np.prod(s)) for s in shapes)
+        per_entry = 96 + 32 * (self.ctx.d if self.ctx is not None else 1)
+        check_memory(f"exact {what} of {' and '.join('x'.join(map(str, s)) for s in shapes)} "
+                     "matrices", 2 * entries * per_entry)
+
+    def zeros(self, m: int, n: int) -> np.ndarray:
+        from fsmf_check._limits import check_memory
+
+        # one shared zero scalar: count the references only
+        check_memory(f"exact {m}x{n} matrix", 16 * m * n)
+        return super().zeros(m, n)
+
+    def array(self, rows: object) -> np.ndarray:
+        shape = np.shape(rows) if isinstance(rows, np.ndarray) else None
+        if shape is not None and len(shape) == 2:
+            # equal entries share one backend scalar (cached): count the references only
+            from fsmf_check._limits import check_memory
+
+            check_memory(f"exact {shape[0]}x{shape[1]} matrix", 16 * int(np.prod(shape)))
+        return super().array(rows)
+
     # ---- Q: native routines --------------------------------------------------------------
     def _qmat(self, M: np.ndarray) -> fmpq_mat:
         m, n = M.shape
@@ -255,6 +285,7 @@ class FlintBackend(ExactBackend):
         return out
 
     def rank(self, M: np.ndarray) -> int:
+        self._reserve("rank", M.shape)
         if self.ctx is not None:
             return super().rank(M)
         if M.size == 0:
@@ -265,6 +296,7 @@ class FlintBackend(ExactBackend):
         return Z.rank()
 
     def rref(self, M: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+        self._reserve("rref", M.shape)
         if self.ctx is not None:
             return super().rref(M)
         if M.size == 0:
@@ -278,11 +310,13 @@ class FlintBackend(ExactBackend):
         return out, tuple(pivots)
 
     def det(self, M: np.ndarray) -> object:
+        self._reserve("det", M.shape)
         if self.ctx is not None:
             return super().det(M)
         return self._qmat(M).det()
 
     def matmul(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
+        self._reserve("product", A.shape, B.shape, (A.shape[0], B.shape[-1]))
         if self.ctx is not None or A.size == 0 or B.size == 0:
             return super().matmul(A, B)
         return self._from_qmat(self._qmat(A) * self._qmat(B))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from fsmf_check.model import families
-from fsmf_check._limits import MAX_FILE_BYTES, check_dense
+from fsmf_check._limits import MAX_CASE_BYTES, check_dense
 from fsmf_check.errors import CaseFormatError, FsmfError, InvalidInputError
 from fsmf_check.model.numbers import ExactScalar, parse_entry
 from fsmf_check.model.supports import Chain, SupportPattern
@@ -120,6 +121,13 @@ class Case:
         m, n = self.chain.shape
         return {"m": m, "n": n, "factors": self.chain.n_factors}
 
+    def input_files(self) -> list[Path]:
+        """Return the files this case reads: the case file and its target file, if any."""
+        files = [self.path] if self.path is not None else []
+        if self.target is not None and self.target.file is not None:
+            files.append(self.target.file)
+        return files
+
     def case_ref(self) -> dict[str, object]:
         """SPEC §5 ``case`` object."""
         return {"name": self.name, "source": display_path(self.path)}
@@ -178,15 +186,15 @@ def load_case(path: Path | str) -> Case:
         msg = f"{path}: no such case file"
         raise InvalidInputError(msg)
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise CaseFormatError(f"file is {size} bytes, above MAX_FILE_BYTES = {MAX_FILE_BYTES}",
+    if size > MAX_CASE_BYTES:
+        raise CaseFormatError(f"file is {size} bytes, above MAX_CASE_BYTES = {MAX_CASE_BYTES}",
                               path=path)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise CaseFormatError("file is not valid UTF-8", path=path) from None
-    depth = _bracket_depth(text)
+    depth = _bracket_depth(text, toml=path.suffix == ".toml")
     if depth > MAX_NESTING:
         raise CaseFormatError(f"arrays/tables are nested {depth} levels deep, above "
                               f"MAX_NESTING = {MAX_NESTING}", path=path)
@@ -197,11 +205,15 @@ def load_case(path: Path | str) -> Case:
             raise CaseFormatError(f"invalid TOML: {exc}", path=path) from None
         except RecursionError:
             raise CaseFormatError("invalid TOML: nested too deeply", path=path) from None
+        except ValueError as exc:  # Python's int-string limit (4300 digits)
+            raise CaseFormatError(f"invalid TOML: {_int_limit_message(exc)}", path=path) from None
     elif path.suffix == ".json":
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
         except (json.JSONDecodeError, RecursionError) as exc:
             raise CaseFormatError(f"invalid JSON: {str(exc).splitlines()[0]}", path=path) from None
+        except ValueError as exc:
+            raise CaseFormatError(f"invalid JSON: {_int_limit_message(exc)}", path=path) from None
     else:
         raise CaseFormatError("case files must end in .toml or .json", path=path)
     return parse_case(data, path=path)
@@ -220,16 +232,46 @@ def parse_case(data: object, *, path: Path | None = None) -> Case:
         raise CaseFormatError("structure is nested too deeply", path=path) from None
 
 
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """JSON object hook: a key given twice is an error (TOML refuses it too)."""
+    out: dict[str, object] = {}
+    for key, value in pairs:
+        if key in out:
+            msg = f"duplicate key {key!r} in a JSON object"
+            raise ValueError(msg)
+        out[key] = value
+    return out
+
+
+def _int_limit_message(exc: ValueError) -> str:
+    text = str(exc)
+    if "4300" in text or "int_max_str_digits" in text:
+        return ("an integer has more digits than Python's int-string limit "
+                f"({sys.get_int_max_str_digits()} digits); give it as a smaller number")
+    return " ".join(text.split())
+
+
 #: Deepest bracket nesting accepted in a case file (masks need 2 levels, factor lists 3).
 MAX_NESTING = 32
 _QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'')
+_COMMENT = re.compile(r"#[^\n]*")
 
 
-def _bracket_depth(text: str) -> int:
-    """Deepest nesting of ``[``/``{`` outside quoted strings (checked before any parser runs,
-    so a hostile file never reaches a recursive parser; an unbalanced file is the parser's
-    to refuse)."""
-    raw = np.frombuffer(_QUOTED.sub("", text).encode("utf-8"), dtype=np.uint8)
+def _bracket_depth(text: str, toml: bool = False) -> int:
+    """Deepest nesting of ``[``/``{`` outside quoted strings and TOML comments.
+
+    Checked before any parser runs, so a hostile file never reaches a recursive parser; an
+    unbalanced file is the parser's to refuse.
+
+    Examples
+    --------
+    >>> _bracket_depth('a = [[1], "[[["] # [[[[', toml=True)
+    2
+    """
+    text = _QUOTED.sub("", text)
+    if toml:
+        text = _COMMENT.sub("", text)
+    raw = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     step = np.isin(raw, (ord("["), ord("{"))).astype(np.int64)
     step -= np.isin(raw, (ord("]"), ord("}")))
     return int(np.cumsum(step).max(initial=0))

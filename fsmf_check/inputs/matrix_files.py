@@ -86,6 +86,9 @@ def read_npy_stream(fh: object, path: Path, ndim: int = 2) -> np.ndarray:
     return arr.reshape(shape, order="F" if fortran else "C")
 
 
+_ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+
+
 def _read_npz(path: Path) -> np.ndarray:
     try:
         zf = zipfile.ZipFile(path)
@@ -103,6 +106,13 @@ def _read_npz(path: Path) -> np.ndarray:
                    f"found {[n[:-4] for n in names]}")
             raise InvalidInputError(msg)
         info = zf.getinfo(name)
+        if info.flag_bits & 0x1:
+            msg = f"{path}: .npz member {name!r} is encrypted; store it unencrypted"
+            raise InvalidInputError(msg)
+        if info.compress_type not in _ZIP_METHODS:
+            msg = (f"{path}: .npz member {name!r} uses zip compression method "
+                   f"{info.compress_type}; only stored, deflate, bzip2 and lzma are read")
+            raise InvalidInputError(msg)
         if info.file_size > MAX_FILE_BYTES:
             msg = (f"{path}: array {name[:-4]!r} is {info.file_size} bytes uncompressed, "
                    f"above MAX_FILE_BYTES = {MAX_FILE_BYTES}")
@@ -110,7 +120,7 @@ def _read_npz(path: Path) -> np.ndarray:
         try:
             with zf.open(name) as fh:
                 return read_npy_stream(io.BufferedReader(fh), path)  # type: ignore[arg-type]
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
             msg = f"{path}: corrupt .npz member {name!r} ({_one_line(exc)})"
             raise InvalidInputError(msg) from None
 

@@ -27,7 +27,12 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from fsmf_check._limits import MAX_FILE_BYTES, check_dense, check_dim
+from fsmf_check._limits import (
+    MAX_FILE_BYTES,
+    MAX_PERM_BYTES_PER_ENTRY,
+    check_dense,
+    check_dim,
+)
 from fsmf_check.errors import InvalidInputError, NonFiniteError, ShapeError, SizeLimitError
 from fsmf_check.inputs.matrix_files import read_npy_stream, read_raw_matrix
 from fsmf_check.model.families import bitrev, butterfly, log2_exact
@@ -464,8 +469,14 @@ def load_permutation(path: Path | str, n: int) -> np.ndarray:
     if not path.is_file():
         msg = f"{path}: no such permutation file"
         raise InvalidInputError(msg)
-    if path.stat().st_size > MAX_FILE_BYTES:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
         msg = f"{path}: file is above MAX_FILE_BYTES = {MAX_FILE_BYTES}"
+        raise SizeLimitError(msg)
+    cap = 4096 + MAX_PERM_BYTES_PER_ENTRY * n
+    if size > cap:
+        msg = (f"permutation file {path.name} is {size} bytes, too large for {n} entries "
+               f"(at most 4096 + MAX_PERM_BYTES_PER_ENTRY * n = {cap})")
         raise SizeLimitError(msg)
     if path.suffix == ".npy":
         with path.open("rb") as fh:
@@ -474,8 +485,9 @@ def load_permutation(path: Path | str, n: int) -> np.ndarray:
         text = path.read_text(encoding="utf-8", errors="replace").replace(",", " ").split()
         try:
             raw = np.array([int(t) for t in text], dtype=np.int64)
-        except ValueError:
-            msg = f"permutation file {path.name} must hold integers only"
+        except (ValueError, OverflowError):
+            msg = (f"permutation file {path.name} must hold integers only, in 0..{n - 1} "
+                   "(an entry is not an integer or is at or above 2^63)")
             raise InvalidInputError(msg) from None
     raw = np.asarray(raw)
     if raw.ndim != 1 or raw.dtype.kind not in "iu":
@@ -485,6 +497,10 @@ def load_permutation(path: Path | str, n: int) -> np.ndarray:
     if raw.size != n:
         msg = f"permutation file {path.name} has {raw.size} entries; the matrix has {n} columns"
         raise ShapeError(msg)
+    if raw.size and raw.dtype.kind == "u" and int(raw.max()) >= n:
+        msg = (f"permutation file {path.name} is not a permutation of 0..{n - 1}: entry "
+               f"{int(raw.max())} is out of range")
+        raise InvalidInputError(msg)
     perm = raw.astype(np.int64)
     seen = np.zeros(n, dtype=bool)
     ok = (perm >= 0) & (perm < n)

@@ -14,12 +14,18 @@ from typing import Any
 from fsmf_check.commands.outcome import EXIT_OK, Outcome
 from fsmf_check.commands.report import ReportData, collect_report
 from fsmf_check.errors import InvalidInputError
-from fsmf_check.files import atomic_write_text, make_dir
-from fsmf_check.inputs.cases import Case
+from fsmf_check.files import atomic_write_text, check_outputs, make_dir, remove_stale
+from fsmf_check.inputs.cases import Case, load_case
 from fsmf_check.model.certificate_schema import SCHEMA, certificate_text
 from fsmf_check.report.envelope import dumps, envelope
 
-__all__ = ["write_report"]
+__all__ = ["write_report", "PICTURE_FILES", "CERTIFICATE_FILES", "REPORT_FILES"]
+
+#: Every picture a report may draw (stale ones of an earlier report are removed).
+PICTURE_FILES = ("supports.png", "rank_one_supports.png", "overlap_graph.png", "witness.png")
+#: Every file a report may write.
+CERTIFICATE_FILES = ("closedness.cert.json", "membership.cert.json", "identifiability.cert.json")
+REPORT_FILES = ("report.md", "report.json", *PICTURE_FILES, *CERTIFICATE_FILES)
 
 
 def _pictures(data: ReportData, out_dir: Path, skipped: dict[str, str]) -> list[str]:
@@ -112,17 +118,27 @@ def write_report(data: ReportData | Case | Path | str, out_dir: Path | str, *,
     """
     from fsmf_check.report.markdown import render_markdown
 
-    if not isinstance(data, ReportData):
-        data = collect_report(data, qe=qe)
-    case, results, omitted = data.case, data.results, data.omitted
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         msg = f"report output {out_dir} exists and is not a directory"
         raise InvalidInputError(msg)
+    if not isinstance(data, ReportData):
+        if not isinstance(data, Case):
+            data = load_case(data)
+        # before any work: no report file may be the case or its target file
+        check_outputs([out_dir / f for f in REPORT_FILES], data.input_files())
+        data = collect_report(data, qe=qe)
+    else:
+        check_outputs([out_dir / f for f in REPORT_FILES], data.case.input_files())
+    case, results, omitted = data.case, data.results, data.omitted
     make_dir(out_dir)
     skipped: dict[str, str] = {}
     picture_files = _pictures(data, out_dir, skipped) if pictures else []
     certs = _certificates(results)
+    # pictures and certificates of an earlier report that this one does not write must not
+    # survive into it
+    remove_stale(out_dir, [f for f in (*PICTURE_FILES, *CERTIFICATE_FILES)
+                           if f not in picture_files and f not in certs])
     files = sorted(["report.json", "report.md", *picture_files, *certs])
     extra: dict[str, Any] = {"files": files, "omitted_sections": omitted,
                              "skipped_pictures": skipped}
