@@ -341,7 +341,7 @@ def _certify_one(lay: poly.Layout, Af: np.ndarray, AQ: list[list[Fraction]], th:
 
 
 def analyze_landscape(I: Any, J: Any, A: Any, *, starts: int = 20, seed: int = 0,
-                      max_iter: int = 3000) -> LandscapeAnalysis:
+                      max_iter: int = 400) -> LandscapeAnalysis:
     r"""Search and certify local minima of ``1/2 ||A - X Y^T||^2`` (supp X ⊆ I, supp Y ⊆ J).
 
     Parameters

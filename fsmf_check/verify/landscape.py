@@ -131,7 +131,8 @@ def verify_landscape_certificate(data: dict[str, Any]) -> tuple[bool, list[str]]
     checks: list[str] = []
     try:
         ok = _verify(data, checks)
-    except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError,
+            AttributeError) as exc:
         checks.append(f"FAIL malformed certificate: {type(exc).__name__}: {exc}")
         return False, checks
     return ok, checks
