@@ -83,6 +83,6 @@ def test_cli_landscape_json(tmp_path):
     from fsmf_check.cli import cli
 
     r = CliRunner().invoke(cli, ["landscape", str(CASES / "landscape-e7-sparse-network.toml"),
-                                 "--starts", "6", "--json"])
+                                 "--starts", "10", "--json"])
     assert r.exit_code == 1
     assert json.loads(r.output)["results"]["landscape"]["verdict"] == "spurious-minimum"
