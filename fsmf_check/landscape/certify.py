@@ -371,7 +371,7 @@ def analyze_landscape(I: Any, J: Any, A: Any, *, starts: int = 20, seed: int = 0
     Examples
     --------
     >>> res = analyze_landscape([[1, 0], [1, 1], [0, 1]], [[1, 0], [1, 1], [0, 1]],
-    ...                         [[1, 2, 0], [2, 10, 0], [0, 0, 4]], starts=6)
+    ...                         [[1, 2, 0], [2, 10, 0], [0, 0, 4]], starts=10)
     >>> res.verdict, [m.objective_enclosure[0] for m in res.minima if m.spurious]
     ('spurious-minimum', [Fraction(8, 1)])
     """
