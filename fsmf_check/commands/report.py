@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fsmf_check.errors import ExactnessError, NotApplicableError, SizeLimitError
 from fsmf_check.inputs.cases import Case, load_case
-from fsmf_check.errors import ExactnessError, InvalidInputError, NotApplicableError, SizeLimitError
 
 __all__ = ["ReportData", "collect_report", "collect_results"]
 
