@@ -319,6 +319,32 @@ def verify(cert: Path, as_json: bool, quiet: bool) -> int:
 
 @cli.command()
 @click.argument("case", type=_CASE)
+@click.option("--starts", type=click.IntRange(min=1, max=10000), default=20, show_default=True,
+              help="Number of seeded starts of the local search.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the starts (start s uses numpy.random.default_rng([seed, s])).")
+@click.option("--certificate", "certificate", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write the certificate of a spurious local minimum (schema "
+                                 "fsmf-check/certificate/2) to this file.")
+@json_quiet
+def landscape(case: Path, starts: int, seed: int, certificate: Path | None, as_json: bool,
+              quiet: bool) -> int:
+    """Search local minima of 1/2||A - XY^T||^2 and certify spurious ones (THEORY T10).
+
+    Exit 0 disjoint-or-identical supports (no spurious minima), 1 a spurious local minimum is
+    certified, 3 none found.
+
+    Example: fsmf-check landscape cases/landscape-e7-sparse-network.toml --certificate c.json
+    """
+    from fsmf_check.commands.landscape import landscape_outcome
+
+    started = time.perf_counter()
+    return _emit(landscape_outcome(case, starts=starts, seed=seed, certificate=certificate),
+                 as_json, quiet, started)
+
+
+@cli.command()
+@click.argument("case", type=_CASE)
 @click.option("-o", "--out", "out_dir", required=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Output folder for report.md, report.json and the PNG pictures.")

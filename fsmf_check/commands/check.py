@@ -11,6 +11,7 @@ closed                 closedness (``closedness``)
 member, identifiable   exact certificates (``certify``)
 optimal_value,         numeric solver (``solve``); ``tolerance`` applies to
 rel_error_max          ``optimal_value`` (default 1e-9, absolute + relative)
+spurious_minimum       landscape certifier (``landscape``, 20 starts, seed 0)
 =====================  ======================================================
 """
 
@@ -75,15 +76,23 @@ def _solve(case: Case) -> dict[str, dict[str, object]]:
     return solve_case(case).results
 
 
+def _landscape(case: Case) -> dict[str, dict[str, object]]:
+    from fsmf_check.commands.landscape import landscape_of_case
+
+    return {"landscape": landscape_of_case(case).to_dict()}
+
+
 _ENGINES: dict[str, Callable[[Case], dict[str, dict[str, object]]]] = {
-    "analysis": _analysis, "closedness": _closedness, "certify": _certify, "solve": _solve}
+    "analysis": _analysis, "closedness": _closedness, "certify": _certify, "solve": _solve,
+    "landscape": _landscape}
 _KEY_ENGINE = {"tractable": "analysis", "rule": "analysis", "closed": "closedness",
                "member": "certify", "identifiable": "certify", "optimal_value": "solve",
-               "rel_error_max": "solve"}
+               "rel_error_max": "solve", "spurious_minimum": "landscape"}
 _VERDICT_BOOL = {"tractable": ("tractability", "tractable", "not-certified"),
                  "closed": ("closedness", "closed", "not-closed"),
                  "member": ("membership", "member", "not-member"),
-                 "identifiable": ("identifiability", "identifiable", "not-identifiable")}
+                 "identifiable": ("identifiability", "identifiable", "not-identifiable"),
+                 "spurious_minimum": ("landscape", "spurious-minimum", "not-applicable")}
 
 
 def _compare(key: str, expected: object, results: dict[str, dict[str, object]],

@@ -15,19 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from fsmf_check.errors import ExactnessError, NotApplicableError, SizeLimitError
 from fsmf_check.inputs.cases import Case, load_case
-from fsmf_check.errors import ExactnessError, InvalidInputError, NotApplicableError, SizeLimitError
 
 __all__ = ["ReportData", "collect_report", "collect_results"]
-
 
 def _tractability(case: Case) -> dict[str, Any]:
     from fsmf_check.commands.analyze import tractability_of_case
 
     return tractability_of_case(case)
-
 
 def _closedness(case: Case, qe: bool | str) -> dict[str, Any]:
     from fsmf_check.closure.decide import decide_closedness
@@ -38,7 +34,6 @@ def _closedness(case: Case, qe: bool | str) -> dict[str, Any]:
     res["independent_check"] = {"checker": "fsmf_check.verify.closedness",
                                 "verified": check.verified, "checks": list(check.checks)}
     return res
-
 
 def _optional_engines(case: Case, omitted: dict[str, str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
@@ -63,69 +58,19 @@ def _optional_engines(case: Case, omitted: dict[str, str]) -> dict[str, dict[str
         omitted["solve"] = f"the numeric solver does not apply: {exc}"
     return out
 
-
-def _is_e7(case: Case) -> bool:
-    from fsmf_check.landscape.search import E7_TARGET
-
-    if case.pattern is None or case.target is None or not case.target.is_exact:
-        return False
-    if case.pattern.shape != (3, 3, 2) or case.target.entries is None:
-        return False
-    e7 = np.array([[1, 0], [1, 1], [0, 1]])
-    same_masks = (np.array_equal(case.pattern.I_dense(), e7)
-                  and np.array_equal(case.pattern.J_dense(), e7))
-    return same_masks and all(case.target.entries[i][j] == E7_TARGET[i][j]
-                              for i in range(3) for j in range(3))
-
-
 def _landscape(case: Case, tract: dict[str, Any], clo: dict[str, Any],
                omitted: dict[str, str]) -> dict[str, Any] | None:
-    from fsmf_check.landscape.search import e7_certificate, lu_divergence, search_local_minima
+    from fsmf_check.commands.landscape import landscape_of_case
 
-    if case.pattern is None:
-        omitted["landscape"] = "landscape facts are computed for two-factor cases only"
-        return None
-    if _is_e7(case):
-        return e7_certificate().to_dict()
-    P = case.pattern
-    if P.shape == (2, 2, 2) and np.array_equal(P.I_dense(), [[1, 0], [1, 1]]) and \
-            np.array_equal(P.J_dense(), [[1, 0], [1, 1]]):
-        out = lu_divergence(steps=20000)
-        return out.to_dict()
-    if tract.get("rule") == "disjoint-or-identical":
-        return {"verdict": "benign", "theorem": "T10",
-                "explanation": ("The supports are disjoint or identical, so every local minimum "
-                                "is global and there is no spurious valley ([LRG-SIMAX], "
-                                "THEORY T10 §2.5): the loss decouples into independent "
-                                "unconstrained low-rank problems."),
-                "exact": True}
-    t = case.target
-    if t is None or t.entries is None:
-        omitted["landscape"] = "no explicit target to probe the landscape with"
-        return None
-    if P.m * P.n > 400 or P.r > 12:
-        omitted["landscape"] = "pattern too large for the seeded landscape probe (m*n > 400)"
-        return None
     try:
-        A = np.array([[float(x) if not hasattr(x, "im") else complex(float(x.re), float(x.im))
-                       for x in row] for row in t.entries])
-    except TypeError:
-        omitted["landscape"] = "the target is not real"
+        d = landscape_of_case(case, starts=8, seed=0).to_dict()
+    except (NotApplicableError, SizeLimitError) as exc:
+        omitted["landscape"] = f"the landscape certifier does not apply: {exc}"
         return None
-    if np.iscomplexobj(A):
-        omitted["landscape"] = "the landscape probe handles real targets only"
-        return None
-    res = search_local_minima(A, np.eye(P.n), P.I_dense().astype(float),
-                              P.J_dense().T.astype(float), n_starts=8, seed=0, max_iter=1000)
-    d = res.to_dict()
-    d["inputs"] = {"target": "case target (as float64)", "X": "identity",
-                   "starts": "numpy.random.default_rng([0, s]), s = 0..7",
-                   "max_iter": 1000}
     if clo.get("verdict") == "not-closed":
         d["note"] = ("the set of products is not closed (T5), so minimizing sequences may "
                      "diverge; only converged stationary points are listed")
     return d
-
 
 def collect_results(case: Case, *, qe: bool | str = "auto") -> tuple[dict[str, dict[str, Any]],
                                                                      dict[str, str]]:
@@ -140,7 +85,6 @@ def collect_results(case: Case, *, qe: bool | str = "auto") -> tuple[dict[str, d
         results["landscape"] = land
     return results, omitted
 
-
 def _overlap_edges(classes: list[dict[str, Any]] | None) -> list[tuple[int, int]]:
     if not classes:
         return []
@@ -153,7 +97,6 @@ def _overlap_edges(classes: list[dict[str, Any]] | None) -> list[tuple[int, int]
                 edges.append((a, b))
     return edges
 
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReportData:
     """Everything a report shows about one case, computed; :mod:`fsmf_check.report` renders it."""
@@ -163,7 +106,6 @@ class ReportData:
     omitted: dict[str, str]
     overlap_edges: list[tuple[int, int]]
     elapsed_s: float
-
 
 def collect_report(case: Case | Path | str, *, qe: bool | str = "auto") -> ReportData:
     r"""Compute every answer a report shows for a case (a Case or a case-file path).

@@ -44,7 +44,7 @@ _KINDS = ("two-factor", "chain")
 TARGET_GENERATORS = ("dft", "hadamard", "random-butterfly", "random-in-support")
 _TARGET_KEYS = {"A", "generator", "n", "seed", "entries", "noise", "columns", "file", "order"}
 EXPECT_KEYS = {"tractable", "rule", "closed", "member", "identifiable", "optimal_value",
-               "tolerance", "rel_error_max"}
+               "tolerance", "rel_error_max", "spurious_minimum"}
 
 # family -> (allowed keys besides "family", kinds it can produce)
 _FAMILIES: dict[str, tuple[set[str], tuple[str, ...]]] = {
@@ -521,7 +521,7 @@ def _columns_auto(tab: dict, path: Path | None, where: str) -> MappingProxyType:
 
 def _parse_expect(tab: dict, path: Path | None) -> dict[str, object]:
     _check_keys(tab, EXPECT_KEYS, path, "expect.")
-    for key in ("tractable", "closed", "member", "identifiable"):
+    for key in ("tractable", "closed", "member", "identifiable", "spurious_minimum"):
         if key in tab and not isinstance(tab[key], bool):
             raise _err(path, f"key 'expect.{key}' must be true or false", key)
     if "rule" in tab and tab["rule"] not in ("disjoint-or-identical", "cec-reduction"):

@@ -40,7 +40,7 @@ __all__ = ["SCHEMA", "CLAIMS", "Certificate", "ParsedCertificate", "MalformedCer
 SCHEMA = "fsmf-check/certificate/2"
 #: Every claim a certificate can make (a landscape claim is added here and in the checker).
 CLAIMS = ("member", "not-member", "identifiable", "not-identifiable", "equivalent",
-          "not-closed")
+          "not-closed", "spurious-local-minimum")
 _INPUT_KEYS = ("structure", "target", "field")
 
 

@@ -195,31 +195,18 @@ def _generic(title: str, res: dict[str, Any], command: str | None = None,
 
 def _landscape(res: dict[str, Any]) -> list[str]:
     out = _generic("Landscape (T10)", res)
-    if "proven" in res:
-        out += ["Proved exactly:", ""] + [f"- {p}" for p in res["proven"]] + [""]
-        out += ["Re-check:", "", "```python", "from fsmf_check.landscape.search import e7_certificate",
-                "cert = e7_certificate()   # raises CertificateError if any exact check fails",
-                "print(cert.loss, cert.better_loss, cert.charpoly)", "```", ""]
-    elif "minima" in res:
-        tol = res.get("tolerances", {})
-        out += [f"Numeric (float64); stationary means ‖∇L‖ ≤ {tol.get('grad_norm')}, a zero "
-                f"eigenvalue means |λ| ≤ {tol.get('eigenvalue_relative')}·max|λ|.", "",
-                "| loss | ‖∇L‖ | zero eigenvalues / symmetries | smallest nonzero eigenvalue | "
-                "local min (2nd order) | spurious | hits |",
-                "| --- | --- | --- | --- | --- | --- | --- |"]
+    if res.get("minima"):
+        out += ["| loss | kind | certified (method) | spurious | fraction of starts |",
+                "| --- | --- | --- | --- | --- |"]
         for mn in res["minima"]:
-            ev = [v for v in mn["hessian_eigenvalues"] if abs(v) > 1e-7]
-            out.append(f"| {mn['loss']} | {mn['grad_norm']} | {mn['n_zero_eigenvalues']} / "
-                       f"{mn['symmetry_dimension']} | {min(ev) if ev else '—'} | "
-                       f"{mn['local_minimum_second_order']} | {mn['spurious']} | {mn['hits']} |")
+            how = f"yes ({mn.get('method')})" if mn["certified"] else "no"
+            out.append(f"| {mn['objective_numeric']} | {mn['kind']} | {how} | "
+                       f"{mn['spurious']} | {mn['fraction_of_starts']} |")
         out.append("")
-        if res.get("note"):
-            out += [f"Note: {res['note']}.", ""]
-    elif "losses" in res:
-        out += ["| step | loss | ‖(X, Y)‖_F |", "| --- | --- | --- |"]
-        out += [f"| {s} | {f} | {nrm} |" for s, f, nrm in zip(res["steps"], res["losses"],
-                                                              res["norms"], strict=True)]
-        out.append("")
+        out += ["Re-check: `fsmf-check landscape CASE.toml --certificate cert.json`, then "
+                "`fsmf-check verify cert.json`.", ""]
+    if res.get("note"):
+        out += [f"Note: {res['note']}.", ""]
     return out
 
 

@@ -51,6 +51,7 @@ from fsmf_check.model.certificate_schema import (
     ParsedCertificate,
     parse_certificate,
 )
+from fsmf_check.verify.landscape import verify_landscape_certificate
 from fsmf_check.verify._arith import (
     Malformed,
     Refuted,
@@ -83,6 +84,7 @@ EVIDENCE_FOR: dict[str, tuple[str, ...]] = {
     "not-identifiable": ("second-factorization",),
     "equivalent": ("scalings",),
     "not-closed": ("witness-sequence",),
+    "spurious-local-minimum": ("local-minimum-and-better-point",),
 }
 
 
@@ -678,9 +680,27 @@ def _not_closed(c: _Ctx) -> None:
                     "not closed (THEORY T5)")
 
 
+def _spurious_minimum(c: _Ctx) -> None:
+    """T10: a certified local minimum and a feasible point with a strictly lower loss."""
+    shape_ok(c.kind == "two-factor", "a landscape certificate is about two factors")
+    I, J = c.masks
+    A = c.target()
+    ev = {k: v for k, v in c.ev.items() if k not in ("kind", "loss", "parameters_order")}
+    ev["parameters"] = c.get("parameters")
+    legacy = {"schema": "fsmf-check/certificate/2", "claim": {"kind": "spurious-local-minimum"},
+              "inputs": {"I": I.astype(int).tolist(), "J": J.astype(int).tolist(),
+                         "A": [[str(v) for v in row] for row in A.tolist()]},
+              "evidence": ev}
+    ok, lines = verify_landscape_certificate(legacy)
+    c.checks.extend(ln for ln in lines if not ln.startswith("FAIL"))
+    failed = [ln[5:] for ln in lines if ln.startswith("FAIL")]
+    shape_ok(not any(f.startswith("malformed") for f in failed), failed[0] if failed else "")
+    need(ok, failed[0] if failed else "the landscape evidence does not prove the claim")
+
+
 _CLAIMS = {"member": _member, "not-member": _not_member, "identifiable": _identifiable,
            "not-identifiable": _not_identifiable, "equivalent": _equivalent,
-           "not-closed": _not_closed}
+           "not-closed": _not_closed, "spurious-local-minimum": _spurious_minimum}
 
 
 def check_certificate(data: Any) -> VerifyReport:

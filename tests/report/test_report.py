@@ -81,9 +81,10 @@ def test_report_markdown_reads_well(tmp_path):
 def test_e7_report_has_the_exact_landscape_certificate(tmp_path):
     write_report(CASES / "landscape-e7-sparse-network.toml", tmp_path, pictures=False, qe=False)
     land = json.loads((tmp_path / "report.json").read_text())["results"]["landscape"]
-    assert land["verdict"] == "spurious-local-minimum" and land["exact"] is True
-    assert land["loss"] == "8" and land["better_loss"] == "9/50"
-    assert set(land["gradient"]) == {"0"}
+    assert land["verdict"] == "spurious-minimum" and land["exact"] is True
+    spurious = [mn for mn in land["minima"] if mn["spurious"]]
+    assert [mn["objective"] for mn in spurious] == ["8"]
+    assert spurious[0]["certified"] and spurious[0]["kind"] == "strict"
 
 
 def test_report_is_written_atomically(tmp_path, monkeypatch):

@@ -1,0 +1,284 @@
+r"""Independent checker of ``spurious-local-minimum`` certificates (stdlib Fractions only).
+
+Re-derives everything from the certificate's ``inputs`` (``I``, ``J``, ``A``) with its own
+polynomial formulas and exact rational interval arithmetic; it imports no engine and no
+python-flint. Two kinds of evidence:
+
+* ``method = "exact"``: a rational point with exactly zero gradient, exact ``LDL^T`` pivots of
+  the Hessian on the free (slice) coordinates all positive, and an exactly nonsingular matrix
+  of symmetry generators on the fixed coordinates;
+* ``method = "krawczyk"``: a rational box (``center ± radius`` on the free coordinates, fixed
+  coordinates exact); re-checked in exact interval arithmetic: generator matrix nonsingular on
+  the box, Krawczyk inclusion ``z0 - C g(z0) + (1 - C H(B))(B - z0) ⊂ int B`` and positive
+  pivots of the interval ``LDL^T`` of ``H(B)``; the loss on the box is enclosed.
+
+In both cases ``better_point`` must have an exact loss strictly below the certified lower
+bound of the minimum's loss. Notes: THEORY T10 (§2.5).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+__all__ = ["verify_landscape_certificate"]
+
+
+class _Iv:
+    """Closed rational interval ``[lo, hi]`` with exact arithmetic."""
+
+    __slots__ = ("lo", "hi")
+
+    def __init__(self, lo: Fraction, hi: Fraction | None = None) -> None:
+        self.lo = Fraction(lo)
+        self.hi = Fraction(lo if hi is None else hi)
+
+    def __add__(self, o: Any) -> _Iv:
+        o = _iv(o)
+        return _Iv(self.lo + o.lo, self.hi + o.hi)
+
+    def __sub__(self, o: Any) -> _Iv:
+        o = _iv(o)
+        return _Iv(self.lo - o.hi, self.hi - o.lo)
+
+    def __rsub__(self, o: Any) -> _Iv:
+        return _iv(o) - self
+
+    def __mul__(self, o: Any) -> _Iv:
+        o = _iv(o)
+        c = (self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi)
+        return _Iv(min(c), max(c))
+
+    __radd__ = __add__
+    __rmul__ = __mul__
+
+    def div(self, o: _Iv) -> _Iv:
+        if o.lo <= 0 <= o.hi:
+            raise ZeroDivisionError
+        return self * _Iv(1 / o.hi, 1 / o.lo)
+
+    def mag(self) -> Fraction:
+        return max(abs(self.lo), abs(self.hi))
+
+
+def _iv(x: Any) -> _Iv:
+    return x if isinstance(x, _Iv) else _Iv(Fraction(x))
+
+
+def _q(s: Any) -> Fraction:
+    if isinstance(s, bool) or not isinstance(s, str | int):
+        raise ValueError(f"exact number expected, got {s!r}")
+    return Fraction(s)
+
+
+def _unpack(xs: list, ys: list, m: int, n: int, r: int, th: list, zero: Any) -> tuple:
+    X = [[zero] * r for _ in range(m)]
+    Y = [[zero] * r for _ in range(n)]
+    for a, (i, k) in enumerate(xs):
+        X[i][k] = th[a]
+    for b, (j, k) in enumerate(ys):
+        Y[j][k] = th[len(xs) + b]
+    return X, Y
+
+
+def _resid(A: list, X: list, Y: list, zero: Any) -> list:
+    return [[A[i][j] - sum((X[i][k] * Y[j][k] for k in range(len(X[0]))), zero)
+             for j in range(len(Y))] for i in range(len(X))]
+
+
+def _derivs(A: list, xs: list, ys: list, shape: tuple, th: list, zero: Any) -> tuple:
+    m, n, r = shape
+    X, Y = _unpack(xs, ys, m, n, r, th, zero)
+    R = _resid(A, X, Y, zero)
+    g = ([zero - sum((R[i][j] * Y[j][k] for j in range(n)), zero) for i, k in xs]
+         + [zero - sum((R[i][j] * X[i][k] for i in range(m)), zero) for j, k in ys])
+    coords = [("x", i, k) for i, k in xs] + [("y", j, k) for j, k in ys]
+    p = len(coords)
+    H = [[zero] * p for _ in range(p)]
+    for a, (ta, u, k) in enumerate(coords):
+        for b, (tb, v, l) in enumerate(coords):
+            if ta == tb == "x":
+                H[a][b] = sum((Y[j][k] * Y[j][l] for j in range(n)), zero) if u == v else zero
+            elif ta == tb == "y":
+                H[a][b] = sum((X[i][k] * X[i][l] for i in range(m)), zero) if u == v else zero
+            elif ta == "x":
+                H[a][b] = X[u][l] * Y[v][k] - (R[u][v] if k == l else zero)
+            else:
+                H[a][b] = X[v][k] * Y[u][l] - (R[v][u] if k == l else zero)
+    val = sum((e * e for row in R for e in row), zero) * Fraction(1, 2)
+    return val, g, H, X, Y
+
+
+def _gen_vec(xs: list, ys: list, X: list, Y: list, gen: tuple, zero: Any) -> list:
+    k, l = gen
+    return ([X[i][k] if c == l else zero for i, c in xs]
+            + [zero - Y[j][l] if c == k else zero for j, c in ys])
+
+
+def verify_landscape_certificate(data: dict[str, Any]) -> tuple[bool, list[str]]:
+    """Re-check a ``spurious-local-minimum`` certificate; return (ok, one line per check).
+
+    Never raises on a malformed or wrong certificate: it returns ``(False, [reason, ...])``.
+
+    Examples
+    --------
+    >>> cert = {"schema": "fsmf-check/certificate/2",
+    ...         "claim": {"kind": "spurious-local-minimum"},
+    ...         "inputs": {"I": [[1]], "J": [[1]], "A": [["1"]]}, "evidence": {}}
+    >>> verify_landscape_certificate(cert)[0]
+    False
+    """
+    checks: list[str] = []
+    try:
+        ok = _verify(data, checks)
+    except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError,
+            AttributeError) as exc:
+        checks.append(f"FAIL malformed certificate: {type(exc).__name__}: {exc}")
+        return False, checks
+    return ok, checks
+
+
+def _verify(data: dict[str, Any], checks: list[str]) -> bool:
+    if data.get("schema") != "fsmf-check/certificate/2":
+        checks.append("FAIL schema is not fsmf-check/certificate/2")
+        return False
+    if data["claim"]["kind"] != "spurious-local-minimum":
+        checks.append("FAIL claim kind is not spurious-local-minimum")
+        return False
+    inp, ev = data["inputs"], data["evidence"]
+    I, J = inp["I"], inp["J"]
+    A = [[_q(v) for v in row] for row in inp["A"]]
+    m, r = len(I), len(I[0])
+    n = len(J)
+    if any(len(row) != r for row in I) or any(len(row) != r for row in J) or len(A) != m or \
+            any(len(row) != n for row in A) or any(v not in (0, 1) for row in I + J for v in row):
+        checks.append("FAIL inputs: I (m x r), J (n x r) must be 0/1 and A must be m x n")
+        return False
+    xs = [(i, k) for i in range(m) for k in range(r) if I[i][k]]
+    ys = [(j, k) for j in range(n) for k in range(r) if J[j][k]]
+    p = len(xs) + len(ys)
+    shape = (m, n, r)
+    fixed, free = [int(a) for a in ev["fixed"]], [int(a) for a in ev["free"]]
+    if sorted(fixed + free) != list(range(p)):
+        checks.append("FAIL fixed and free coordinates must partition the parameters")
+        return False
+    gens = [(int(k), int(l)) for k, l in ev["generators"]]
+    if len(gens) != len(fixed):
+        checks.append("FAIL one symmetry generator per fixed coordinate is needed")
+        return False
+    for k, l in gens:
+        colk_I = {i for i in range(m) if I[i][k]}
+        coll_I = {i for i in range(m) if I[i][l]}
+        colk_J = {j for j in range(n) if J[j][k]}
+        coll_J = {j for j in range(n) if J[j][l]}
+        if k != l and not (colk_I <= coll_I and coll_J <= colk_J):
+            checks.append(f"FAIL generator ({k},{l}) does not preserve the supports")
+            return False
+    checks.append(f"ok   {len(gens)} generator(s) {gens} are support-preserving symmetries "
+                  "(column scalings; X(1+tE_kl), Y(1-tE_lk) with I_k ⊆ I_l, J_l ⊆ J_k)")
+    method = ev["method"]
+    zero_q = Fraction(0)
+    if method == "exact":
+        th = [_q(v) for v in ev["point"]]
+        if len(th) != p:
+            checks.append("FAIL point has the wrong length")
+            return False
+        val, g, H, X, Y = _derivs(A, xs, ys, shape, th, zero_q)
+        if any(v != 0 for v in g):
+            checks.append("FAIL the gradient at the point is not exactly zero")
+            return False
+        checks.append(f"ok   exact gradient at the rational point is 0; loss = {val}")
+        Hs = [[H[a][b] for b in free] for a in free]
+        piv = _ldl(Hs, lambda s: s > 0, lambda x, y: x / y, zero_q)
+        if piv is None:
+            checks.append("FAIL the slice Hessian is not positive definite (exact LDL^T)")
+            return False
+        checks.append(f"ok   exact LDL^T of the {len(free)} x {len(free)} slice Hessian has "
+                      "positive pivots (Sylvester)")
+        M = [[_gen_vec(xs, ys, X, Y, gn, zero_q)[f] for gn in gens] for f in fixed]
+        if not _ge(M, lambda v: v != 0, lambda x, y: x / y):
+            checks.append("FAIL the generators are not transversal to the slice")
+            return False
+        checks.append("ok   generator matrix on the fixed coordinates is exactly nonsingular")
+        lo = val
+    elif method == "krawczyk":
+        center = [_q(v) for v in ev["center"]]
+        radius = [_q(v) for v in ev["radius"]]
+        C = [[_q(v) for v in row] for row in ev["C"]]
+        if len(center) != p or len(radius) != len(free) or any(x <= 0 for x in radius) or \
+                len(C) != len(free) or any(len(row) != len(free) for row in C):
+            checks.append("FAIL box or preconditioner has the wrong shape")
+            return False
+        box: list[_Iv] = [_Iv(c) for c in center]
+        for f, rho in zip(free, radius, strict=True):
+            box[f] = _Iv(center[f] - rho, center[f] + rho)
+        zi = _Iv(Fraction(0))
+        valB, _, HB, XB, YB = _derivs(A, xs, ys, shape, box, zi)
+        M = [[_gen_vec(xs, ys, XB, YB, gn, zi)[f] for gn in gens] for f in fixed]
+        if not _ge(M, lambda v: not (v.lo <= 0 <= v.hi), lambda x, y: x.div(y)):
+            checks.append("FAIL the generators are not proven transversal on the box")
+            return False
+        checks.append("ok   generator matrix on the fixed coordinates is nonsingular on the "
+                      "whole box (interval elimination)")
+        _, g0, _, _, _ = _derivs(A, xs, ys, shape, center, zero_q)
+        q = len(free)
+        Hs = [[HB[a][b] for b in free] for a in free]
+        for a in range(q):
+            k = _iv(center[free[a]] - sum((C[a][b] * g0[free[b]] for b in range(q)), zero_q))
+            for b in range(q):
+                coef = _iv(1 if a == b else 0) - sum((Hs[c][b] * C[a][c] for c in range(q)), zi)
+                k = k + coef * _Iv(-radius[b], radius[b])
+            if not (k - center[free[a]]).mag() < radius[a]:
+                checks.append(f"FAIL Krawczyk inclusion fails on free coordinate {free[a]}")
+                return False
+        checks.append("ok   Krawczyk: K(B) lies in the interior of B, so B holds exactly one "
+                      "critical point of the loss on the slice")
+        if _ldl(Hs, lambda s: s.lo > 0, lambda x, y: x.div(y), zi) is None:
+            checks.append("FAIL interval LDL^T of the slice Hessian has a pivot not > 0")
+            return False
+        checks.append("ok   interval LDL^T of the slice Hessian has positive pivots on the whole "
+                      "box: the loss is strictly convex there, the critical point is a strict "
+                      "local minimum on the slice")
+        lo = valB.lo
+        checks.append(f"ok   loss on the box >= {lo} (~{float(lo):.12g})")
+    else:
+        checks.append(f"FAIL unknown evidence method {method!r}")
+        return False
+    bp = [_q(v) for v in ev["better_point"]["point"]]
+    if len(bp) != p:
+        checks.append("FAIL better point has the wrong length")
+        return False
+    bval = _derivs(A, xs, ys, shape, bp, zero_q)[0]
+    if not bval < lo:
+        checks.append(f"FAIL better point loss {bval} is not below the minimum's loss bound")
+        return False
+    checks.append(f"ok   the feasible rational better point has exact loss {bval} "
+                  f"(~{float(bval):.12g}) < {float(lo):.12g}: the local minimum is spurious")
+    return True
+
+
+def _ldl(H: list, positive: Any, div: Any, zero: Any) -> list | None:
+    q = len(H)
+    L = [[zero] * q for _ in range(q)]
+    d: list = []
+    for j in range(q):
+        s = H[j][j] - sum((L[j][k] * L[j][k] * d[k] for k in range(j)), zero)
+        if not positive(s):
+            return None
+        d.append(s)
+        for i in range(j + 1, q):
+            L[i][j] = div(H[i][j] - sum((L[i][k] * L[j][k] * d[k] for k in range(j)), zero), s)
+    return d
+
+
+def _ge(M: list, nonzero: Any, div: Any) -> bool:
+    M = [row[:] for row in M]
+    s = len(M)
+    for c in range(s):
+        if not nonzero(M[c][c]):
+            return False
+        for i in range(c + 1, s):
+            f = div(M[i][c], M[c][c])
+            for j in range(c, s):
+                M[i][j] = M[i][j] - f * M[c][j]
+    return True
