@@ -47,14 +47,16 @@ from fsmf_check.analysis.chains import TREES, tree_nodes
 from fsmf_check.errors import InvalidInputError, NotApplicableError, ShapeError
 from fsmf_check.model.kronecker import KronPattern, chain_product
 from fsmf_check.model.supports import Chain
+from fsmf_check.numeric._levels import (C_EIG, ROUNDING_MODEL, UNIT_ROUNDOFF, gamma,
+                                        level_enclosure, level_margin)
 from fsmf_check.numeric._svd import truncated_split
 from fsmf_check.numeric._threads import single_blas_thread
 from fsmf_check.numeric.factors import KroneckerFactors, SparseFactors, extract_twiddle
 from fsmf_check.inputs.matrix_specs import validate_matrix
 from fsmf_check.numeric.tractable import solve_tractable
 
-__all__ = ["SplitRecord", "HierarchicalResult", "hierarchical", "level_errors", "t9_bound",
-           "TREES"]
+__all__ = ["SplitRecord", "HierarchicalResult", "hierarchical", "level_errors",
+           "level_error_bounds", "t9_bound", "TREES"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,10 @@ class HierarchicalResult:
     level_errors: np.ndarray | None = field(default=None, repr=False)
     bound: float | None = None
     bound_applies: bool = False
+    level_errors_lower: np.ndarray | None = field(default=None, repr=False)
+    level_errors_upper: np.ndarray | None = field(default=None, repr=False)
+    bound_estimate: float | None = None
+    error_upper: float | None = None
 
     @property
     def rel_error(self) -> float:
@@ -112,10 +118,28 @@ class HierarchicalResult:
 
     @property
     def lower_bound(self) -> float | None:
-        """``max_l E_l``: no product of the chain's supports does better (THEORY T9)."""
-        if self.level_errors is None or self.level_errors.size == 0:
+        """Rigorous lower bound on ``max_l E_l``: no product of the supports does better (T9).
+
+        The maximum of the lower ends of the level-error enclosures (rounding model in
+        :mod:`fsmf_check.numeric._levels`): 0 for exact products.
+        """
+        E = self.level_errors_lower if self.level_errors_lower is not None else self.level_errors
+        if E is None or E.size == 0:
             return None
-        return float(self.level_errors.max())
+        return float(E.max())
+
+    @property
+    def bound_holds(self) -> bool | None:
+        """Whether the T9 inequality is consistent with the computed error within margins.
+
+        Compares a rigorous lower bound of the true error of the computed factors
+        (``2 error - error_upper``) with the rigorous upper T9 bound, so rounding alone cannot
+        make it fail.
+        """
+        if self.bound is None:
+            return None
+        err_up = self.error_upper if self.error_upper is not None else self.error
+        return bool(max(2 * self.error - err_up, 0.0) <= self.bound)
 
     def matvec(self, x: np.ndarray) -> np.ndarray:
         """Approximate ``A @ x``: ``F[0] ... F[L-1] @ x[column_perm]``, reshape-based."""
@@ -138,6 +162,7 @@ class HierarchicalResult:
         out: dict[str, object] = {
             "tree": self.tree, "orthonormalized": self.orthonormalized, "method": self.method,
             "transposed": self.transposed, "error": self.error, "rel_error": self.rel_error,
+            "error_upper": self.error_upper,
             "norm_A": self.norm_A, "splits": [s.to_dict() for s in self.splits],
             "factor_patterns": ([list(p.as_tuple()) for p in self.factors.patterns]
                                 if isinstance(self.factors, KroneckerFactors) else None),
@@ -145,7 +170,16 @@ class HierarchicalResult:
         }
         if self.level_errors is not None:
             out["level_errors"] = self.level_errors.tolist()
+            if self.level_errors_lower is not None and self.level_errors_upper is not None:
+                out["level_errors_lower"] = self.level_errors_lower.tolist()
+                out["level_errors_upper"] = self.level_errors_upper.tolist()
             out["lower_bound"] = self.lower_bound
+            out["lower_bound_estimate"] = float(self.level_errors.max(initial=0.0))
+            out["rounding_model"] = ROUNDING_MODEL
+            if self.bound is not None and self.bound_estimate is not None:
+                out["bound_estimate"] = self.bound_estimate
+                out["bound_margin"] = self.bound - self.bound_estimate
+            out["lower_bound_margin"] = out["lower_bound_estimate"] - (self.lower_bound or 0.0)
         out["bound"] = self.bound
         out["bound_applies"] = self.bound_applies
         return out
@@ -282,7 +316,7 @@ def _run_kron(Z: np.ndarray, pats: tuple[KronPattern, ...], nodes: list[tuple[in
     root = partial(0, L)
     assert root is not None
     T0 = extract_twiddle(Z, root)
-    outside = max(_sumsq(Z) - _sumsq(T0), 0.0)
+    outside = _outside(Z, T0)[0]
     pieces: list[list] = [[0, L, root, T0]]
     center = 0
     records: list[SplitRecord] = []
@@ -398,6 +432,34 @@ def _sumsq(X: np.ndarray) -> float:
     return float(np.vdot(flat, flat).real)
 
 
+def _abs_product_norm(factors: KroneckerFactors | SparseFactors) -> float:
+    """Upper bound on ``|| |F[0]| ... |F[L-1]| ||_F``: ``||F[0]||_F prod_i sqrt(||F_i||_1 ||F_i||_inf)``."""
+    if isinstance(factors, KroneckerFactors):
+        mats = [np.abs(T) for T in factors.values]
+        fro = float(np.sqrt(_sumsq(mats[0])))
+        norms = [float(np.sqrt(M.sum(axis=3).max(initial=0.0) * M.sum(axis=2).max(initial=0.0)))
+                 for M in mats[1:]]
+    else:
+        smats = [abs(sp.csr_array(F)) for F in factors.values]
+        fro = float(np.sqrt(_sumsq(smats[0].data)))
+        norms = [float(np.sqrt(M.sum(axis=1).max(initial=0.0) * M.sum(axis=0).max(initial=0.0)))
+                 for M in smats[1:]]
+    out = fro
+    for nrm in norms:
+        out *= nrm
+    return out * (1 + gamma(4 * len(norms) + 8 + max(factors.shape)))
+
+
+def _error_upper(err: float, factors: KroneckerFactors | SparseFactors, inner: int,
+                 n_entries: int, complex_: bool) -> float:
+    """Rigorous upper bound on the true error of the computed factors (rounding model of
+    :mod:`fsmf_check.numeric._levels`): the product evaluated with ``inner`` summed inner
+    dimensions errs by at most ``gamma_inner |F[0]| ... |F[L-1]|`` entrywise."""
+    m = inner + (2 * len(factors.shape) + 4 if complex_ else 0)
+    return ((err * (1 + gamma(n_entries + 4)) + gamma(m + 2) * _abs_product_norm(factors))
+            * (1 + 4 * UNIT_ROUNDOFF))
+
+
 def _chain_error(Z: np.ndarray, factors: KroneckerFactors | SparseFactors) -> float:
     """``||Z - F[0] ... F[L-1]||_F`` computed directly, a block of columns at a time."""
     m, n = Z.shape
@@ -424,10 +486,11 @@ def level_errors(A: object, chain: Chain) -> np.ndarray:
 
     Notes
     -----
-    THEORY T9 (§4.2, §4.5). Chainable Kronecker splits: the singular values of the level
-    blocks by one batched truncated SVD per level, the error being the norm of the computed
-    residual (accurate to rounding, no cancellation); other chains: the globally
-    optimal two-factor solver of each split (T2/T3). O(L * N^2 * min block side).
+    THEORY T9 (§4.2, §4.5). Chainable Kronecker splits: the eigenvalues of the Gram
+    matrices of the level blocks (short side), one pass per level over cache-sized chunks on
+    two threads; other chains: the globally optimal two-factor solver of each split (T2/T3).
+    O(L * N^2 * min block side). Computed values; :func:`level_error_bounds` gives rigorous
+    enclosures.
 
     Examples
     --------
@@ -444,10 +507,53 @@ def level_errors(A: object, chain: Chain) -> np.ndarray:
         return _level_errors(A, chain)
 
 
+def level_error_bounds(A: object, chain: Chain) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Level errors with rigorous enclosures: ``(estimates, lower, upper)`` (THEORY T9).
+
+    ``lower[l] <= E_l <= upper[l]`` under the rounding model of
+    :mod:`fsmf_check.numeric._levels` (IEEE double, backward-stable LAPACK eigensolver with a
+    stated constant, Weyl and Ky Fan perturbation bounds, summation errors).
+
+    Examples
+    --------
+    >>> from fsmf_check.model import families
+    >>> from fsmf_check.inputs.matrix_specs import hadamard
+    >>> est, lo, hi = level_error_bounds(hadamard(64), families.butterfly(64))
+    >>> lo.tolist() == [0.0] * 5, bool((hi >= est).all() and (hi / 64 < 1e-6).all())
+    (True, True)
+    """
+    A = validate_matrix(A, "matrix A")
+    if A.shape != chain.shape:
+        msg = f"matrix has shape {A.shape} but the chain needs {chain.shape}"
+        raise ShapeError(msg)
+    with single_blas_thread():
+        return _level_enclosures(A, chain)
+
+
 def _level_errors(A: np.ndarray, chain: Chain, progress: ProgressFn | None = None
                   ) -> np.ndarray:
+    return _level_enclosures(A, chain, progress)[0]
+
+
+def _outside(Z: np.ndarray, T0: np.ndarray) -> tuple[float, float]:
+    """Squared mass of ``Z`` outside the root support and a bound on its rounding error."""
+    if T0.size == Z.size:
+        return 0.0, 0.0
+    tz, tt = _sumsq(Z), _sumsq(T0)
+    return max(tz - tt, 0.0), gamma(Z.size + 2) * (tz + tt) + UNIT_ROUNDOFF * abs(tz - tt)
+
+
+def _level_enclosures(A: np.ndarray, chain: Chain, progress: ProgressFn | None = None,
+                      cap: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(estimates, lower, upper)`` of the level errors (rigorous enclosures, see _levels).
+
+    ``cap``: a rigorous upper bound on the error of a product with the chain's supports (every
+    such product is feasible for every level split, so ``E_l <= cap``). A level whose
+    resolution ``sqrt(margin)`` is at least ``cap`` cannot get a positive lower bound beyond
+    ``cap``: it is not computed (``lower = 0``, ``upper = cap``, estimate 0).
+    """
     L = chain.n_factors
-    out = np.zeros(max(L - 1, 0))
+    est, lo, hi = (np.zeros(max(L - 1, 0)) for _ in range(3))
     if chain.is_structured:
         for pats, Z, mirror in ((chain.patterns, A, False),
                                 (_transposed(chain.patterns), A.T, True)):  # type: ignore[arg-type]
@@ -455,25 +561,42 @@ def _level_errors(A: np.ndarray, chain: Chain, progress: ProgressFn | None = Non
             if all(partial.node_ok(0, s, L) for s in range(1, L)):
                 root = partial(0, L)
                 T0 = extract_twiddle(Z, root)  # type: ignore[arg-type]
-                outside = max(_sumsq(Z) - _sumsq(T0), 0.0)
+                outside, out_margin = _outside(Z, T0)
+                total = _sumsq(T0) if cap is not None else 0.0
                 for s in range(1, L):
                     PL, PR = partial(0, s), partial(s, L)
                     r, e, f = _pair(PL, PR)  # type: ignore[arg-type, misc]
                     a, d, b1, c2 = root.a, root.d, PL.b, PR.c  # type: ignore[union-attr]
                     B = T0.reshape(a, d, b1, e, f, c2).transpose(0, 1, 3, 4, 2, 5)
                     t0 = time.perf_counter()
-                    err2 = truncated_split(B, r)[3]
-                    out[(L - s if mirror else s) - 1] = np.sqrt(float(err2.sum()) + outside)
+                    j = (L - s if mirror else s) - 1
+                    if cap is not None and cap**2 <= level_margin(
+                            B.shape, r, np.iscomplexobj(B), total, total, 1, out_margin):
+                        est[j], lo[j], hi[j] = 0.0, 0.0, cap
+                        continue
+                    enc = level_enclosure(B, r, outside, out_margin)
+                    est[j], lo[j], hi[j] = enc.estimate, enc.lower, enc.upper
+                    if cap is not None:
+                        hi[j] = min(hi[j], cap)
+                        est[j] = min(est[j], cap)
                     if progress is not None:
-                        progress(f"level error {s}/{L - 1} (T9 bound): "
-                                 f"{out[(L - s if mirror else s) - 1]:.3e} in "
+                        progress(f"level error {s}/{L - 1} (T9 bound): {est[j]:.3e} in "
                                  f"{time.perf_counter() - t0:.2f} s")
-                return out
+                return est, lo, hi
+    m, n = A.shape
+    delta = C_EIG * max(m, n) * UNIT_ROUNDOFF * float(np.linalg.norm(A))
     for s in range(1, L):
-        out[s - 1] = np.sqrt(max(solve_tractable(chain.split(s), A).objective, 0.0))
+        est[s - 1] = np.sqrt(max(solve_tractable(chain.split(s), A).objective, 0.0))
+        # Mirsky: the discarded singular values of a backward-stable SVD move by at most
+        # ||dA||_F <= C_EIG max(m, n) u ||A||_F in the 2-norm of the vector they form
+        lo[s - 1] = max(est[s - 1] - delta, 0.0) * (1 - 4 * UNIT_ROUNDOFF)
+        hi[s - 1] = (est[s - 1] + delta) * (1 + 4 * UNIT_ROUNDOFF)
+        if cap is not None:
+            hi[s - 1] = min(hi[s - 1], cap)
+            est[s - 1] = min(est[s - 1], cap)
         if progress is not None:
-            progress(f"level error {s}/{L - 1} (T9 bound): {out[s - 1]:.3e}")
-    return out
+            progress(f"level error {s}/{L - 1} (T9 bound): {est[s - 1]:.3e}")
+    return est, lo, hi
 
 
 def t9_bound(E: np.ndarray) -> float:
@@ -605,8 +728,12 @@ def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
         t1 = time.perf_counter()
         root = partial(0, L)
         T0 = extract_twiddle(Zw, root)
-        outside = max(_sumsq(Zw) - _sumsq(T0), 0.0)
+        outside, out_margin = _outside(Zw, T0)
         err = float(np.sqrt(_contract_error(T0, kf, cand_nodes, partial) + outside))
+        inner = sum(_pair(partial(p, s), partial(s, q))[0]  # type: ignore[arg-type, index]
+                    for p, s, q in cand_nodes)
+        err_up = (_error_upper(err, kf, inner, Zw.size, np.iscomplexobj(kf.values[0]))
+                  + float(np.sqrt(out_margin)))
         err_eval = time.perf_counter() - t1
         factors = kf.transpose() if transposed else kf
         if transposed:
@@ -623,17 +750,23 @@ def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
         elapsed = time.perf_counter() - t0
         t1 = time.perf_counter()
         err = _chain_error(Z, factors)
+        err_up = _error_upper(err, factors, L * max(A.shape), Z.size,
+                              np.iscomplexobj(factors.values[0]))
         err_eval = time.perf_counter() - t1
-    E = None
-    bnd = None
+    E = E_lo = E_hi = None
+    bnd = bnd_est = None
     applies = False
     if bound and L >= 2:
-        E = _level_errors(Z, chain, progress)
-        E.flags.writeable = False
-        bnd = t9_bound(E)
+        E, E_lo, E_hi = _level_enclosures(Z, chain, progress, cap=err_up)
+        for arr in (E, E_lo, E_hi):
+            arr.flags.writeable = False
+        bnd_est = t9_bound(E)
+        bnd = t9_bound(E_hi) * (1 + 2 * L * UNIT_ROUNDOFF)
         applies = bool(_is_standard_butterfly(chain) and ortho and tree == "left")
     return HierarchicalResult(
         factors=factors, tree=tree, orthonormalized=ortho, method=method,
         transposed=transposed, column_perm=perm, error=err,
         norm_A=float(np.linalg.norm(A)), splits=tuple(records), elapsed_s=elapsed,
-        error_eval_s=err_eval, level_errors=E, bound=bnd, bound_applies=applies)
+        error_eval_s=err_eval, level_errors=E, bound=bnd, bound_applies=applies,
+        level_errors_lower=E_lo, level_errors_upper=E_hi, bound_estimate=bnd_est,
+        error_upper=err_up)
