@@ -107,10 +107,15 @@ def hadamard(n: int) -> np.ndarray:
     """
     L = log2_exact(n)
     check_dense("hadamard matrix", n, n)
-    H = np.ones((1, 1))
+    h = np.ones((1, 1))
     base = np.array([[1.0, 1.0], [1.0, -1.0]])
-    for _ in range(L):
-        H = np.kron(H, base)
+    for _ in range(L // 2):
+        h = np.kron(h, base)
+    g = h if L % 2 == 0 else np.kron(h, base)
+    # H_{2^L} = H_{2^(L//2)} ⊗ H_{2^(L - L//2)}: one write of the large matrix
+    H = np.empty((n, n))
+    H.reshape(h.shape[0], g.shape[0], h.shape[0], g.shape[0])[...] = (
+        h[:, None, :, None] * g[None, :, None, :])
     return H
 
 

@@ -422,9 +422,19 @@ def _contract_error(T0: np.ndarray, factors: KroneckerFactors,
     p, s, q = nodes[0]
     X, Y, (a, d, b1, e, f, c2) = _node_blocks(pieces[(p, s)], pieces[(s, q)], partial(p, s),
                                                partial(s, q))
-    blk = _block_product(X, Y)
-    np.subtract(T0.reshape(a, d, b1, e, f, c2).transpose(0, 1, 3, 4, 2, 5), blk, out=blk)
-    return _sumsq(blk)
+    T = T0.reshape(a, d, b1, e, f, c2).transpose(0, 1, 3, 4, 2, 5)
+    # the root difference a cache-sized chunk at a time (no temporary of the matrix's size)
+    batch = T.shape[:4]
+    ax = int(np.argmax(batch))
+    per = T.size // max(batch[ax], 1)
+    step = max(1, (1 << 16) // max(per, 1))
+    total = 0.0
+    for i in range(0, batch[ax], step):
+        idx = tuple(slice(i, i + step) if j == ax else slice(None) for j in range(4))
+        blk = _block_product(X[idx], Y[idx])
+        np.subtract(T[idx], blk, out=blk)
+        total += _sumsq(blk)
+    return total
 
 
 def _sumsq(X: np.ndarray) -> float:
