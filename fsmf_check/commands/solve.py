@@ -331,8 +331,16 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         perm_info = {"kind": "file", "file": Path(perm).name,
                      "meaning": "A[:, perm] ≈ F[0] @ ... @ F[L-1]",
                      "perm": col_perm.tolist() if n <= 64 else None}
+    if col_perm is not None:
+        # this call loaded A and nothing else holds it: let the engine permute it in place
+        # instead of copying the whole matrix (docs/benchmarks.md, peak memory)
+        try:
+            A.flags.writeable = True
+        except ValueError:
+            pass
     res = hierarchical(A, chain, tree=tree, orthonormalize=orthonormalize,
-                       column_perm=col_perm, progress=_progress_printer(progress))
+                       column_perm=col_perm, progress=_progress_printer(progress),
+                       overwrite_a=True)
     result = _hier_result(res, L)
     result["order"] = order
     result["column_permutation"] = perm_info

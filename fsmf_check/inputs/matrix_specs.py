@@ -93,8 +93,13 @@ def dft(n: int, columns: str = "natural") -> np.ndarray:
     if columns not in ("natural", "bitrev"):
         msg = f"dft columns must be 'natural' or 'bitrev'; got {columns!r}"
         raise InvalidInputError(msg)
-    E = np.outer(j, k) % n
-    return np.exp(-2j * np.pi * E / n)
+    roots = np.exp(-2j * np.pi * j / n)  # one rounding per entry, then a gather per row chunk
+    out = np.empty((n, n), dtype=np.complex128)
+    step = max(1, (1 << 16) // n)
+    for i0 in range(0, n, step):
+        i1 = min(n, i0 + step)
+        np.take(roots, np.outer(j[i0:i1], k) % n, out=out[i0:i1])
+    return out
 
 
 def hadamard(n: int) -> np.ndarray:
@@ -114,8 +119,8 @@ def hadamard(n: int) -> np.ndarray:
     g = h if L % 2 == 0 else np.kron(h, base)
     # H_{2^L} = H_{2^(L//2)} ⊗ H_{2^(L - L//2)}: one write of the large matrix
     H = np.empty((n, n))
-    H.reshape(h.shape[0], g.shape[0], h.shape[0], g.shape[0])[...] = (
-        h[:, None, :, None] * g[None, :, None, :])
+    np.multiply(h[:, None, :, None], g[None, :, None, :],
+                out=H.reshape(h.shape[0], g.shape[0], h.shape[0], g.shape[0]))
     return H
 
 

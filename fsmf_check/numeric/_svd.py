@@ -63,7 +63,7 @@ def _dot(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return re + 1j * im
 
 
-def _two_side(B: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+def _two_side(B: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
     """Rank-one closed form for blocks with a side of length 2 (every comb-tree node).
 
     The 2 x 2 Hermitian Gram matrix ``[[a, b], [conj(b), c]]`` of the short side comes from three
@@ -100,7 +100,11 @@ def _two_side(B: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     # wide: W = v^H B (1 x q); tall: W = B v (p x 1)
     f0, f1 = (np.conj(v0), np.conj(v1)) if wide else (v0, v1)
     g0, g1 = (np.conj(w0), np.conj(w1)) if wide else (w0, w1)
-    W = np.empty(r0.shape, dtype=np.result_type(r0, f0))
+    dt = np.result_type(r0, f0)
+    if out is not None and out.dtype == dt:
+        W = out[..., 0, :] if wide else out[..., :, 0]
+    else:
+        W = np.empty(r0.shape, dtype=dt)
     err2 = np.empty(r0.shape[:-1])
     # W = f0 r0 + f1 r1 and the residual g0 r0 + g1 r1 a cache-sized chunk at a time: no
     # temporary of the matrix's size (page faults of fresh temporaries dominated)
@@ -118,7 +122,7 @@ def _two_side(B: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     return Q, W, s, err2, wide
 
 
-def _gram_svd(B: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+def _gram_svd(B: np.ndarray, k: int, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                                                bool]:
     """Core: ``(Q, W, s, err2, wide)`` with ``Q`` orthonormal (short side) and ``W`` the other.
 
@@ -127,7 +131,7 @@ def _gram_svd(B: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """
     *batch, p, q = B.shape
     if k == 1 and min(p, q) == 2:
-        return _two_side(B)
+        return _two_side(B, out)
     wide = p <= q
     BH = np.swapaxes(B.conj() if np.iscomplexobj(B) else B, -1, -2)
     G = np.matmul(B, BH) if wide else np.matmul(BH, B)
@@ -173,7 +177,8 @@ def _inv(s: np.ndarray) -> np.ndarray:
         return np.where(s > 0, 1.0 / np.where(s > 0, s, 1.0), 0.0)
 
 
-def truncated_split(B: np.ndarray, k: int, scaling: str = "balanced"
+def truncated_split(B: np.ndarray, k: int, scaling: str = "balanced",
+                    out: np.ndarray | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r"""Best rank-``k`` factorization ``B ≈ X @ Y`` of every block of a stack (..., p, q).
 
@@ -181,7 +186,9 @@ def truncated_split(B: np.ndarray, k: int, scaling: str = "balanced"
     (``X = U S``, ``Y = V^H``) or ``balanced`` (``X = U sqrt(S)``, ``Y = sqrt(S) V^H``).
     The stack may be a strided view with several batch axes (no copy is made for it).
     Returns ``(X, Y, s, err2)`` with ``X`` (..., p, k), ``Y`` (..., k, q), the singular values
-    and the squared residual norms. Columns beyond ``min(p, q)`` are zero padding.
+    and the squared residual norms. Columns beyond ``min(p, q)`` are zero padding. ``out``
+    (optional, any strided view): receives the larger factor (``Y`` if ``p <= q``, else ``X``),
+    which is then returned as that factor.
 
     Notes
     -----
@@ -201,8 +208,26 @@ def truncated_split(B: np.ndarray, k: int, scaling: str = "balanced"
         raise ValueError(msg)
     *batch, p, q = B.shape
     kk = min(k, p, q)
-    Q, W, s, err2, wide = _gram_svd(B, kk)
+    Q, W, s, err2, wide = _gram_svd(B, kk, out if kk == k else None)
     col, row = s[..., None, :], s[..., :, None]
+    if out is not None and kk == k and np.may_share_memory(W, out):
+        # the large factor W already lives in ``out``: scale it in place
+        if wide:
+            if scaling == "left-orthonormal":
+                return Q, W, s, err2
+            if scaling == "right-orthonormal":
+                W *= _inv(row)
+                return Q * col, W, s, err2
+            W *= _inv(np.sqrt(row))
+            return Q * np.sqrt(col), W, s, err2
+        QH = np.swapaxes(Q.conj() if np.iscomplexobj(Q) else Q, -1, -2)
+        if scaling == "right-orthonormal":
+            return W, QH, s, err2
+        if scaling == "left-orthonormal":
+            W *= _inv(col)
+            return W, QH * row, s, err2
+        W *= _inv(np.sqrt(col))
+        return W, QH * np.sqrt(row), s, err2
     if wide:  # B ≈ Q (S V^H) with W = S V^H
         if scaling == "left-orthonormal":
             X, Y = Q, W
@@ -222,6 +247,13 @@ def truncated_split(B: np.ndarray, k: int, scaling: str = "balanced"
         X = np.concatenate([X, np.zeros((*batch, p, k - kk), dtype=X.dtype)], axis=-1)
         Y = np.concatenate([Y, np.zeros((*batch, k - kk, q), dtype=Y.dtype)], axis=-2)
         s = np.concatenate([s, np.zeros((*batch, k - kk), dtype=s.dtype)], axis=-1)
+    if out is not None:
+        if wide:
+            np.copyto(out, Y)
+            Y = out
+        else:
+            np.copyto(out, X)
+            X = out
     return X, Y, s, err2
 
 

@@ -337,11 +337,21 @@ def _run_kron(Z: np.ndarray, pats: tuple[KronPattern, ...], nodes: list[tuple[in
             scaling = "right-orthonormal" if left_next else "left-orthonormal"
         else:
             scaling = "balanced"
-        X, Y, _, err2 = truncated_split(blocks, r, scaling)
-        TL = np.ascontiguousarray(X.reshape(a, d, e, f, b1, r).transpose(0, 2, 1, 4, 3, 5)
-                                  ).reshape(a, e * d, b1, f * r)
-        TR = np.ascontiguousarray(Y.reshape(a, d, e, f, r, c2).transpose(0, 3, 1, 4, 2, 5)
-                                  ).reshape(a * f, d, r * e, c2)
+        # the larger child is written by the kernel straight into its final layout (no copy)
+        dt = np.result_type(blocks.dtype, np.float64)
+        if b1 <= c2:
+            TR = np.empty((a * f, d, r * e, c2), dtype=dt)
+            out = TR.reshape(a, f, d, r, e, c2).transpose(0, 2, 4, 1, 3, 5)
+        else:
+            TL = np.empty((a, e * d, b1, f * r), dtype=dt)
+            out = TL.reshape(a, e, d, b1, f, r).transpose(0, 2, 1, 4, 3, 5)
+        X, Y, _, err2 = truncated_split(blocks, r, scaling, out=out)
+        if b1 <= c2:
+            TL = np.ascontiguousarray(X.reshape(a, d, e, f, b1, r).transpose(0, 2, 1, 4, 3, 5)
+                                      ).reshape(a, e * d, b1, f * r)
+        else:
+            TR = np.ascontiguousarray(Y.reshape(a, d, e, f, r, c2).transpose(0, 3, 1, 4, 2, 5)
+                                      ).reshape(a * f, d, r * e, c2)
         pieces[i : i + 1] = [[p, s, PL, TL], [s, q, PR, TR]]
         center = i if left_next else i + 1
         node_err2 = float(err2.sum()) + (outside if idx == 0 else 0.0)
@@ -383,22 +393,27 @@ def _run_generic(Z: np.ndarray, chain: Chain, nodes: list[tuple[int, int, int]],
     return SparseFactors(tuple(sp.csr_array(pc[2]) for pc in pieces)), records
 
 
-def _node_blocks(TL: np.ndarray, TR: np.ndarray, PL: KronPattern, PR: KronPattern
+def _node_blocks(TL: np.ndarray, TR: np.ndarray, PL: KronPattern, PR: KronPattern,
+                 a: int | None = None
                  ) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int, int, int, int]]:
-    """Block views ``X`` (a,d,e,f,b1,r) and ``Y`` (a,d,e,f,r,c2) of a node's two children."""
+    """Block views ``X`` (a,d,e,f,b1,r) and ``Y`` (a,d,e,f,r,c2) of a node's two children.
+
+    ``a``: number of Kronecker blocks held by ``TL`` (default all, ``PL.a``).
+    """
     r, e, f = _pair(PL, PR)  # type: ignore[misc]
-    a, d, b1, c2 = PL.a, PR.d, PL.b, PR.c
+    d, b1, c2 = PR.d, PL.b, PR.c
+    a = PL.a if a is None else a
     X = TL.reshape(a, e, d, b1, f, r).transpose(0, 2, 1, 4, 3, 5)
     Y = TR.reshape(a, f, d, r, e, c2).transpose(0, 2, 4, 1, 3, 5)
     return X, Y, (a, d, b1, e, f, c2)
 
 
-def _block_product(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """``X @ Y`` per block into a fresh C-contiguous array (rank 1: an outer product)."""
+def _block_product(X: np.ndarray, Y: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``X @ Y`` per block into ``out`` (any strided view) or a fresh array (rank 1: outer)."""
+    if out is None:
+        out = np.empty(X.shape[:-1] + Y.shape[-1:], dtype=np.result_type(X, Y))
     if X.shape[-1] != 1:
-        return np.matmul(X, Y)
-    out = np.empty(np.broadcast_shapes(X.shape[:-1] + (1,), Y.shape[:-2] + (1,) + Y.shape[-1:]),
-                   dtype=np.result_type(X, Y))
+        return np.matmul(X, Y, out=out)
     return np.multiply(X, Y, out=out)
 
 
@@ -413,27 +428,46 @@ def _contract_error(T0: np.ndarray, factors: KroneckerFactors,
     if not nodes:
         D = T0 - factors.values[0]
         return _sumsq(D)
-    pieces = {(i, i + 1): np.asarray(T) for i, T in enumerate(factors.values)}
-    for p, s, q in reversed(nodes[1:]):
-        TL, TR = pieces.pop((p, s)), pieces.pop((s, q))
-        X, Y, (a, d, b1, e, f, c2) = _node_blocks(TL, TR, partial(p, s), partial(s, q))
-        blk = _block_product(X, Y)
-        pieces[(p, q)] = blk.transpose(0, 1, 4, 2, 3, 5).reshape(a, d, b1 * e, f * c2)
+    split_of = {(p, q): s for p, s, q in nodes}
+
+    def piece(p: int, q: int, a0: int, a1: int) -> np.ndarray:
+        """Twiddle of ``F[p] ... F[q-1]`` restricted to the Kronecker blocks ``a0 <= a < a1``."""
+        if q == p + 1:
+            return np.asarray(factors.values[p])[a0:a1]
+        s = split_of[(p, q)]
+        PL, PR = partial(p, s), partial(s, q)
+        f = PR.a // PL.a  # type: ignore[union-attr]
+        X, Y, (a, d, b1, e, f, c2) = _node_blocks(piece(p, s, a0, a1),
+                                                  piece(s, q, a0 * f, a1 * f), PL, PR, a1 - a0)
+        prod = np.empty((a, d, b1 * e, f * c2), dtype=np.result_type(X, Y))
+        _block_product(X, Y, prod.reshape(a, d, b1, e, f, c2).transpose(0, 1, 3, 4, 2, 5))
+        return prod
+
     p, s, q = nodes[0]
-    X, Y, (a, d, b1, e, f, c2) = _node_blocks(pieces[(p, s)], pieces[(s, q)], partial(p, s),
-                                               partial(s, q))
+    PL, PR = partial(p, s), partial(s, q)
+    r, e, f = _pair(PL, PR)  # type: ignore[arg-type, misc]
+    a, d, b1, c2 = PL.a, PR.d, PL.b, PR.c  # type: ignore[union-attr]
+    TL = np.asarray(piece(p, s, 0, a))
     T = T0.reshape(a, d, b1, e, f, c2).transpose(0, 1, 3, 4, 2, 5)
-    # the root difference a cache-sized chunk at a time (no temporary of the matrix's size)
-    batch = T.shape[:4]
-    ax = int(np.argmax(batch))
-    per = T.size // max(batch[ax], 1)
-    step = max(1, (1 << 16) // max(per, 1))
+    # the right child is rebuilt a quarter of its Kronecker blocks at a time and the root
+    # difference a cache-sized chunk at a time: no temporary of the matrix's size
+    fstep = max(1, f // 4)
     total = 0.0
-    for i in range(0, batch[ax], step):
-        idx = tuple(slice(i, i + step) if j == ax else slice(None) for j in range(4))
-        blk = _block_product(X[idx], Y[idx])
-        np.subtract(T[idx], blk, out=blk)
-        total += _sumsq(blk)
+    for ai in range(a):
+        X = TL[ai : ai + 1].reshape(1, e, d, b1, f, r).transpose(0, 2, 1, 4, 3, 5)
+        for j0 in range(0, f, fstep):
+            j1 = min(f, j0 + fstep)
+            TR = piece(s, q, ai * f + j0, ai * f + j1)
+            Y = TR.reshape(1, j1 - j0, d, r, e, c2).transpose(0, 2, 4, 1, 3, 5)
+            Xj, Tj = X[:, :, :, j0:j1], T[ai : ai + 1, :, :, j0:j1]
+            batch = Tj.shape[:4]
+            ax = int(np.argmax(batch))
+            step = max(1, (1 << 16) // max(Tj.size // max(batch[ax], 1), 1))
+            for i in range(0, batch[ax], step):
+                idx = tuple(slice(i, i + step) if k == ax else slice(None) for k in range(4))
+                blk = _block_product(Xj[idx], Y[idx])
+                np.subtract(Tj[idx], blk, out=blk)
+                total += _sumsq(blk)
     return total
 
 
@@ -638,7 +672,8 @@ def _is_standard_butterfly(chain: Chain) -> bool:
 
 def hierarchical(A: object, chain: Chain, *, tree: str = "left", orthonormalize: bool = True,
                  column_perm: np.ndarray | None = None, bound: bool = True,
-                 progress: ProgressFn | None = None) -> HierarchicalResult:
+                 progress: ProgressFn | None = None, overwrite_a: bool = False
+                 ) -> HierarchicalResult:
     r"""Factorize ``A[:, column_perm] ≈ F[0] ... F[L-1]`` with supports of ``chain`` (THEORY T7).
 
     Parameters
@@ -659,6 +694,9 @@ def hierarchical(A: object, chain: Chain, *, tree: str = "left", orthonormalize:
         Also compute the level errors ``E_l`` and the T9 bound (extra cost ~ one pass per level).
     progress : callable, optional
         Called with a one-line message after each split and each level error.
+    overwrite_a : bool, default False
+        Allow permuting the columns of ``A`` in place (saves a copy of the matrix; ``A`` then
+        holds ``A[:, column_perm]`` on return).
 
     Returns
     -------
@@ -688,12 +726,13 @@ def hierarchical(A: object, chain: Chain, *, tree: str = "left", orthonormalize:
     (True, ['(1,2,2,4)', '(2,2,2,2)', '(4,2,2,1)'])
     """
     with single_blas_thread():
-        return _hierarchical(A, chain, tree, orthonormalize, column_perm, bound, progress)
+        return _hierarchical(A, chain, tree, orthonormalize, column_perm, bound, progress,
+                             overwrite_a)
 
 
 def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
-                  column_perm: np.ndarray | None, bound: bool, progress: ProgressFn | None
-                  ) -> HierarchicalResult:
+                  column_perm: np.ndarray | None, bound: bool, progress: ProgressFn | None,
+                  overwrite_a: bool = False) -> HierarchicalResult:
     if tree not in TREES:
         msg = f"tree must be one of {', '.join(TREES)}; got {tree!r}"
         raise InvalidInputError(msg)
@@ -710,7 +749,15 @@ def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
             msg = f"column_perm must be a permutation of 0..{A.shape[1] - 1}"
             raise InvalidInputError(msg)
         perm.flags.writeable = False
-    Z = np.ascontiguousarray(A[:, perm]) if perm is not None else A
+    if perm is None:
+        Z = A
+    elif overwrite_a and A.flags.c_contiguous and A.flags.writeable:
+        for i0 in range(0, A.shape[0], max(1, (1 << 16) // A.shape[1])):
+            rows = A[i0 : i0 + max(1, (1 << 16) // A.shape[1])]
+            rows[...] = rows[:, perm]  # in place, a cache-sized block of rows at a time
+        Z = A
+    else:
+        Z = np.ascontiguousarray(A[:, perm])
     L = chain.n_factors
     nodes = tree_nodes(0, L, tree)
     t0 = time.perf_counter()
