@@ -18,6 +18,9 @@ MAX_DENSE_ENTRIES = 2**27
 MAX_FACTORS = 64
 #: Largest case or matrix file read, in bytes.
 MAX_FILE_BYTES = 512 * 2**20
+#: Largest matrix file (.npy, .npz member, .mtx): a complex128 array of MAX_DENSE_ENTRIES
+#: entries (8192 x 8192) plus room for its header.
+MAX_MATRIX_FILE_BYTES = 16 * MAX_DENSE_ENTRIES + 2**20
 
 __all__ = [
     "MAX_DIM",
@@ -25,6 +28,7 @@ __all__ = [
     "MAX_DENSE_ENTRIES",
     "MAX_FACTORS",
     "MAX_FILE_BYTES",
+    "MAX_MATRIX_FILE_BYTES",
     "check_dim",
     "check_dense",
     "check_nnz",

@@ -12,7 +12,7 @@ A MATRIX argument of ``fsmf-check butterfly`` is a file path or a generator spec
   Gaussian noise scaled to ``||W||_F = EPS * ||B||_F`` (relative noise, drawn after the
   factors from the same generator).
 
-Files are validated before anything is allocated: size on disk (``MAX_FILE_BYTES``), then
+Files are validated before anything is allocated: size on disk (``MAX_MATRIX_FILE_BYTES``), then
 the header (``.npy`` header via ``numpy.lib.format``, ``.mtx`` banner and size line via the
 strict parser of ``fsmf_check.inputs.matrix_files``) against ``MAX_DENSE_ENTRIES``; then the values
 must be numeric, two-dimensional and finite.
