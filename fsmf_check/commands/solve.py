@@ -12,7 +12,6 @@ result exact.
 from __future__ import annotations
 
 import io
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +26,7 @@ from fsmf_check.numeric.hierarchical import HierarchicalResult, hierarchical
 from fsmf_check.inputs.matrix_specs import bitrev, load_matrix, load_permutation, numeric_target
 from fsmf_check.numeric.tractable import TwoFactorSolution, solve_tractable
 
-__all__ = ["solve_case", "butterfly_matrix", "NUMERIC_TOL", "TREE_PREFERENCE"]
+__all__ = ["solve_case", "butterfly_matrix", "NUMERIC_TOL", "TREE_PREFERENCE", "ProgressCallback"]
 
 #: Relative tolerance used to call a numeric factorization exact (``rel_error <= NUMERIC_TOL``)
 #: and to check that the closed-form optimum matches the directly computed residual.
@@ -38,17 +37,29 @@ NUMERIC_TOL = 1e-10
 TREE_PREFERENCE = ("left", "right", "balanced")
 
 
-def _progress_printer(enabled: bool) -> Callable[[str], None] | None:
-    """Per-split progress on stderr, only once the run has lasted more than a second."""
-    if not enabled:
+#: Progress callback of the commands: ``progress(done, total, message)`` after each step
+#: (cli.py renders it as a progress bar on a terminal; the commands never print).
+ProgressCallback = Callable[[int, int, str], None]
+
+
+def _engine_progress(progress: ProgressCallback | None, total: int) -> Callable[[str], None] | None:
+    """Adapt a command progress callback to the engine's one-message-per-step callback."""
+    if progress is None:
         return None
-    start = time.perf_counter()
+    done = [0]
 
-    def report(message: str) -> None:
-        if time.perf_counter() - start > 1.0:
-            print(message, file=sys.stderr, flush=True)
+    def step(message: str) -> None:
+        done[0] += 1
+        progress(min(done[0], total), total, message)
 
-    return report
+    return step
+
+
+def _hier_steps(chain: object, tree: str, bound: bool = True) -> int:
+    from fsmf_check.analysis.chains import tree_nodes
+
+    L = chain.n_factors  # type: ignore[attr-defined]
+    return len(tree_nodes(0, L, tree)) + (L - 1 if bound and L >= 2 else 0)
 
 
 def _save_npz(path: Path | str, arrays: dict[str, np.ndarray]) -> None:
@@ -180,8 +191,8 @@ def _choose_tree(chain: object) -> str:
     raise NotApplicableError(msg)
 
 
-def solve_case(case: object, *, save: Path | str | None = None, progress: bool = False
-               ) -> Outcome:
+def solve_case(case: object, *, save: Path | str | None = None,
+               progress: ProgressCallback | None = None) -> Outcome:
     r"""Numerically solve a case: global optimum (two-factor, T2/T3) or hierarchical (chain, T7).
 
     Parameters
@@ -190,8 +201,8 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
         A parsed case with a ``[target]``.
     save : path, optional
         Write the factors to this ``.npz`` (atomically).
-    progress : bool
-        Per-split progress on stderr for runs longer than a second.
+    progress : callable, optional
+        ``progress(done, total, message)`` after each split and level error (chains).
 
     Returns
     -------
@@ -246,7 +257,7 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
         chain = case.chain  # type: ignore[attr-defined]
         tree = _choose_tree(chain)
         res = hierarchical(A, chain, tree=tree, orthonormalize=True,
-                           progress=_progress_printer(progress))
+                           progress=_engine_progress(progress, _hier_steps(chain, tree)))
         results["solve"] = _hier_result(res, chain.n_factors)
         lines.append(f"chain: {chain.describe()}")
         lines.append("verdict: local (hierarchical algorithm, THEORY T7; no global optimality "
@@ -268,7 +279,8 @@ def solve_case(case: object, *, save: Path | str | None = None, progress: bool =
 
 def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "standard",
                      bitrev_columns: bool = False, perm: Path | str | None = None,
-                     orthonormalize: bool = True, progress: bool = False) -> Outcome:
+                     orthonormalize: bool = True, progress: ProgressCallback | None = None
+                     ) -> Outcome:
     r"""Hierarchical butterfly factorization of a matrix file or generator spec (``butterfly``).
 
     Parameters
@@ -285,8 +297,8 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         A column permutation file (``.npy`` or text): factorize ``A[:, perm]``.
     orthonormalize : bool
         Orthonormalized variant (THEORY T7), default True.
-    progress : bool
-        Per-split progress on stderr for runs longer than a second.
+    progress : callable, optional
+        ``progress(done, total, message)`` after each split and level error.
 
     Returns
     -------
@@ -339,7 +351,8 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         except ValueError:
             pass
     res = hierarchical(A, chain, tree=tree, orthonormalize=orthonormalize,
-                       column_perm=col_perm, progress=_progress_printer(progress),
+                       column_perm=col_perm,
+                       progress=_engine_progress(progress, _hier_steps(chain, tree)),
                        overwrite_a=True)
     result = _hier_result(res, L)
     result["order"] = order

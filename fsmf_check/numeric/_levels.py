@@ -30,7 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LevelEnclosure", "level_enclosure", "level_margin", "ROUNDING_MODEL", "C_EIG", "UNIT_ROUNDOFF",
+__all__ = ["LevelEnclosure", "level_enclosure", "level_margin", "ROUNDING_MODEL", "C_EIG",
+           "UNIT_ROUNDOFF",
            "gamma"]
 
 #: Unit roundoff of IEEE double precision.

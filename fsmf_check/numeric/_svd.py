@@ -63,7 +63,8 @@ def _dot(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return re + 1j * im
 
 
-def _two_side(B: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+def _two_side(B: np.ndarray, out: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
     """Rank-one closed form for blocks with a side of length 2 (every comb-tree node).
 
     The 2 x 2 Hermitian Gram matrix ``[[a, b], [conj(b), c]]`` of the short side comes from three

@@ -477,7 +477,10 @@ def _sumsq(X: np.ndarray) -> float:
 
 
 def _abs_product_norm(factors: KroneckerFactors | SparseFactors) -> float:
-    """Upper bound on ``|| |F[0]| ... |F[L-1]| ||_F``: ``||F[0]||_F prod_i sqrt(||F_i||_1 ||F_i||_inf)``."""
+    """Upper bound on ``|| |F[0]| ... |F[L-1]| ||_F``.
+
+    ``||F[0]||_F prod_{i >= 1} sqrt(||F_i||_1 ||F_i||_inf)`` (``||X Y||_F <= ||X||_F ||Y||_2``).
+    """
     if isinstance(factors, KroneckerFactors):
         mats = [np.abs(T) for T in factors.values]
         fro = float(np.sqrt(_sumsq(mats[0])))
@@ -496,9 +499,11 @@ def _abs_product_norm(factors: KroneckerFactors | SparseFactors) -> float:
 
 def _error_upper(err: float, factors: KroneckerFactors | SparseFactors, inner: int,
                  n_entries: int, complex_: bool) -> float:
-    """Rigorous upper bound on the true error of the computed factors (rounding model of
-    :mod:`fsmf_check.numeric._levels`): the product evaluated with ``inner`` summed inner
-    dimensions errs by at most ``gamma_inner |F[0]| ... |F[L-1]|`` entrywise."""
+    """Rigorous upper bound on the true error of the computed factors.
+
+    Rounding model of :mod:`fsmf_check.numeric._levels`: the product evaluated with ``inner``
+    summed inner dimensions errs by at most ``gamma_inner |F[0]| ... |F[L-1]|`` entrywise.
+    """
     m = inner + (2 * len(factors.shape) + 4 if complex_ else 0)
     return ((err * (1 + gamma(n_entries + 4)) + gamma(m + 2) * _abs_product_norm(factors))
             * (1 + 4 * UNIT_ROUNDOFF))
@@ -617,6 +622,9 @@ def _level_enclosures(A: np.ndarray, chain: Chain, progress: ProgressFn | None =
                     if cap is not None and cap**2 <= level_margin(
                             B.shape, r, np.iscomplexobj(B), total, total, 1, out_margin):
                         est[j], lo[j], hi[j] = 0.0, 0.0, cap
+                        if progress is not None:
+                            progress(f"level error {s}/{L - 1} (T9 bound): below the rounding "
+                                     f"resolution, <= {cap:.3e}")
                         continue
                     enc = level_enclosure(B, r, outside, out_margin)
                     est[j], lo[j], hi[j] = enc.estimate, enc.lower, enc.upper
