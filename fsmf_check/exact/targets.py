@@ -20,6 +20,8 @@ refused with :class:`~fsmf_check.errors.ExactnessError`.
 
 from __future__ import annotations
 
+from fractions import Fraction
+from math import gcd
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,9 +166,9 @@ def random_integer_factors(masks: list[sp.sparray], seed: int,
 def chain_product(factors: list[np.ndarray], backend: ExactBackend) -> np.ndarray:
     """Exact product ``F[0] @ ... @ F[L-1]``, skipping structural zeros.
 
-    Over Q with integer factors whose product provably fits (a float64 bound of
-    ``|F[0]| ... |F[L-1]|`` below ``2^60``) the product runs in int64 sparse arithmetic and is
-    converted to backend scalars once; otherwise one vectorized pass per nonzero position of
+    Over Q, with every factor scaled to integers by its common denominator, when the product
+    provably fits (a float64 bound of ``|F[0]| ... |F[L-1]|`` below ``2^60``) it runs in int64
+    sparse arithmetic and is converted to backend scalars once; otherwise one vectorized pass per nonzero position of
     the sparse right factor.
 
     Examples
@@ -190,22 +192,25 @@ def _int64_chain_product(factors: list[np.ndarray], backend: ExactBackend) -> np
     """The exact product in int64 sparse arithmetic, or None when it does not apply."""
     if backend.field.N != 1 or backend.name != "flint" or len(factors) < 2:
         return None
-    import scipy.sparse as sp
-
     ints, bounds = [], []
+    scale = 1  # product of the per-factor common denominators
     for F in factors:
         nz = F.astype(bool)
         rows, cols = np.nonzero(nz)
         vals = F[rows, cols]
         try:
-            if not all(v.denominator == 1 for v in vals):  # type: ignore[union-attr]
-                return None
-            iv = np.array([int(v) for v in vals], dtype=object)
+            den = 1
+            for v in vals:
+                q = int(v.denominator)  # type: ignore[union-attr]
+                den = den * q // gcd(den, q)
+            iv = np.array([int(v.numerator) * (den // int(v.denominator))  # type: ignore[union-attr]
+                           for v in vals], dtype=object)
         except (AttributeError, TypeError):
             return None
         big = max((abs(int(x)) for x in iv), default=0)
-        if big >= 2**52:
+        if big >= 2**52 or den >= 2**52:
             return None
+        scale *= den
         ints.append(sp.csr_array((iv.astype(np.int64), (rows, cols)), shape=F.shape))
         bounds.append(sp.csr_array((np.abs(iv.astype(np.float64)), (rows, cols)),
                                    shape=F.shape))
@@ -223,7 +228,7 @@ def _int64_chain_product(factors: list[np.ndarray], backend: ExactBackend) -> np
     def scalar(v: int) -> object:
         s = conv.get(v)
         if s is None:
-            s = conv[v] = backend.scalar(v)
+            s = conv[v] = backend.scalar(Fraction(v, scale) if scale != 1 else v)
         return s
 
     return np.frompyfunc(scalar, 1, 1)(dense.astype(object)).astype(object)
