@@ -116,3 +116,19 @@ def test_margin_scales_with_mass_and_block_side() -> None:
     assert level_margin((16, 2, 8), 1, False, 2.0, 2.0) == pytest.approx(2 * small)
     assert level_margin((16, 8, 8), 1, False, 1.0, 1.0) > small
     assert level_margin((16, 2, 8), 2, False, 1.0, 1.0) < small  # nothing discarded
+
+
+def test_progress_callback_counts_every_step() -> None:
+    calls: list[tuple[int, int, str]] = []
+    butterfly_matrix("hadamard:32", progress=lambda d, t, m: calls.append((d, t, m)))
+    # 4 splits of the left tree + 4 level errors, in order, ending at total
+    assert [c[0] for c in calls] == list(range(1, 9)) and {c[1] for c in calls} == {8}
+    assert calls[0][2].startswith("split 1/4") and "level error" in calls[-1][2]
+
+
+def test_no_progress_bar_without_a_terminal_or_with_json_quiet() -> None:
+    from fsmf_check import cli
+
+    assert cli._progress("butterfly", True, False) is None
+    assert cli._progress("butterfly", False, True) is None
+    assert cli._progress("butterfly", False, False) is None  # pytest's stderr is no terminal
