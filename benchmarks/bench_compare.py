@@ -19,7 +19,8 @@ that is not importable is skipped with one line. Growth exponents are least-squa
 log(time) over log(N). Results: benchmarks/results/bench_compare.json; ``--doc FILE`` rewrites
 the block between ``<!-- bench_compare:begin -->`` and ``<!-- bench_compare:end -->``.
 
-Usage: python benchmarks/bench_compare.py [--sizes 1024,2048,4096] [--repeats 3] [--doc docs/benchmarks.md]
+Usage: python benchmarks/bench_compare.py [--sizes 1024,2048,4096] [--repeats 3]
+       [--doc docs/benchmarks.md]
 """
 
 from __future__ import annotations

@@ -154,8 +154,9 @@ def _hier_lines(res: HierarchicalResult, L: int) -> list[str]:
                  res.bound_applies else "stated for the orthonormalized left tree of a square "
                  "dyadic butterfly; shown for information")
         lines.append(f"guarantee: local (THEORY T7). T9 bound sum_l 2^(L-l-1) E_l = "
-                     f"{_fmt(res.bound)} with E_l the exact level-split errors from the level "
-                     f"blocks' singular values ({scope}); error <= bound: "
+                     f"{_fmt(res.bound)} with E_l the exact level-split errors (upper ends of "
+                     f"their rigorous enclosures, docs/numeric-bounds.md; {scope}); "
+                     f"error <= bound: "
                      f"{'yes' if holds else 'no'}")
         lines.append(f"lower bound for any product with these supports: max_l E_l >= "
                      f"{_fmt(res.lower_bound or 0.0)} (rigorous, rounding margins included; "

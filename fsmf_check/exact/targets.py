@@ -20,9 +20,9 @@ refused with :class:`~fsmf_check.errors.ExactnessError`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from fractions import Fraction
 from math import gcd
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -168,8 +168,8 @@ def chain_product(factors: list[np.ndarray], backend: ExactBackend) -> np.ndarra
 
     Over Q, with every factor scaled to integers by its common denominator, when the product
     provably fits (a float64 bound of ``|F[0]| ... |F[L-1]|`` below ``2^60``) it runs in int64
-    sparse arithmetic and is converted to backend scalars once; otherwise one vectorized pass per nonzero position of
-    the sparse right factor.
+    sparse arithmetic and is converted to backend scalars once; otherwise one vectorized
+    pass per nonzero position of the sparse right factor.
 
     Examples
     --------
@@ -189,7 +189,7 @@ def chain_product(factors: list[np.ndarray], backend: ExactBackend) -> np.ndarra
 
 
 def _int64_chain_product(factors: list[np.ndarray], backend: ExactBackend) -> np.ndarray | None:
-    """The exact product in int64 sparse arithmetic, or None when it does not apply."""
+    """Return the exact product by int64 sparse arithmetic, or None when it does not apply."""
     if backend.field.N != 1 or backend.name != "flint" or len(factors) < 2:
         return None
     ints, bounds = [], []

@@ -123,8 +123,8 @@ def _two_side(B: np.ndarray, out: np.ndarray | None = None
     return Q, W, s, err2, wide
 
 
-def _gram_svd(B: np.ndarray, k: int, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                               bool]:
+def _gram_svd(B: np.ndarray, k: int, out: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
     """Core: ``(Q, W, s, err2, wide)`` with ``Q`` orthonormal (short side) and ``W`` the other.
 
     wide (p <= q): ``B ≈ Q @ W``, ``Q`` (nb, p, k) orthonormal columns, ``W = Q^H B``.

@@ -174,12 +174,13 @@ class HierarchicalResult:
                 out["level_errors_lower"] = self.level_errors_lower.tolist()
                 out["level_errors_upper"] = self.level_errors_upper.tolist()
             out["lower_bound"] = self.lower_bound
-            out["lower_bound_estimate"] = float(self.level_errors.max(initial=0.0))
+            lb_est = float(self.level_errors.max(initial=0.0))
+            out["lower_bound_estimate"] = lb_est
             out["rounding_model"] = ROUNDING_MODEL
             if self.bound is not None and self.bound_estimate is not None:
                 out["bound_estimate"] = self.bound_estimate
                 out["bound_margin"] = self.bound - self.bound_estimate
-            out["lower_bound_margin"] = out["lower_bound_estimate"] - (self.lower_bound or 0.0)
+            out["lower_bound_margin"] = lb_est - (self.lower_bound or 0.0)
         out["bound"] = self.bound
         out["bound_applies"] = self.bound_applies
         return out
@@ -436,7 +437,8 @@ def _contract_error(T0: np.ndarray, factors: KroneckerFactors,
             return np.asarray(factors.values[p])[a0:a1]
         s = split_of[(p, q)]
         PL, PR = partial(p, s), partial(s, q)
-        f = PR.a // PL.a  # type: ignore[union-attr]
+        assert PL is not None and PR is not None  # every node of the tree is chainable
+        f = PR.a // PL.a
         X, Y, (a, d, b1, e, f, c2) = _node_blocks(piece(p, s, a0, a1),
                                                   piece(s, q, a0 * f, a1 * f), PL, PR, a1 - a0)
         prod = np.empty((a, d, b1 * e, f * c2), dtype=np.result_type(X, Y))
@@ -795,8 +797,10 @@ def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
         T0 = extract_twiddle(Zw, root)
         outside, out_margin = _outside(Zw, T0)
         err = float(np.sqrt(_contract_error(T0, kf, cand_nodes, partial) + outside))
-        inner = sum(_pair(partial(p, s), partial(s, q))[0]  # type: ignore[arg-type, index]
-                    for p, s, q in cand_nodes)
+        inner = 0
+        for p, s, q in cand_nodes:
+            rr = _pair(partial(p, s), partial(s, q))  # type: ignore[arg-type]
+            inner += rr[0] if rr is not None else max(A.shape)
         err_up = (_error_upper(err, kf, inner, Zw.size, np.iscomplexobj(kf.values[0]))
                   + float(np.sqrt(out_margin)))
         err_eval = time.perf_counter() - t1
