@@ -38,6 +38,9 @@ DEFAULT_MAX_MEMORY = 4 * 2**30
 #: Environment variable that sets the memory budget (same syntax as ``--max-memory``).
 MEMORY_ENV_VAR = "FSMF_CHECK_MAX_MEMORY"
 _max_memory: int | None = None
+#: Largest matrix file (.npy, .npz member, .mtx): a complex128 array of MAX_DENSE_ENTRIES
+#: entries (8192 x 8192) plus room for its header.
+MAX_MATRIX_FILE_BYTES = 16 * MAX_DENSE_ENTRIES + 2**20
 
 __all__ = [
     "DEFAULT_MAX_MEMORY",
@@ -56,6 +59,7 @@ __all__ = [
     "MAX_CASE_BYTES",
     "MAX_PERM_BYTES_PER_ENTRY",
     "check_work",
+    "MAX_MATRIX_FILE_BYTES",
     "check_dim",
     "check_dense",
     "check_nnz",

@@ -87,6 +87,42 @@ def json_quiet(func: Callable) -> Callable:
                         help="Print one JSON object (SPEC §5) on stdout.")(func)
 
 
+class _ProgressBar:
+    """A click progress bar on stderr for runs that last more than about a second.
+
+    Created only when stderr is a terminal and neither --json nor --quiet is given; the bar
+    appears at the first step reported after 0.7 s (short runs stay silent).
+    """
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.started = time.perf_counter()
+        self.bar: object | None = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int, message: str) -> None:
+        if self.bar is None:
+            if time.perf_counter() - self.started < 0.7:
+                return
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr,
+                                         show_eta=True, show_pos=True,
+                                         item_show_func=lambda m: (m or "")[:48])
+            self.bar.__enter__()  # type: ignore[attr-defined]
+        self.bar.update(done - self.shown, message)  # type: ignore[attr-defined]
+        self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)  # type: ignore[attr-defined]
+            self.bar = None
+
+
+def _progress(label: str, as_json: bool, quiet: bool) -> _ProgressBar | None:
+    if as_json or quiet or not sys.stderr.isatty():
+        return None
+    return _ProgressBar(label)
+
+
 def _emit(outcome: Outcome, as_json: bool, quiet: bool, started: float) -> int:
     """Render an outcome and return its exit code."""
     if as_json:
@@ -178,11 +214,15 @@ def solve(case: Path, save: Path | None, save_format: str | None, tree: str | No
 
     started = time.perf_counter()
     loaded = load_case(case)
+    bar = _progress("solve", as_json, quiet)
     try:
-        outcome = solve_case(loaded, save=save, progress=not quiet, save_format=save_format,
+        outcome = solve_case(loaded, save=save, progress=bar, save_format=save_format,
                              tree=tree, orthonormalize=orthonormalize)
     except NotApplicableError as exc:
         raise click.UsageError(f"solve: {exc}") from None
+    finally:
+        if bar is not None:
+            bar.close()
     return _emit(outcome, as_json, quiet, started)
 
 
@@ -229,13 +269,16 @@ def butterfly_cmd(matrix: str, chain_spec: str, tree: str, order: str, bitrev: b
     started = time.perf_counter()
     if cross_check and chain_spec.strip() != "square-dyadic":
         raise click.UsageError("butterfly: --cross-check needs --chain square-dyadic")
+    bar = _progress("butterfly", as_json, quiet)
     try:
         outcome = butterfly_matrix(matrix, tree=tree, order=order, bitrev_columns=bitrev,
-                                   perm=perm, orthonormalize=orthonormalize,
-                                   progress=not quiet, save=save, save_format=save_format,
-                                   chain=chain_spec)
+                                   perm=perm, orthonormalize=orthonormalize, progress=bar,
+                                   save=save, save_format=save_format, chain=chain_spec)
     except NotApplicableError as exc:
         raise click.UsageError(f"butterfly: {exc}") from None
+    finally:
+        if bar is not None:
+            bar.close()
     if cross_check:
         from fsmf_check.commands.certify import butterfly_cross_check
 

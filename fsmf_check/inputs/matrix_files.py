@@ -1,7 +1,7 @@
 """Reading matrix files (``.npy``, ``.npz``, ``.mtx``) safely, for every engine.
 
 Files come from users, so nothing is trusted: the size on disk is checked against
-``MAX_FILE_BYTES``, the header (``.npy`` via ``numpy.lib.format``; ``.mtx`` banner and size
+``MAX_MATRIX_FILE_BYTES``, the header (``.npy`` via ``numpy.lib.format``; ``.mtx`` banner and size
 line, read by the strict parser below) against ``MAX_DENSE_ENTRIES`` *before* any data are allocated, pickled
 (object) arrays are refused, and every failure is one
 :class:`~fsmf_check.errors.InvalidInputError` line. The array keeps its dtype: the numeric
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fsmf_check._limits import MAX_DENSE_ENTRIES, MAX_DIM, MAX_FILE_BYTES
+from fsmf_check._limits import MAX_DENSE_ENTRIES, MAX_DIM, MAX_MATRIX_FILE_BYTES
 from fsmf_check.errors import InvalidInputError, ShapeError, SizeLimitError
 
 __all__ = ["read_raw_matrix", "read_npy_stream", "MATRIX_SUFFIXES"]
@@ -113,9 +113,9 @@ def _read_npz(path: Path) -> np.ndarray:
             msg = (f"{path}: .npz member {name!r} uses zip compression method "
                    f"{info.compress_type}; only stored, deflate, bzip2 and lzma are read")
             raise InvalidInputError(msg)
-        if info.file_size > MAX_FILE_BYTES:
+        if info.file_size > MAX_MATRIX_FILE_BYTES:
             msg = (f"{path}: array {name[:-4]!r} is {info.file_size} bytes uncompressed, "
-                   f"above MAX_FILE_BYTES = {MAX_FILE_BYTES}")
+                   f"above MAX_MATRIX_FILE_BYTES = {MAX_MATRIX_FILE_BYTES}")
             raise SizeLimitError(msg)
         try:
             with zf.open(name) as fh:
@@ -337,8 +337,9 @@ def read_raw_matrix(path: Path | str) -> np.ndarray:
         msg = f"{path}: no such matrix file"
         raise InvalidInputError(msg)
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        msg = f"{path}: file is {size} bytes, above MAX_FILE_BYTES = {MAX_FILE_BYTES}"
+    if size > MAX_MATRIX_FILE_BYTES:
+        msg = (f"{path}: file is {size} bytes, above MAX_MATRIX_FILE_BYTES = "
+               f"{MAX_MATRIX_FILE_BYTES}")
         raise SizeLimitError(msg)
     if path.suffix == ".npy":
         with path.open("rb") as fh:

@@ -12,7 +12,7 @@ A MATRIX argument of ``fsmf-check butterfly`` is a file path or a generator spec
   Gaussian noise scaled to ``||W||_F = EPS * ||B||_F`` (relative noise, drawn after the
   factors from the same generator).
 
-Files are validated before anything is allocated: size on disk (``MAX_FILE_BYTES``), then
+Files are validated before anything is allocated: size on disk (``MAX_MATRIX_FILE_BYTES``), then
 the header (``.npy`` header via ``numpy.lib.format``, ``.mtx`` banner and size line via the
 strict parser of ``fsmf_check.inputs.matrix_files``) against ``MAX_DENSE_ENTRIES``; then the values
 must be numeric, two-dimensional and finite.
@@ -101,8 +101,13 @@ def dft(n: int, columns: str = "natural") -> np.ndarray:
     if columns not in ("natural", "bitrev"):
         msg = f"dft columns must be 'natural' or 'bitrev'; got {columns!r}"
         raise InvalidInputError(msg)
-    E = np.outer(j, k) % n
-    return np.exp(-2j * np.pi * E / n)
+    roots = np.exp(-2j * np.pi * j / n)  # one rounding per entry, then a gather per row chunk
+    out = np.empty((n, n), dtype=np.complex128)
+    step = max(1, (1 << 16) // n)
+    for i0 in range(0, n, step):
+        i1 = min(n, i0 + step)
+        np.take(roots, np.outer(j[i0:i1], k) % n, out=out[i0:i1])
+    return out
 
 
 def hadamard(n: int) -> np.ndarray:
@@ -115,10 +120,15 @@ def hadamard(n: int) -> np.ndarray:
     """
     L = log2_exact(n)
     check_dense("hadamard matrix", n, n)
-    H = np.ones((1, 1))
+    h = np.ones((1, 1))
     base = np.array([[1.0, 1.0], [1.0, -1.0]])
-    for _ in range(L):
-        H = np.kron(H, base)
+    for _ in range(L // 2):
+        h = np.kron(h, base)
+    g = h if L % 2 == 0 else np.kron(h, base)
+    # H_{2^L} = H_{2^(L//2)} ⊗ H_{2^(L - L//2)}: one write of the large matrix
+    H = np.empty((n, n))
+    np.multiply(h[:, None, :, None], g[None, :, None, :],
+                out=H.reshape(h.shape[0], g.shape[0], h.shape[0], g.shape[0]))
     return H
 
 

@@ -15,6 +15,7 @@ from fsmf_check.numeric.hierarchical import (
     HierarchicalResult,
     SplitRecord,
     hierarchical,
+    level_error_bounds,
     level_errors,
     t9_bound,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "SplitRecord",
     "hierarchical",
     "level_errors",
+    "level_error_bounds",
     "t9_bound",
     "NumericMatrix",
     "load_matrix",

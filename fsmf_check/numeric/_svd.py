@@ -40,16 +40,101 @@ def _sumsq(X: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     return np.einsum(f"{letters},{letters}->{kept}", X, X)
 
 
-def _gram_svd(B: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                               bool]:
+def _batch_chunks(shape: tuple[int, ...], entries: int = 1 << 15) -> list[tuple[slice, ...]]:
+    """Index tuples cutting the batch axes (all but the last) into chunks of ~``entries``."""
+    batch = shape[:-1]
+    if not batch:
+        return [()]
+    ax = int(np.argmax(batch))
+    per = int(np.prod(shape)) // max(batch[ax], 1)
+    step = max(1, entries // max(per, 1))
+    return [tuple(slice(i, i + step) if j == ax else slice(None) for j in range(len(batch)))
+            for i in range(0, batch[ax], step)]
+
+
+def _dot(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """``sum_j conj(X[..., j]) Y[..., j]`` over the last axis, strided views, no copies."""
+    if not (np.iscomplexobj(X) or np.iscomplexobj(Y)):
+        return np.einsum("...j,...j->...", X, Y)
+    Xr, Xi = X.real, (X.imag if np.iscomplexobj(X) else np.zeros_like(X))
+    Yr, Yi = Y.real, (Y.imag if np.iscomplexobj(Y) else np.zeros_like(Y))
+    re = np.einsum("...j,...j->...", Xr, Yr) + np.einsum("...j,...j->...", Xi, Yi)
+    im = np.einsum("...j,...j->...", Xr, Yi) - np.einsum("...j,...j->...", Xi, Yr)
+    return re + 1j * im
+
+
+def _two_side(B: np.ndarray, out: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Rank-one closed form for blocks with a side of length 2 (every comb-tree node).
+
+    The 2 x 2 Hermitian Gram matrix ``[[a, b], [conj(b), c]]`` of the short side comes from three
+    strided dot products; its top eigenvector is ``(lam - c, conj(b))`` (``a >= c``) or
+    ``(b, lam - a)``, normalized; ``W`` and the residual through the orthogonal vector are
+    one pass each. No conjugated or transposed copy of ``B``.
+    """
+    p, q = B.shape[-2:]
+    wide = p == 2
+    if wide:
+        r0, r1 = B[..., 0, :], B[..., 1, :]
+    else:
+        r0, r1 = B[..., :, 0], B[..., :, 1]
+    a = _sumsq(r0, (-1,))
+    c = _sumsq(r1, (-1,))
+    b = _dot(r0, r1)  # tall: G = B^H B, G[0, 1] = sum conj(r0) r1
+    if wide and np.iscomplexobj(b):  # wide: G = B B^H, G[0, 1] = sum r0 conj(r1)
+        b = np.conj(b)
+    half = 0.5 * (a - c)
+    lam = 0.5 * (a + c) + np.sqrt(half * half + np.abs(b) ** 2)
+    use_first = a >= c
+    v0 = np.where(use_first, lam - c, b)
+    v1 = np.where(use_first, np.conj(b), lam - a)
+    nv = np.sqrt(np.abs(v0) ** 2 + np.abs(v1) ** 2)
+    zero = nv == 0
+    nv = np.where(zero, 1.0, nv)
+    v0 = np.where(zero, 1.0, v0 / nv)
+    v1 = np.where(zero, 0.0, v1 / nv)
+    # orthogonal unit vector (-conj(v1), conj(v0))
+    w0, w1 = -np.conj(v1), np.conj(v0)
+    cplx = np.iscomplexobj(B) or np.iscomplexobj(v0)
+    if not cplx:
+        v0, v1, w0, w1 = (np.real(x) for x in (v0, v1, w0, w1))
+    # wide: W = v^H B (1 x q); tall: W = B v (p x 1)
+    f0, f1 = (np.conj(v0), np.conj(v1)) if wide else (v0, v1)
+    g0, g1 = (np.conj(w0), np.conj(w1)) if wide else (w0, w1)
+    dt = np.result_type(r0, f0)
+    if out is not None and out.dtype == dt:
+        W = out[..., 0, :] if wide else out[..., :, 0]
+    else:
+        W = np.empty(r0.shape, dtype=dt)
+    err2 = np.empty(r0.shape[:-1])
+    # W = f0 r0 + f1 r1 and the residual g0 r0 + g1 r1 a cache-sized chunk at a time: no
+    # temporary of the matrix's size (page faults of fresh temporaries dominated)
+    for idx in _batch_chunks(r0.shape):
+        c0, c1 = r0[idx], r1[idx]
+        Wi = W[idx]
+        np.multiply(c0, f0[idx][..., None], out=Wi)
+        Wi += c1 * f1[idx][..., None]
+        R = c0 * g0[idx][..., None]
+        R += c1 * g1[idx][..., None]
+        err2[idx] = _sumsq(R, (-1,))
+    s = np.sqrt(_sumsq(W, (-1,)))[..., None]
+    Q = np.stack([v0, v1], axis=-1)[..., None]  # (..., 2, 1)
+    W = W[..., None, :] if wide else W[..., :, None]
+    return Q, W, s, err2, wide
+
+
+def _gram_svd(B: np.ndarray, k: int, out: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
     """Core: ``(Q, W, s, err2, wide)`` with ``Q`` orthonormal (short side) and ``W`` the other.
 
     wide (p <= q): ``B ≈ Q @ W``, ``Q`` (nb, p, k) orthonormal columns, ``W = Q^H B``.
     tall (p > q): ``B ≈ W @ Q^H``, ``Q`` (nb, q, k) orthonormal columns, ``W = B Q``.
     """
     *batch, p, q = B.shape
+    if k == 1 and min(p, q) == 2:
+        return _two_side(B, out)
     wide = p <= q
-    BH = np.swapaxes(B.conj(), -1, -2)
+    BH = np.swapaxes(B.conj() if np.iscomplexobj(B) else B, -1, -2)
     G = np.matmul(B, BH) if wide else np.matmul(BH, B)
     Ug, _, _ = np.linalg.svd(G, hermitian=True)  # ONE batched SVD of the small Gram stack
     Q, Qp = Ug[..., :k], Ug[..., k:]
@@ -93,7 +178,8 @@ def _inv(s: np.ndarray) -> np.ndarray:
         return np.where(s > 0, 1.0 / np.where(s > 0, s, 1.0), 0.0)
 
 
-def truncated_split(B: np.ndarray, k: int, scaling: str = "balanced"
+def truncated_split(B: np.ndarray, k: int, scaling: str = "balanced",
+                    out: np.ndarray | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r"""Best rank-``k`` factorization ``B ≈ X @ Y`` of every block of a stack (..., p, q).
 
@@ -101,7 +187,9 @@ def truncated_split(B: np.ndarray, k: int, scaling: str = "balanced"
     (``X = U S``, ``Y = V^H``) or ``balanced`` (``X = U sqrt(S)``, ``Y = sqrt(S) V^H``).
     The stack may be a strided view with several batch axes (no copy is made for it).
     Returns ``(X, Y, s, err2)`` with ``X`` (..., p, k), ``Y`` (..., k, q), the singular values
-    and the squared residual norms. Columns beyond ``min(p, q)`` are zero padding.
+    and the squared residual norms. Columns beyond ``min(p, q)`` are zero padding. ``out``
+    (optional, any strided view): receives the larger factor (``Y`` if ``p <= q``, else ``X``),
+    which is then returned as that factor.
 
     Notes
     -----
@@ -121,8 +209,26 @@ def truncated_split(B: np.ndarray, k: int, scaling: str = "balanced"
         raise ValueError(msg)
     *batch, p, q = B.shape
     kk = min(k, p, q)
-    Q, W, s, err2, wide = _gram_svd(B, kk)
+    Q, W, s, err2, wide = _gram_svd(B, kk, out if kk == k else None)
     col, row = s[..., None, :], s[..., :, None]
+    if out is not None and kk == k and np.may_share_memory(W, out):
+        # the large factor W already lives in ``out``: scale it in place
+        if wide:
+            if scaling == "left-orthonormal":
+                return Q, W, s, err2
+            if scaling == "right-orthonormal":
+                W *= _inv(row)
+                return Q * col, W, s, err2
+            W *= _inv(np.sqrt(row))
+            return Q * np.sqrt(col), W, s, err2
+        QH = np.swapaxes(Q.conj() if np.iscomplexobj(Q) else Q, -1, -2)
+        if scaling == "right-orthonormal":
+            return W, QH, s, err2
+        if scaling == "left-orthonormal":
+            W *= _inv(col)
+            return W, QH * row, s, err2
+        W *= _inv(np.sqrt(col))
+        return W, QH * np.sqrt(row), s, err2
     if wide:  # B ≈ Q (S V^H) with W = S V^H
         if scaling == "left-orthonormal":
             X, Y = Q, W
@@ -142,6 +248,13 @@ def truncated_split(B: np.ndarray, k: int, scaling: str = "balanced"
         X = np.concatenate([X, np.zeros((*batch, p, k - kk), dtype=X.dtype)], axis=-1)
         Y = np.concatenate([Y, np.zeros((*batch, k - kk, q), dtype=Y.dtype)], axis=-2)
         s = np.concatenate([s, np.zeros((*batch, k - kk), dtype=s.dtype)], axis=-1)
+    if out is not None:
+        if wide:
+            np.copyto(out, Y)
+            Y = out
+        else:
+            np.copyto(out, X)
+            X = out
     return X, Y, s, err2
 
 

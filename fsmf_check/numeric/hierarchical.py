@@ -47,14 +47,16 @@ from fsmf_check.analysis.chains import TREES, tree_nodes
 from fsmf_check.errors import InvalidInputError, NotApplicableError, ShapeError
 from fsmf_check.model.kronecker import KronPattern, chain_product
 from fsmf_check.model.supports import Chain
+from fsmf_check.numeric._levels import (C_EIG, ROUNDING_MODEL, UNIT_ROUNDOFF, gamma,
+                                        level_enclosure, level_margin)
 from fsmf_check.numeric._svd import truncated_split
 from fsmf_check.numeric._threads import single_blas_thread
 from fsmf_check.numeric.factors import KroneckerFactors, SparseFactors, extract_twiddle
 from fsmf_check.inputs.matrix_specs import validate_matrix
 from fsmf_check.numeric.tractable import solve_tractable
 
-__all__ = ["SplitRecord", "HierarchicalResult", "hierarchical", "level_errors", "t9_bound",
-           "TREES"]
+__all__ = ["SplitRecord", "HierarchicalResult", "hierarchical", "level_errors",
+           "level_error_bounds", "t9_bound", "TREES"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,10 @@ class HierarchicalResult:
     level_errors: np.ndarray | None = field(default=None, repr=False)
     bound: float | None = None
     bound_applies: bool = False
+    level_errors_lower: np.ndarray | None = field(default=None, repr=False)
+    level_errors_upper: np.ndarray | None = field(default=None, repr=False)
+    bound_estimate: float | None = None
+    error_upper: float | None = None
 
     @property
     def rel_error(self) -> float:
@@ -112,10 +118,28 @@ class HierarchicalResult:
 
     @property
     def lower_bound(self) -> float | None:
-        """``max_l E_l``: no product of the chain's supports does better (THEORY T9)."""
-        if self.level_errors is None or self.level_errors.size == 0:
+        """Rigorous lower bound on ``max_l E_l``: no product of the supports does better (T9).
+
+        The maximum of the lower ends of the level-error enclosures (rounding model in
+        :mod:`fsmf_check.numeric._levels`): 0 for exact products.
+        """
+        E = self.level_errors_lower if self.level_errors_lower is not None else self.level_errors
+        if E is None or E.size == 0:
             return None
-        return float(self.level_errors.max())
+        return float(E.max())
+
+    @property
+    def bound_holds(self) -> bool | None:
+        """Whether the T9 inequality is consistent with the computed error within margins.
+
+        Compares a rigorous lower bound of the true error of the computed factors
+        (``2 error - error_upper``) with the rigorous upper T9 bound, so rounding alone cannot
+        make it fail.
+        """
+        if self.bound is None:
+            return None
+        err_up = self.error_upper if self.error_upper is not None else self.error
+        return bool(max(2 * self.error - err_up, 0.0) <= self.bound)
 
     def matvec(self, x: np.ndarray) -> np.ndarray:
         """Approximate ``A @ x``: ``F[0] ... F[L-1] @ x[column_perm]``, reshape-based."""
@@ -138,6 +162,7 @@ class HierarchicalResult:
         out: dict[str, object] = {
             "tree": self.tree, "orthonormalized": self.orthonormalized, "method": self.method,
             "transposed": self.transposed, "error": self.error, "rel_error": self.rel_error,
+            "error_upper": self.error_upper,
             "norm_A": self.norm_A, "splits": [s.to_dict() for s in self.splits],
             "factor_patterns": ([list(p.as_tuple()) for p in self.factors.patterns]
                                 if isinstance(self.factors, KroneckerFactors) else None),
@@ -145,7 +170,17 @@ class HierarchicalResult:
         }
         if self.level_errors is not None:
             out["level_errors"] = self.level_errors.tolist()
+            if self.level_errors_lower is not None and self.level_errors_upper is not None:
+                out["level_errors_lower"] = self.level_errors_lower.tolist()
+                out["level_errors_upper"] = self.level_errors_upper.tolist()
             out["lower_bound"] = self.lower_bound
+            lb_est = float(self.level_errors.max(initial=0.0))
+            out["lower_bound_estimate"] = lb_est
+            out["rounding_model"] = ROUNDING_MODEL
+            if self.bound is not None and self.bound_estimate is not None:
+                out["bound_estimate"] = self.bound_estimate
+                out["bound_margin"] = self.bound - self.bound_estimate
+            out["lower_bound_margin"] = lb_est - (self.lower_bound or 0.0)
         out["bound"] = self.bound
         out["bound_applies"] = self.bound_applies
         return out
@@ -282,7 +317,7 @@ def _run_kron(Z: np.ndarray, pats: tuple[KronPattern, ...], nodes: list[tuple[in
     root = partial(0, L)
     assert root is not None
     T0 = extract_twiddle(Z, root)
-    outside = root.off_support_sumsq(Z)  # stable: summed directly, no cancellation
+    outside = _outside(Z, root)[0]
     pieces: list[list] = [[0, L, root, T0]]
     center = 0
     records: list[SplitRecord] = []
@@ -303,11 +338,21 @@ def _run_kron(Z: np.ndarray, pats: tuple[KronPattern, ...], nodes: list[tuple[in
             scaling = "right-orthonormal" if left_next else "left-orthonormal"
         else:
             scaling = "balanced"
-        X, Y, _, err2 = truncated_split(blocks, r, scaling)
-        TL = np.ascontiguousarray(X.reshape(a, d, e, f, b1, r).transpose(0, 2, 1, 4, 3, 5)
-                                  ).reshape(a, e * d, b1, f * r)
-        TR = np.ascontiguousarray(Y.reshape(a, d, e, f, r, c2).transpose(0, 3, 1, 4, 2, 5)
-                                  ).reshape(a * f, d, r * e, c2)
+        # the larger child is written by the kernel straight into its final layout (no copy)
+        dt = np.result_type(blocks.dtype, np.float64)
+        if b1 <= c2:
+            TR = np.empty((a * f, d, r * e, c2), dtype=dt)
+            out = TR.reshape(a, f, d, r, e, c2).transpose(0, 2, 4, 1, 3, 5)
+        else:
+            TL = np.empty((a, e * d, b1, f * r), dtype=dt)
+            out = TL.reshape(a, e, d, b1, f, r).transpose(0, 2, 1, 4, 3, 5)
+        X, Y, _, err2 = truncated_split(blocks, r, scaling, out=out)
+        if b1 <= c2:
+            TL = np.ascontiguousarray(X.reshape(a, d, e, f, b1, r).transpose(0, 2, 1, 4, 3, 5)
+                                      ).reshape(a, e * d, b1, f * r)
+        else:
+            TR = np.ascontiguousarray(Y.reshape(a, d, e, f, r, c2).transpose(0, 3, 1, 4, 2, 5)
+                                      ).reshape(a * f, d, r * e, c2)
         pieces[i : i + 1] = [[p, s, PL, TL], [s, q, PR, TR]]
         center = i if left_next else i + 1
         node_err2 = float(err2.sum()) + (outside if idx == 0 else 0.0)
@@ -349,22 +394,27 @@ def _run_generic(Z: np.ndarray, chain: Chain, nodes: list[tuple[int, int, int]],
     return SparseFactors(tuple(sp.csr_array(pc[2]) for pc in pieces)), records
 
 
-def _node_blocks(TL: np.ndarray, TR: np.ndarray, PL: KronPattern, PR: KronPattern
+def _node_blocks(TL: np.ndarray, TR: np.ndarray, PL: KronPattern, PR: KronPattern,
+                 a: int | None = None
                  ) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int, int, int, int]]:
-    """Block views ``X`` (a,d,e,f,b1,r) and ``Y`` (a,d,e,f,r,c2) of a node's two children."""
+    """Block views ``X`` (a,d,e,f,b1,r) and ``Y`` (a,d,e,f,r,c2) of a node's two children.
+
+    ``a``: number of Kronecker blocks held by ``TL`` (default all, ``PL.a``).
+    """
     r, e, f = _pair(PL, PR)  # type: ignore[misc]
-    a, d, b1, c2 = PL.a, PR.d, PL.b, PR.c
+    d, b1, c2 = PR.d, PL.b, PR.c
+    a = PL.a if a is None else a
     X = TL.reshape(a, e, d, b1, f, r).transpose(0, 2, 1, 4, 3, 5)
     Y = TR.reshape(a, f, d, r, e, c2).transpose(0, 2, 4, 1, 3, 5)
     return X, Y, (a, d, b1, e, f, c2)
 
 
-def _block_product(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """``X @ Y`` per block into a fresh C-contiguous array (rank 1: an outer product)."""
+def _block_product(X: np.ndarray, Y: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``X @ Y`` per block into ``out`` (any strided view) or a fresh array (rank 1: outer)."""
+    if out is None:
+        out = np.empty(X.shape[:-1] + Y.shape[-1:], dtype=np.result_type(X, Y))
     if X.shape[-1] != 1:
-        return np.matmul(X, Y)
-    out = np.empty(np.broadcast_shapes(X.shape[:-1] + (1,), Y.shape[:-2] + (1,) + Y.shape[-1:]),
-                   dtype=np.result_type(X, Y))
+        return np.matmul(X, Y, out=out)
     return np.multiply(X, Y, out=out)
 
 
@@ -379,23 +429,86 @@ def _contract_error(T0: np.ndarray, factors: KroneckerFactors,
     if not nodes:
         D = T0 - factors.values[0]
         return _sumsq(D)
-    pieces = {(i, i + 1): np.asarray(T) for i, T in enumerate(factors.values)}
-    for p, s, q in reversed(nodes[1:]):
-        TL, TR = pieces.pop((p, s)), pieces.pop((s, q))
-        X, Y, (a, d, b1, e, f, c2) = _node_blocks(TL, TR, partial(p, s), partial(s, q))
-        blk = _block_product(X, Y)
-        pieces[(p, q)] = blk.transpose(0, 1, 4, 2, 3, 5).reshape(a, d, b1 * e, f * c2)
+    split_of = {(p, q): s for p, s, q in nodes}
+
+    def piece(p: int, q: int, a0: int, a1: int) -> np.ndarray:
+        """Twiddle of ``F[p] ... F[q-1]`` restricted to the Kronecker blocks ``a0 <= a < a1``."""
+        if q == p + 1:
+            return np.asarray(factors.values[p])[a0:a1]
+        s = split_of[(p, q)]
+        PL, PR = partial(p, s), partial(s, q)
+        assert PL is not None and PR is not None  # every node of the tree is chainable
+        f = PR.a // PL.a
+        X, Y, (a, d, b1, e, f, c2) = _node_blocks(piece(p, s, a0, a1),
+                                                  piece(s, q, a0 * f, a1 * f), PL, PR, a1 - a0)
+        prod = np.empty((a, d, b1 * e, f * c2), dtype=np.result_type(X, Y))
+        _block_product(X, Y, prod.reshape(a, d, b1, e, f, c2).transpose(0, 1, 3, 4, 2, 5))
+        return prod
+
     p, s, q = nodes[0]
-    X, Y, (a, d, b1, e, f, c2) = _node_blocks(pieces[(p, s)], pieces[(s, q)], partial(p, s),
-                                               partial(s, q))
-    blk = _block_product(X, Y)
-    np.subtract(T0.reshape(a, d, b1, e, f, c2).transpose(0, 1, 3, 4, 2, 5), blk, out=blk)
-    return _sumsq(blk)
+    PL, PR = partial(p, s), partial(s, q)
+    r, e, f = _pair(PL, PR)  # type: ignore[arg-type, misc]
+    a, d, b1, c2 = PL.a, PR.d, PL.b, PR.c  # type: ignore[union-attr]
+    TL = np.asarray(piece(p, s, 0, a))
+    T = T0.reshape(a, d, b1, e, f, c2).transpose(0, 1, 3, 4, 2, 5)
+    # the right child is rebuilt a quarter of its Kronecker blocks at a time and the root
+    # difference a cache-sized chunk at a time: no temporary of the matrix's size
+    fstep = max(1, f // 4)
+    total = 0.0
+    for ai in range(a):
+        X = TL[ai : ai + 1].reshape(1, e, d, b1, f, r).transpose(0, 2, 1, 4, 3, 5)
+        for j0 in range(0, f, fstep):
+            j1 = min(f, j0 + fstep)
+            TR = piece(s, q, ai * f + j0, ai * f + j1)
+            Y = TR.reshape(1, j1 - j0, d, r, e, c2).transpose(0, 2, 4, 1, 3, 5)
+            Xj, Tj = X[:, :, :, j0:j1], T[ai : ai + 1, :, :, j0:j1]
+            batch = Tj.shape[:4]
+            ax = int(np.argmax(batch))
+            step = max(1, (1 << 16) // max(Tj.size // max(batch[ax], 1), 1))
+            for i in range(0, batch[ax], step):
+                idx = tuple(slice(i, i + step) if k == ax else slice(None) for k in range(4))
+                blk = _block_product(Xj[idx], Y[idx])
+                np.subtract(Tj[idx], blk, out=blk)
+                total += _sumsq(blk)
+    return total
 
 
 def _sumsq(X: np.ndarray) -> float:
     flat = np.ascontiguousarray(X).reshape(-1)
     return float(np.vdot(flat, flat).real)
+
+
+def _abs_product_norm(factors: KroneckerFactors | SparseFactors) -> float:
+    """Upper bound on ``|| |F[0]| ... |F[L-1]| ||_F``.
+
+    ``||F[0]||_F prod_{i >= 1} sqrt(||F_i||_1 ||F_i||_inf)`` (``||X Y||_F <= ||X||_F ||Y||_2``).
+    """
+    if isinstance(factors, KroneckerFactors):
+        mats = [np.abs(T) for T in factors.values]
+        fro = float(np.sqrt(_sumsq(mats[0])))
+        norms = [float(np.sqrt(M.sum(axis=3).max(initial=0.0) * M.sum(axis=2).max(initial=0.0)))
+                 for M in mats[1:]]
+    else:
+        smats = [abs(sp.csr_array(F)) for F in factors.values]
+        fro = float(np.sqrt(_sumsq(smats[0].data)))
+        norms = [float(np.sqrt(M.sum(axis=1).max(initial=0.0) * M.sum(axis=0).max(initial=0.0)))
+                 for M in smats[1:]]
+    out = fro
+    for nrm in norms:
+        out *= nrm
+    return out * (1 + gamma(4 * len(norms) + 8 + max(factors.shape)))
+
+
+def _error_upper(err: float, factors: KroneckerFactors | SparseFactors, inner: int,
+                 n_entries: int, complex_: bool) -> float:
+    """Rigorous upper bound on the true error of the computed factors.
+
+    Rounding model of :mod:`fsmf_check.numeric._levels`: the product evaluated with ``inner``
+    summed inner dimensions errs by at most ``gamma_inner |F[0]| ... |F[L-1]|`` entrywise.
+    """
+    m = inner + (2 * len(factors.shape) + 4 if complex_ else 0)
+    return ((err * (1 + gamma(n_entries + 4)) + gamma(m + 2) * _abs_product_norm(factors))
+            * (1 + 4 * UNIT_ROUNDOFF))
 
 
 def _chain_error(Z: np.ndarray, factors: KroneckerFactors | SparseFactors) -> float:
@@ -424,10 +537,11 @@ def level_errors(A: object, chain: Chain) -> np.ndarray:
 
     Notes
     -----
-    THEORY T9 (§4.2, §4.5). Chainable Kronecker splits: the singular values of the level
-    blocks by one batched truncated SVD per level, the error being the norm of the computed
-    residual (accurate to rounding, no cancellation); other chains: the globally
-    optimal two-factor solver of each split (T2/T3). O(L * N^2 * min block side).
+    THEORY T9 (§4.2, §4.5). Chainable Kronecker splits: the eigenvalues of the Gram
+    matrices of the level blocks (short side), one pass per level over cache-sized chunks on
+    two threads; other chains: the globally optimal two-factor solver of each split (T2/T3).
+    O(L * N^2 * min block side). Computed values; :func:`level_error_bounds` gives rigorous
+    enclosures.
 
     Examples
     --------
@@ -444,10 +558,56 @@ def level_errors(A: object, chain: Chain) -> np.ndarray:
         return _level_errors(A, chain)
 
 
+def level_error_bounds(A: object, chain: Chain) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Level errors with rigorous enclosures: ``(estimates, lower, upper)`` (THEORY T9).
+
+    ``lower[l] <= E_l <= upper[l]`` under the rounding model of
+    :mod:`fsmf_check.numeric._levels` (IEEE double, backward-stable LAPACK eigensolver with a
+    stated constant, Weyl and Ky Fan perturbation bounds, summation errors).
+
+    Examples
+    --------
+    >>> from fsmf_check.model import families
+    >>> from fsmf_check.inputs.matrix_specs import hadamard
+    >>> est, lo, hi = level_error_bounds(hadamard(64), families.butterfly(64))
+    >>> lo.tolist() == [0.0] * 5, bool((hi >= est).all() and (hi / 64 < 1e-6).all())
+    (True, True)
+    """
+    A = validate_matrix(A, "matrix A")
+    if A.shape != chain.shape:
+        msg = f"matrix has shape {A.shape} but the chain needs {chain.shape}"
+        raise ShapeError(msg)
+    with single_blas_thread():
+        return _level_enclosures(A, chain)
+
+
 def _level_errors(A: np.ndarray, chain: Chain, progress: ProgressFn | None = None
                   ) -> np.ndarray:
+    return _level_enclosures(A, chain, progress)[0]
+
+
+def _outside(Z: np.ndarray, root: KronPattern) -> tuple[float, float]:
+    """Squared mass of ``Z`` outside the root support and a bound on its rounding error.
+
+    The mass is summed directly over the entries outside the support (never as a difference of
+    two nearly equal sums of squares, which cancels), so the rounding error of the sum of ``k``
+    nonnegative terms is at most ``gamma(k) * sum`` (standard summation bound).
+    """
+    out = root.off_support_sumsq(Z)
+    return out, gamma(Z.size + 2) * out
+
+
+def _level_enclosures(A: np.ndarray, chain: Chain, progress: ProgressFn | None = None,
+                      cap: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(estimates, lower, upper)`` of the level errors (rigorous enclosures, see _levels).
+
+    ``cap``: a rigorous upper bound on the error of a product with the chain's supports (every
+    such product is feasible for every level split, so ``E_l <= cap``). A level whose
+    resolution ``sqrt(margin)`` is at least ``cap`` cannot get a positive lower bound beyond
+    ``cap``: it is not computed (``lower = 0``, ``upper = cap``, estimate 0).
+    """
     L = chain.n_factors
-    out = np.zeros(max(L - 1, 0))
+    est, lo, hi = (np.zeros(max(L - 1, 0)) for _ in range(3))
     if chain.is_structured:
         for pats, Z, mirror in ((chain.patterns, A, False),
                                 (_transposed(chain.patterns), A.T, True)):  # type: ignore[arg-type]
@@ -455,25 +615,45 @@ def _level_errors(A: np.ndarray, chain: Chain, progress: ProgressFn | None = Non
             if all(partial.node_ok(0, s, L) for s in range(1, L)):
                 root = partial(0, L)
                 T0 = extract_twiddle(Z, root)  # type: ignore[arg-type]
-                outside = root.off_support_sumsq(Z)  # type: ignore[union-attr]
+                outside, out_margin = _outside(Z, root)  # type: ignore[arg-type]
+                total = _sumsq(T0) if cap is not None else 0.0
                 for s in range(1, L):
                     PL, PR = partial(0, s), partial(s, L)
                     r, e, f = _pair(PL, PR)  # type: ignore[arg-type, misc]
                     a, d, b1, c2 = root.a, root.d, PL.b, PR.c  # type: ignore[union-attr]
                     B = T0.reshape(a, d, b1, e, f, c2).transpose(0, 1, 3, 4, 2, 5)
                     t0 = time.perf_counter()
-                    err2 = truncated_split(B, r)[3]
-                    out[(L - s if mirror else s) - 1] = np.sqrt(float(err2.sum()) + outside)
+                    j = (L - s if mirror else s) - 1
+                    if cap is not None and cap**2 <= level_margin(
+                            B.shape, r, np.iscomplexobj(B), total, total, 1, out_margin):
+                        est[j], lo[j], hi[j] = 0.0, 0.0, cap
+                        if progress is not None:
+                            progress(f"level error {s}/{L - 1} (T9 bound): below the rounding "
+                                     f"resolution, <= {cap:.3e}")
+                        continue
+                    enc = level_enclosure(B, r, outside, out_margin)
+                    est[j], lo[j], hi[j] = enc.estimate, enc.lower, enc.upper
+                    if cap is not None:
+                        hi[j] = min(hi[j], cap)
+                        est[j] = min(est[j], cap)
                     if progress is not None:
-                        progress(f"level error {s}/{L - 1} (T9 bound): "
-                                 f"{out[(L - s if mirror else s) - 1]:.3e} in "
+                        progress(f"level error {s}/{L - 1} (T9 bound): {est[j]:.3e} in "
                                  f"{time.perf_counter() - t0:.2f} s")
-                return out
+                return est, lo, hi
+    m, n = A.shape
+    delta = C_EIG * max(m, n) * UNIT_ROUNDOFF * float(np.linalg.norm(A))
     for s in range(1, L):
-        out[s - 1] = np.sqrt(max(solve_tractable(chain.split(s), A).objective, 0.0))
+        est[s - 1] = np.sqrt(max(solve_tractable(chain.split(s), A).objective, 0.0))
+        # Mirsky: the discarded singular values of a backward-stable SVD move by at most
+        # ||dA||_F <= C_EIG max(m, n) u ||A||_F in the 2-norm of the vector they form
+        lo[s - 1] = max(est[s - 1] - delta, 0.0) * (1 - 4 * UNIT_ROUNDOFF)
+        hi[s - 1] = (est[s - 1] + delta) * (1 + 4 * UNIT_ROUNDOFF)
+        if cap is not None:
+            hi[s - 1] = min(hi[s - 1], cap)
+            est[s - 1] = min(est[s - 1], cap)
         if progress is not None:
-            progress(f"level error {s}/{L - 1} (T9 bound): {out[s - 1]:.3e}")
-    return out
+            progress(f"level error {s}/{L - 1} (T9 bound): {est[s - 1]:.3e}")
+    return est, lo, hi
 
 
 def t9_bound(E: np.ndarray) -> float:
@@ -505,7 +685,8 @@ def _is_standard_butterfly(chain: Chain) -> bool:
 
 def hierarchical(A: object, chain: Chain, *, tree: str = "left", orthonormalize: bool = True,
                  column_perm: np.ndarray | None = None, bound: bool = True,
-                 progress: ProgressFn | None = None) -> HierarchicalResult:
+                 progress: ProgressFn | None = None, overwrite_a: bool = False
+                 ) -> HierarchicalResult:
     r"""Factorize ``A[:, column_perm] ≈ F[0] ... F[L-1]`` with supports of ``chain`` (THEORY T7).
 
     Parameters
@@ -526,6 +707,9 @@ def hierarchical(A: object, chain: Chain, *, tree: str = "left", orthonormalize:
         Also compute the level errors ``E_l`` and the T9 bound (extra cost ~ one pass per level).
     progress : callable, optional
         Called with a one-line message after each split and each level error.
+    overwrite_a : bool, default False
+        Allow permuting the columns of ``A`` in place (saves a copy of the matrix; ``A`` then
+        holds ``A[:, column_perm]`` on return).
 
     Returns
     -------
@@ -555,12 +739,13 @@ def hierarchical(A: object, chain: Chain, *, tree: str = "left", orthonormalize:
     (True, ['(1,2,2,4)', '(2,2,2,2)', '(4,2,2,1)'])
     """
     with single_blas_thread():
-        return _hierarchical(A, chain, tree, orthonormalize, column_perm, bound, progress)
+        return _hierarchical(A, chain, tree, orthonormalize, column_perm, bound, progress,
+                             overwrite_a)
 
 
 def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
-                  column_perm: np.ndarray | None, bound: bool, progress: ProgressFn | None
-                  ) -> HierarchicalResult:
+                  column_perm: np.ndarray | None, bound: bool, progress: ProgressFn | None,
+                  overwrite_a: bool = False) -> HierarchicalResult:
     if tree not in TREES:
         msg = f"tree must be one of {', '.join(TREES)}; got {tree!r}"
         raise InvalidInputError(msg)
@@ -577,7 +762,15 @@ def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
             msg = f"column_perm must be a permutation of 0..{A.shape[1] - 1}"
             raise InvalidInputError(msg)
         perm.flags.writeable = False
-    Z = np.ascontiguousarray(A[:, perm]) if perm is not None else A
+    if perm is None:
+        Z = A
+    elif overwrite_a and A.flags.c_contiguous and A.flags.writeable:
+        for i0 in range(0, A.shape[0], max(1, (1 << 16) // A.shape[1])):
+            rows = A[i0 : i0 + max(1, (1 << 16) // A.shape[1])]
+            rows[...] = rows[:, perm]  # in place, a cache-sized block of rows at a time
+        Z = A
+    else:
+        Z = np.ascontiguousarray(A[:, perm])
     L = chain.n_factors
     nodes = tree_nodes(0, L, tree)
     t0 = time.perf_counter()
@@ -605,8 +798,14 @@ def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
         t1 = time.perf_counter()
         root = partial(0, L)
         T0 = extract_twiddle(Zw, root)
-        outside = root.off_support_sumsq(Zw)  # type: ignore[union-attr]
+        outside, out_margin = _outside(Zw, root)  # type: ignore[arg-type]
         err = float(np.sqrt(_contract_error(T0, kf, cand_nodes, partial) + outside))
+        inner = 0
+        for p, s, q in cand_nodes:
+            rr = _pair(partial(p, s), partial(s, q))  # type: ignore[arg-type]
+            inner += rr[0] if rr is not None else max(A.shape)
+        err_up = (_error_upper(err, kf, inner, Zw.size, np.iscomplexobj(kf.values[0]))
+                  + float(np.sqrt(out_margin)))
         err_eval = time.perf_counter() - t1
         factors = kf.transpose() if transposed else kf
         if transposed:
@@ -623,17 +822,23 @@ def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
         elapsed = time.perf_counter() - t0
         t1 = time.perf_counter()
         err = _chain_error(Z, factors)
+        err_up = _error_upper(err, factors, L * max(A.shape), Z.size,
+                              np.iscomplexobj(factors.values[0]))
         err_eval = time.perf_counter() - t1
-    E = None
-    bnd = None
+    E = E_lo = E_hi = None
+    bnd = bnd_est = None
     applies = False
     if bound and L >= 2:
-        E = _level_errors(Z, chain, progress)
-        E.flags.writeable = False
-        bnd = t9_bound(E)
+        E, E_lo, E_hi = _level_enclosures(Z, chain, progress, cap=err_up)
+        for arr in (E, E_lo, E_hi):
+            arr.flags.writeable = False
+        bnd_est = t9_bound(E)
+        bnd = t9_bound(E_hi) * (1 + 2 * L * UNIT_ROUNDOFF)
         applies = bool(_is_standard_butterfly(chain) and ortho and tree == "left")
     return HierarchicalResult(
         factors=factors, tree=tree, orthonormalized=ortho, method=method,
         transposed=transposed, column_perm=perm, error=err,
         norm_A=float(np.linalg.norm(A)), splits=tuple(records), elapsed_s=elapsed,
-        error_eval_s=err_eval, level_errors=E, bound=bnd, bound_applies=applies)
+        error_eval_s=err_eval, level_errors=E, bound=bnd, bound_applies=applies,
+        level_errors_lower=E_lo, level_errors_upper=E_hi, bound_estimate=bnd_est,
+        error_upper=err_up)
