@@ -60,6 +60,14 @@ class SweepRun:
     workers: int
 
 
+def _certificate_of(full: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``fsmf-check/certificate/2`` object of a full result, if it carries one."""
+    for cand in ((full.get("witness") or {}).get("certificate"), full.get("certificate")):
+        if isinstance(cand, dict) and cand.get("schema") == "fsmf-check/certificate/2":
+            return cand
+    return None
+
+
 def counterexample_path(index: int, question: str) -> str:
     """Relative path of a counterexample file (zero-padded index, so files sort by case)."""
     return f"counterexamples/{index:06d}-{question}.json"
@@ -297,6 +305,12 @@ def run_sweep(spec: SweepSpec, out_dir: Path | str, *, workers: int = 1,
                                                                 ensure_ascii=False,
                                                                 allow_nan=False) + "\n")
                     line["results"][question]["certificate"] = rel
+                    cert = _certificate_of(full)
+                    if cert is not None:
+                        cert_rel = rel.removesuffix(".json") + ".cert.json"
+                        atomic_write_text(out_dir / cert_rel, json.dumps(
+                            cert, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+                        line["results"][question]["certificate_file"] = cert_rel
                 journal.append(line)
             journal.sync()
             if progress is not None:

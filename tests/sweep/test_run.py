@@ -138,3 +138,27 @@ def test_cli_sweep_writes_all_files(tmp_path):
     for name in ("results.jsonl", "summary.json", "summary.md", "verdicts.png", "sweep.json"):
         assert (out / name).is_file()
     assert "closedness | closed | 16" in (out / "summary.md").read_text()
+
+
+def test_counterexamples_come_with_certificate_files_that_verify(tmp_path):
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from fsmf_check.cli import cli
+    from fsmf_check.verify.certificates import check_certificate_file
+
+    tmp_path = Path(tmp_path)
+
+    spec = tmp_path / "s.toml"
+    spec.write_text('name = "c"\nkind = "two-factor"\nquestions = ["closedness"]\n'
+                    '[enumerate]\nshape = [2, 2, 2]\n')
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["sweep", str(spec), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(ln) for ln in (out / "results.jsonl").read_text().splitlines()]
+    not_closed = [ln for ln in lines if ln["results"]["closedness"]["verdict"] == "not-closed"]
+    assert len(not_closed) == 8  # the relabellings of the LU pattern
+    for ln in not_closed:
+        cert = out / ln["results"]["closedness"]["certificate_file"]
+        assert check_certificate_file(cert).status == "verified"
