@@ -23,35 +23,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fsmf_check.commands.outcome import Outcome
-from fsmf_check.errors import InvalidInputError
-from fsmf_check.inputs.cases import Case, load_case
+from fsmf_check.inputs.cases import Case, as_case
 
 __all__ = ["analyze", "certify", "closedness", "solve", "butterfly", "check", "as_case"]
 
 CaseLike = Case | Path | str
-
-
-def as_case(case: CaseLike) -> Case:
-    """Return ``case`` itself, or the case loaded from a case-file path.
-
-    Raises
-    ------
-    InvalidInputError
-        If ``case`` is neither a Case nor a path (one line naming the type).
-
-    Examples
-    --------
-    >>> as_case(3)
-    Traceback (most recent call last):
-    ...
-    fsmf_check.errors.InvalidInputError: expected a Case or the path of a case file; got int
-    """
-    if isinstance(case, Case):
-        return case
-    if isinstance(case, str | Path):
-        return load_case(case)
-    msg = f"expected a Case or the path of a case file; got {type(case).__name__}"
-    raise InvalidInputError(msg)
 
 
 def analyze(case: CaseLike) -> Outcome:

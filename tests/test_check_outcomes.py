@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from fsmf_check.cli import cli
 from fsmf_check.commands.check import check_case
 from fsmf_check.commands.solve import solve_case
-from fsmf_check.inputs.cases import parse_case
+from fsmf_check.inputs.cases import load_case, parse_case
 from fsmf_check.numeric.local import solve_local
 
 LU_ANTI = {"name": "lu-anti", "supports": {"I": ["10", "11"], "J": ["10", "11"]},
@@ -80,3 +80,14 @@ def test_local_solver_loss_never_increases_over_starts() -> None:
     assert sol.objective == min(sol.objectives)
     direct = float(np.linalg.norm(A - sol.product()) ** 2)
     np.testing.assert_allclose(sol.objective, direct, rtol=1e-9)
+
+
+def test_command_entry_points_take_a_case_or_a_path() -> None:
+    from fsmf_check.commands.analyze import analyze_case
+    from fsmf_check.commands.certify import certify_case
+
+    path = str(Path(__file__).resolve().parent.parent / "cases" / "e4-lu-member.toml")
+    for fn in (analyze_case, certify_case, solve_case):
+        by_path, by_case = fn(path), fn(load_case(path))
+        assert by_path.results == by_case.results
+        assert by_path.exit_code == by_case.exit_code

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fsmf_check.commands.outcome import EXIT_OK, Outcome
-from fsmf_check.inputs.cases import Case
+from pathlib import Path
+
 from fsmf_check.analysis.chains import decide_chain
 from fsmf_check.analysis.tractability import decide_tractability
+from fsmf_check.commands.outcome import EXIT_OK, Outcome
+from fsmf_check.inputs.cases import Case, as_case
 
 __all__ = ["analyze_case", "tractability_of_case"]
 
@@ -36,7 +38,7 @@ def _shown(indices: object) -> str:
     return str(indices)
 
 
-def analyze_case(case: Case) -> Outcome:
+def analyze_case(case: Case | Path | str) -> Outcome:
     """Analyze a case: rank-one supports, classes, tractability verdict, closedness verdict.
 
     Notes
@@ -51,6 +53,7 @@ def analyze_case(case: Case) -> Outcome:
     >>> out.results["tractability"]["verdict"], out.results["closedness"]["verdict"]
     ('tractable', 'closed')
     """
+    case = as_case(case)
     tract = tractability_of_case(case)
     results: dict[str, dict[str, object]] = {"tractability": tract,
                                              "closedness": _closedness(case)}

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from fsmf_check.inputs.cases import as_case
 from fsmf_check.commands.outcome import EXIT_OK, EXIT_REFUTED, EXIT_UNDECIDED, Outcome
 from fsmf_check.errors import ExactnessError, InvalidInputError
 from fsmf_check.inputs.matrix_specs import parse_spec
@@ -173,6 +174,7 @@ def certify_case(case: object, *, backend: str = "flint", tree: str = "balanced"
     >>> out.exit_code, out.results["membership"]["verdict"], out.results["membership"]["certificate_verified"]
     (0, 'member', True)
     """
+    case = as_case(case)
     pattern, chain = getattr(case, "pattern", None), getattr(case, "chain", None)
     auto = _auto_columns(case, pattern, chain)
     target = exact_target(case, backend)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fsmf_check.inputs.cases import as_case
 from fsmf_check.commands.outcome import EXIT_OK, Outcome
 from fsmf_check.files import atomic_write_bytes, check_outputs
 from fsmf_check.errors import InvalidInputError, NotApplicableError
@@ -349,6 +350,7 @@ def solve_case(case: object, *, save: Path | str | None = None,
     >>> r["verdict"], r["theorem"], round(r["objective"], 9)
     ('optimal', 'T2', 13.0)
     """
+    case = as_case(case)
     if save is not None:
         # before any work: never overwrite the case or its target file; a bad name fails too
         check_outputs([Path(save)], case.input_files())  # type: ignore[attr-defined]

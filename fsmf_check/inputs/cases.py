@@ -29,13 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from fsmf_check.model import families
 from fsmf_check._limits import MAX_CASE_BYTES, check_dense
 from fsmf_check.errors import CaseFormatError, FsmfError, InvalidInputError
+from fsmf_check.model import families
 from fsmf_check.model.numbers import ExactScalar, parse_entry
 from fsmf_check.model.supports import Chain, SupportPattern
 
-__all__ = ["Case", "TargetSpec", "load_case", "parse_case", "find_cases", "display_path",
+__all__ = ["Case", "TargetSpec", "load_case", "parse_case", "as_case", "find_cases", "display_path",
            "EXPECT_KEYS", "TARGET_GENERATORS"]
 
 _NAME_RE = re.compile(r"^[a-z0-9-]+$")
@@ -543,3 +543,29 @@ def _parse_expect(tab: dict, path: Path | None) -> dict[str, object]:
         raise _err(path, "key 'expect.optimal_value' must be finite", "optimal_value")
     return dict(tab)
 
+
+
+def as_case(case: object) -> Case:
+    """Return ``case`` itself, or the case loaded from a case-file path (str or Path).
+
+    Every command entry point accepts either, so a path never reaches code that expects a
+    parsed case.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``case`` is neither a Case nor a path (one line naming the type).
+
+    Examples
+    --------
+    >>> as_case(3)
+    Traceback (most recent call last):
+    ...
+    fsmf_check.errors.InvalidInputError: expected a Case or the path of a case file; got int
+    """
+    if isinstance(case, Case):
+        return case
+    if isinstance(case, str | Path):
+        return load_case(case)
+    msg = f"expected a Case or the path of a case file; got {type(case).__name__}"
+    raise InvalidInputError(msg)
