@@ -20,7 +20,7 @@ import click
 
 from fsmf_check.commands.outcome import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, Outcome
 from fsmf_check.report.envelope import dumps, envelope
-from fsmf_check.errors import ExactnessError, FsmfError, InvalidInputError
+from fsmf_check.errors import ExactnessError, FsmfError, InvalidInputError, NotApplicableError
 
 __all__ = ["cli", "main"]
 
@@ -50,6 +50,10 @@ class _Group(click.Group):
             click.echo(f"Error: {_one_line(exc.format_message())}", err=True)
             sys.exit(exc.exit_code if exc.exit_code in (1, 2, 3, 4) else EXIT_USAGE)
         except (InvalidInputError, ExactnessError) as exc:
+            click.echo(f"Error: {_one_line(str(exc))}", err=True)
+            sys.exit(EXIT_USAGE)
+        except NotApplicableError as exc:
+            # a valid input the command does not apply to (e.g. landscape on a chain): usage
             click.echo(f"Error: {_one_line(str(exc))}", err=True)
             sys.exit(EXIT_USAGE)
         except FsmfError as exc:

@@ -91,3 +91,13 @@ def test_command_entry_points_take_a_case_or_a_path() -> None:
         by_path, by_case = fn(path), fn(load_case(path))
         assert by_path.results == by_case.results
         assert by_path.exit_code == by_case.exit_code
+
+
+def test_a_command_that_does_not_apply_is_a_usage_error_not_an_internal_one() -> None:
+    cases = Path(__file__).resolve().parent.parent / "cases"
+    runner = CliRunner()
+    for args in (["landscape", str(cases / "hadamard-16.toml")],
+                 ["landscape", str(cases / "lu-4x4.toml")]):
+        res = runner.invoke(cli, args)
+        assert res.exit_code == 2, res.output
+        assert res.output.count("Error:") == 1 and "Traceback" not in res.output
