@@ -45,6 +45,7 @@ import numpy as np
 
 import fsmf_check as fc
 from fsmf_check.commands.solve import butterfly_matrix
+from fsmf_check.model.kronecker import monarch_patterns as fsmf_monarch_patterns
 
 #: Weight matrices of the first encoder block (PyTorch layout: out_features x in_features).
 DEFAULT_LAYERS = (
@@ -132,9 +133,10 @@ def divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
 
-def near_sqrt_divisor(n: int) -> int:
-    """The divisor of ``n`` closest to ``sqrt(n)`` (lazylinop's default Monarch block count)."""
-    return min(divisors(n), key=lambda d: (abs(d - math.sqrt(n)), d))
+def default_pq(M: int, N: int) -> tuple[int, int]:
+    """Return lazylinop's default Monarch ``(p, q)`` (``Chain.monarch`` without p, q)."""
+    left, _ = fsmf_monarch_patterns(M, N)
+    return left.b, left.c
 
 
 def monarch_patterns(M: int, N: int, p: int, q: int, r: int = 1) -> list[tuple[int, ...]]:
@@ -143,7 +145,7 @@ def monarch_patterns(M: int, N: int, p: int, q: int, r: int = 1) -> list[tuple[i
 
 
 def monarch_params(M: int, N: int, p: int, q: int, r: int = 1) -> int:
-    """Stored entries of the Monarch pair: ``r (q M + M N / p)``."""
+    """Count the stored entries of the Monarch pair: ``r (q M + M N / p)``."""
     return r * (q * M + M * N // p)
 
 
@@ -154,7 +156,7 @@ def monarch_grid(M: int, N: int, max_points: int = 10) -> list[tuple[int, int, i
     default ``(p, q)``; ``r`` never exceeds the block size ``min(p, N/q)`` and the pair stores
     fewer than half the dense entries. At most ``max_points``, spread evenly in log(params).
     """
-    p0, q0 = near_sqrt_divisor(M), near_sqrt_divisor(N)
+    p0, q0 = default_pq(M, N)
     cands = {(p, q0, 1) for p in divisors(M)[1:-1]}
     cands |= {(p0, q, 1) for q in divisors(N)[1:-1]}
     cands |= {(p0, q0, r) for r in (1, 2, 4, 8)}
@@ -197,9 +199,9 @@ def deformable_chain(bs: tuple[int, ...], cs: tuple[int, ...], r: int = 1
     """
     L = len(bs)
     out = []
-    for l in range(L):
-        a, d = math.prod(cs[:l]), math.prod(bs[l + 1:])
-        out.append((a, bs[l] * (1 if l == 0 else r), cs[l] * (1 if l == L - 1 else r), d))
+    for k in range(L):
+        a, d = math.prod(cs[:k]), math.prod(bs[k + 1:])
+        out.append((a, bs[k] * (1 if k == 0 else r), cs[k] * (1 if k == L - 1 else r), d))
     return out
 
 
@@ -219,7 +221,7 @@ def chain_grid(M: int, N: int, depths: Iterable[int] = (3, 4), ranks: Iterable[i
 
 
 def spec_of(patterns: Iterable[tuple[int, ...]]) -> str:
-    """The ``--chain`` spelling ``a,b,c,d;...`` of a list of Kronecker patterns."""
+    """Return the ``--chain`` spelling ``a,b,c,d;...`` of a list of Kronecker patterns."""
     return ";".join(",".join(str(v) for v in p) for p in patterns)
 
 
@@ -316,7 +318,7 @@ def approximate(A: np.ndarray, name: str, out_dir: Path, *,
     result: dict[str, object] = {"matrix": name, "shape": [M, N], "dense_params": M * N,
                                  "rows": rows, "svd_curve": curve}
     if export:
-        p, q = near_sqrt_divisor(M), near_sqrt_divisor(N)
+        p, q = default_pq(M, N)
         result["export"] = export_factors(npy, name, out_dir, monarch_patterns(M, N, p, q))
     return result
 
@@ -406,7 +408,7 @@ def plot(results: list[dict[str, object]], path: Path) -> None:
 
 
 def markdown_table(results: list[dict[str, object]]) -> str:
-    """The measured table: one line per approximation."""
+    """Render the measured table, one line per approximation."""
     lines = ["| matrix | method | choice | params | % dense | rel. error | verdict | theorem "
              "| time (s) | SVD rank, same budget | SVD rel. error |",
              "| --- | --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |"]
