@@ -80,7 +80,8 @@ def closedness(case: CaseLike, *, qe: bool | str = "auto") -> Outcome:
     return closedness_outcome(as_case(case), qe=qe)
 
 
-def solve(case: CaseLike, *, save: Path | str | None = None) -> Outcome:
+def solve(case: CaseLike, *, save: Path | str | None = None, save_format: str | None = None,
+          tree: str | None = None, orthonormalize: bool = True) -> Outcome:
     """Solve numerically: proven optimum for tractable supports, else the best local answer.
 
     Examples
@@ -94,12 +95,20 @@ def solve(case: CaseLike, *, save: Path | str | None = None) -> Outcome:
     """
     from fsmf_check.commands.solve import solve_case
 
-    return solve_case(as_case(case), save=save)
+    return solve_case(as_case(case), save=save, save_format=save_format, tree=tree,
+                      orthonormalize=orthonormalize)
 
 
-def butterfly(matrix: str | Path, *, tree: str = "left", order: str = "standard",
-              bitrev_columns: bool = False) -> Outcome:
-    """Factorize a matrix file or generator spec (``dft:N``, ...) into butterfly factors (T7).
+def butterfly(matrix: str | Path, *, chain: str = "square-dyadic", tree: str = "left",
+              order: str = "standard", bitrev_columns: bool = False,
+              perm: str | Path | None = None, orthonormalize: bool = True,
+              save: str | Path | None = None, save_format: str | None = None) -> Outcome:
+    """Factorize a matrix file or spec (``dft:N``, ...) along a Kronecker chain (T7).
+
+    ``chain`` is ``square-dyadic`` (the butterfly), ``monarch[:P:Q]`` or explicit patterns
+    ``a,b,c,d;...``; ``perm`` a permutation file or ``"auto"``; ``save`` a factor file
+    (``.npz``, lazylinop ``.json``, pyfaust ``.mat``). The options are those of
+    ``fsmf-check butterfly``.
 
     Examples
     --------
@@ -107,10 +116,14 @@ def butterfly(matrix: str | Path, *, tree: str = "left", order: str = "standard"
     >>> out = fc.butterfly("hadamard:16")
     >>> out.results["solve"]["rel_error"] < 1e-12
     True
+    >>> fc.butterfly("dft:16", perm="auto").results["solve"]["rel_error"] < 1e-12
+    True
     """
     from fsmf_check.commands.solve import butterfly_matrix
 
-    return butterfly_matrix(matrix, tree=tree, order=order, bitrev_columns=bitrev_columns)
+    return butterfly_matrix(matrix, tree=tree, order=order, bitrev_columns=bitrev_columns,
+                            perm=perm, orthonormalize=orthonormalize, save=save,
+                            save_format=save_format, chain=chain)
 
 
 def check(*paths: Path | str) -> Outcome:
