@@ -777,7 +777,7 @@ def saturation_closedness(pattern: SupportPattern) -> dict[str, Any] | None:
     --------
     >>> ev = saturation_closedness(SupportPattern(["101", "110", "011"], ["011", "110"]))
     >>> ev["rule"], len(ev["saturated"]), ev["remaining"]
-    ('saturation-projection', 3, [])
+    ('saturation-projection', 6, [])
     >>> saturation_closedness(SupportPattern(["10", "11"], ["10", "11"])) is None
     True
     """
