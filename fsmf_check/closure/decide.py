@@ -62,6 +62,8 @@ __all__ = [
     "find_completed_lu_witness",
     "closedness_certificate",
     "FULL_MASK_ENTRIES",
+    "SATURATION_AREA_LIMIT",
+    "saturation_closedness",
 ]
 
 VERDICTS = tuple(v.value for v in ClosednessVerdict)
@@ -707,6 +709,168 @@ def find_completed_lu_witness(pattern: SupportPattern, *,
 
 
 # --------------------------------------------------------------------------------------------
+# saturation and coordinate projection (derived, docs/theory.md §3)
+
+#: The saturation rule runs only up to this total area ``sum_k |R_k| |C_k|`` (it works on
+#: explicit sets of entries).
+SATURATION_AREA_LIMIT = 200_000
+
+_Cell = tuple[int, int]
+
+
+def _is_star_forest(F: set[_Cell]) -> bool:
+    """Tell whether every component of the bipartite graph of ``F`` is one row or one column."""
+    rows: dict[int, set[int]] = {}
+    cols: dict[int, set[int]] = {}
+    for i, j in F:
+        rows.setdefault(i, set()).add(j)
+        cols.setdefault(j, set()).add(i)
+    # a star forest: every edge has an endpoint of degree 1 on the other side's component,
+    # i.e. for each edge (i, j) either row i is the only row of its component (all columns of
+    # row i have degree 1) or column j is the only column (all rows of column j have degree 1)
+    for i, js in rows.items():
+        if len(js) > 1 and any(len(cols[j]) > 1 for j in js):
+            return False
+    for j, is_ in cols.items():
+        if len(is_) > 1 and any(len(rows[i]) > 1 for i in is_):
+            return False
+    return True
+
+
+def _rectangle(F: set[_Cell]) -> tuple[frozenset[int], frozenset[int]] | None:
+    rs = frozenset(i for i, _ in F)
+    cs = frozenset(j for _, j in F)
+    return (rs, cs) if len(F) == len(rs) * len(cs) else None
+
+
+def saturation_closedness(pattern: SupportPattern) -> dict[str, Any] | None:
+    r"""Prove ``P(I, J)`` closed by saturated coordinates and a coordinate projection, or None.
+
+    Parameters
+    ----------
+    pattern : SupportPattern
+        An explicit two-factor pattern (structured ones are materialized).
+
+    Returns
+    -------
+    dict or None
+        Evidence ``{"rule": "saturation-projection", "steps": [...], "saturated": [...],
+        "remaining": [...]}`` when the rule proves closedness, else None.
+
+    Notes
+    -----
+    THEORY T5 with the T3 idea extended (derived, docs/theory.md §3). A set ``T`` of entries
+    is *saturated* when ``P + L_T = P`` (``L_T`` the matrices supported on ``T``); then
+    ``P = π^{-1}(π(P))`` for the projection ``π`` that zeroes ``T``, so ``P`` is closed iff
+    ``π(P)`` is. Start from ``T = ∅``; a group of classes whose projected sum covers every
+    matrix on its new entries ``F = (∪ S_Q) \ T`` makes ``T ∪ F`` saturated (same proof as the
+    CEC lemma). Groups recognized: one class with ``F`` a rectangle and size ``>= min`` of
+    its sides (complete), one class with ``F`` a star forest (every component one row or one
+    column: one rank-one term reaches any values), and two classes with projected rectangles
+    ``R x C1 ⊇ R x C2`` (or the transpose) with ``p1 + p2 >= |R|`` and
+    ``p1 >= min(|R|, |C1 \ C2|)``. At the end every unsaturated class must leave a rectangle
+    outside ``T``, and these rectangles (after merging equal ones) must be pairwise disjoint:
+    ``π(P)`` is then a direct sum of closed sets ``{rank <= p}``. Exact (sets of integers);
+    cost polynomial in the total area, capped by :data:`SATURATION_AREA_LIMIT`.
+
+    Examples
+    --------
+    >>> ev = saturation_closedness(SupportPattern(["101", "110", "011"], ["011", "110"]))
+    >>> ev["rule"], len(ev["saturated"]), ev["remaining"]
+    ('saturation-projection', 6, [])
+    >>> saturation_closedness(SupportPattern(["10", "11"], ["10", "11"])) is None
+    True
+    """
+    Im, Jm = _explicit_masks(pattern)
+    r = pattern.r
+    rsz, csz = np.diff(Im.indptr), np.diff(Jm.indptr)
+    if int(np.dot(rsz, csz)) > SATURATION_AREA_LIMIT:
+        return None
+    groups: dict[tuple[frozenset[int], frozenset[int]], list[int]] = {}
+    for k in range(r):
+        Rk = frozenset(int(i) for i in Im.indices[Im.indptr[k]: Im.indptr[k + 1]])
+        Ck = frozenset(int(j) for j in Jm.indices[Jm.indptr[k]: Jm.indptr[k + 1]])
+        if Rk and Ck:
+            groups.setdefault((Rk, Ck), []).append(k)
+    classes = [(Rk, Ck, members) for (Rk, Ck), members in sorted(
+        groups.items(), key=lambda kv: kv[1][0])]
+    T: set[_Cell] = set()
+    open_ = set(range(len(classes)))
+    steps: list[dict[str, Any]] = []
+
+    def new(c: int) -> set[_Cell]:
+        Rk, Ck, _ = classes[c]
+        return {(i, j) for i in Rk for j in Ck} - T
+
+    changed = True
+    while changed and open_:
+        changed = False
+        for c in sorted(open_):
+            F = new(c)
+            size = len(classes[c][2])
+            rect = _rectangle(F) if F else None
+            why = None
+            if not F:
+                why = "absorbed"
+            elif rect is not None and size >= min(len(rect[0]), len(rect[1])):
+                why = "complete"
+            elif _is_star_forest(F):
+                why = "star-forest"
+            if why is not None:
+                T |= F
+                open_.discard(c)
+                steps.append({"classes": [classes[c][2]], "why": why, "new_entries": len(F)})
+                changed = True
+        if changed:
+            continue
+        # a nested pair covers every matrix on its outer rectangle (then on what T leaves of
+        # it), tested on the original rectangles and on the projected ones
+        rects: list[tuple[int, tuple[frozenset[int], frozenset[int]] | None]]
+        rects = [(c, (classes[c][0], classes[c][1])) for c in sorted(open_)]
+        rects += [(c, _rectangle(new(c))) for c in sorted(open_)]
+        for c1, rc1 in rects:
+            for c2, rc2 in rects:
+                if c1 == c2 or rc1 is None or rc2 is None:
+                    continue
+                p1, p2 = len(classes[c1][2]), len(classes[c2][2])
+                for side in (0, 1):
+                    (A1, B1), (A2, B2) = (rc1, rc2) if side == 0 else (rc1[::-1], rc2[::-1])
+                    if A1 == A2 and B2 <= B1 and p1 + p2 >= len(A1) and \
+                            p1 >= min(len(A1), len(B1 - B2)):
+                        F = new(c1) | new(c2)
+                        T |= F
+                        open_ -= {c1, c2}
+                        steps.append({"classes": [classes[c1][2], classes[c2][2]],
+                                      "why": "nested-pair-" + ("rows" if side == 0 else
+                                                                "columns"),
+                                      "new_entries": len(F)})
+                        changed = True
+                        break
+                if changed:
+                    break
+            if changed:
+                break
+    remaining: dict[tuple[frozenset[int], frozenset[int]], int] = {}
+    for c in sorted(open_):
+        rect = _rectangle(new(c))
+        if rect is None:
+            return None
+        remaining[rect] = remaining.get(rect, 0) + len(classes[c][2])
+    cells: set[_Cell] = set()
+    for rs, cs in remaining:
+        block = {(i, j) for i in rs for j in cs}
+        if cells & block:
+            return None
+        cells |= block
+    return {"rule": "saturation-projection", "steps": steps,
+            "saturated": sorted([i, j] for i, j in T),
+            "remaining": [{"rows": sorted(rs), "cols": sorted(cs), "rank_bound": p}
+                          for (rs, cs), p in sorted(remaining.items(),
+                                                   key=lambda kv: (sorted(kv[0][0]),
+                                                                   sorted(kv[0][1])))]}
+
+
+# --------------------------------------------------------------------------------------------
 # optional quantifier elimination (THEORY 3.4)
 
 
@@ -911,6 +1075,18 @@ def _decide_two_factor(pattern: SupportPattern, *, qe: bool | str, qe_timeout_s:
                 tried + ["disjoint-or-identical (T2): no", "CEC reduction (T3): yes"])
         tried.append("disjoint-or-identical (T2): no")
         tried.append(f"CEC reduction (T3): no ({tr.reason})")
+    if not pattern.is_structured:
+        sat = saturation_closedness(pattern)
+        if sat is not None:
+            return _closed(
+                "T5", ("Complete classes, star-forest leftovers and nested pairs saturate a set "
+                       f"T of {len(sat['saturated'])} entries (every matrix on T can be added "
+                       "to a product), and outside T the remaining classes leave pairwise "
+                       "disjoint rectangles; so the set is the preimage of a direct sum of "
+                       "closed low-rank sets under the projection that forgets T, hence closed "
+                       "(THEORY T5 with the T3 lemma, derived)."),
+                sat, tried + ["saturation and coordinate projection (T5, derived): yes"])
+        tried.append("saturation and coordinate projection (T5, derived): no")
     from fsmf_check.errors import SizeLimitError
     try:
         emb = find_lu_embedding(pattern)
