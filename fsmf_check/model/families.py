@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from fsmf_check._limits import check_dense, check_dim, check_nnz
+from fsmf_check._limits import MAX_RANDOM_NNZ, check_dense, check_dim, check_nnz
 from fsmf_check.errors import InvalidInputError, SizeLimitError
 from fsmf_check.model.kronecker import KronPattern
 from fsmf_check.model.supports import Chain, SupportPattern
@@ -383,8 +383,10 @@ def random_pattern(m: int, n: int, r: int, density: float = 0.3, seed: int = 0) 
     if not isinstance(density, int | float) or not 0.0 < float(density) <= 1.0:
         msg = f"random density must be in (0, 1]; got {density!r}"
         raise InvalidInputError(msg)
-    if (m + n) * r * float(density) > 5e7:
-        msg = f"random pattern would have about {(m + n) * r * density:.0f} nonzeros, above 5e7"
+    expected = (m + n) * r * float(density)
+    if expected > MAX_RANDOM_NNZ:
+        msg = (f"random pattern would have about {expected:.0f} nonzeros, above the limit "
+               f"MAX_RANDOM_NNZ = {MAX_RANDOM_NNZ}")
         raise SizeLimitError(msg)
     rng = np.random.default_rng(seed)
     I = sp.random_array((m, r), density=float(density), rng=rng, format="csc")
