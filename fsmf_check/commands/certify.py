@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from fsmf_check._limits import check_memory
 from fsmf_check.commands.outcome import EXIT_OK, EXIT_REFUTED, EXIT_UNDECIDED, Outcome
 from fsmf_check.errors import ExactnessError, InvalidInputError
 from fsmf_check.inputs.matrix_specs import parse_spec
@@ -32,9 +33,38 @@ from fsmf_check.exact.twofactor import (
 )
 from fsmf_check.verify.certificates import verify_certificate
 
-__all__ = ["certify_case", "certificate_paths", "write_certificates", "exact_spec_target", "cross_check_butterfly", "butterfly_cross_check"]
+__all__ = ["certify_case", "estimate_certify_memory", "certificate_paths", "write_certificates", "exact_spec_target", "cross_check_butterfly", "butterfly_cross_check"]
 
 _EXIT = {"member": EXIT_OK, "not-member": EXIT_REFUTED, "undecided": EXIT_UNDECIDED}
+
+#: Bytes per exact entry and per unit of field degree in the memory model of ``certify``
+#: (:func:`estimate_certify_memory`), fitted to DFT_1024 over Q(zeta_1024), 5.7 GiB peak.
+CERTIFY_BYTES_PER_ENTRY = 64
+CERTIFY_BYTES_PER_DEGREE = 12
+
+
+def estimate_certify_memory(case: object) -> tuple[int, str]:
+    """Estimated peak memory (bytes) of the whole exact computation of ``certify``.
+
+    The exact engine holds a few matrices of the target's size whose entries are dense field
+    elements (``phi(N)`` rational coefficients in Q(zeta_N)), so the model is ``m * n *
+    (CERTIFY_BYTES_PER_ENTRY + CERTIFY_BYTES_PER_DEGREE * degree)``. Computed from the case
+    alone, before any exact object is built (FLINT aborts the process when an allocation
+    fails, so the budget is checked first).
+    """
+    from fsmf_check.model.fields import Field
+
+    spec = getattr(case, "target", None)
+    if spec is None:
+        return 0, "no target"
+    m, n = spec.shape
+    degree = 1
+    if spec.kind == "generator" and spec.generator == "dft":
+        degree = Field(int(spec.params.get("n", n))).degree
+    elif spec.kind in ("explicit", "file"):
+        degree = 2  # Q or Q(i)
+    est = m * n * (CERTIFY_BYTES_PER_ENTRY + CERTIFY_BYTES_PER_DEGREE * degree)
+    return est, f"{m}x{n} exact entries over a field of degree {degree}"
 
 
 def _cert_entry(cert: Certificate | None, verify: bool) -> dict[str, object]:
@@ -174,6 +204,8 @@ def certify_case(case: object, *, backend: str = "flint", tree: str = "balanced"
     (0, 'member', True)
     """
     pattern, chain = getattr(case, "pattern", None), getattr(case, "chain", None)
+    est, what = estimate_certify_memory(case)
+    check_memory(f"certify ({what})", est)
     auto = _auto_columns(case, pattern, chain)
     target = exact_target(case, backend)
     perm_entry: dict[str, object] | None = None
