@@ -64,7 +64,8 @@ def estimate_certify_memory(case: object) -> tuple[int, str]:
     elif spec.kind in ("explicit", "file"):
         degree = 2  # Q or Q(i)
     est = m * n * (CERTIFY_BYTES_PER_ENTRY + CERTIFY_BYTES_PER_DEGREE * degree)
-    return est, f"{m}x{n} exact entries over a field of degree {degree}"
+    source = f" of {Path(spec.file).name}" if spec.kind == "file" and spec.file else ""
+    return est, f"{m}x{n} exact entries{source} over a field of degree {degree}"
 
 
 def _cert_entry(cert: Certificate | None, verify: bool) -> dict[str, object]:
