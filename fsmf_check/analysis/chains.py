@@ -161,7 +161,7 @@ def _kron_node(left: KronPattern, right: KronPattern) -> NodeResult:
 
 
 def _truncated_node(chain: TruncatedChain, p: int, s: int, q: int) -> NodeResult | None:
-    """Closed form of a node of a truncated butterfly (THEORY T6, T11), or None.
+    """Decide a node of a truncated butterfly in closed form (THEORY T6, T11), or None.
 
     The node's masks are the full butterfly node ``left x right`` with the rows of ``left``
     restricted to ``reached[p]`` (the rows of ``right`` outside ``reached[s]`` are empty and

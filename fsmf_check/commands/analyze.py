@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fsmf_check._limits import check_analysis_nnz
-from fsmf_check.commands.outcome import EXIT_OK, Outcome
-from fsmf_check.model.families import TruncatedChain
-from fsmf_check.inputs.cases import Case
 from fsmf_check.analysis.chains import decide_chain
 from fsmf_check.analysis.tractability import decide_tractability
+from fsmf_check.commands.outcome import EXIT_OK, Outcome
+from fsmf_check.inputs.cases import Case
+from fsmf_check.model.families import TruncatedChain
 
 __all__ = ["analyze_case", "estimate_analysis", "tractability_of_case"]
 
