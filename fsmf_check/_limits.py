@@ -32,6 +32,14 @@ MAX_PERM_BYTES_PER_ENTRY = 32
 #: Largest number of index steps of one combinatorial search (e.g. the class overlap check of
 #: the tractability analysis), estimated before the search starts.
 ANALYSIS_WORK_LIMIT = 400_000_000
+#: Largest total support size (nnz(I) + nnz(J), or the nonzeros of all factor masks of an
+#: explicit chain) that ``analyze`` groups and searches explicitly: about 1 s per million
+#: nonzeros on 2 cores, so the analysis stays under about 20 s. Structured (Kronecker) patterns
+#: and truncated butterflies are decided in closed form and are not bound by it.
+MAX_ANALYSIS_NNZ = 2**24
+#: Largest expected number of nonzeros ``(m + n) * r * density`` of a generated random pattern,
+#: estimated before anything is drawn.
+MAX_RANDOM_NNZ = 2**24
 
 #: Default of the memory budget (``--max-memory`` / ``FSMF_CHECK_MAX_MEMORY``), in bytes.
 DEFAULT_MAX_MEMORY = 4 * 2**30
@@ -56,6 +64,9 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_SWEEP_CASES",
     "ANALYSIS_WORK_LIMIT",
+    "MAX_ANALYSIS_NNZ",
+    "MAX_RANDOM_NNZ",
+    "check_analysis_nnz",
     "MAX_CASE_BYTES",
     "MAX_PERM_BYTES_PER_ENTRY",
     "check_work",
@@ -91,6 +102,14 @@ def check_nnz(what: str, nnz: int) -> None:
             f"{what} has {nnz} nonzeros, above the limit MAX_EXPLICIT_NNZ = "
             f"{MAX_EXPLICIT_NNZ}; use a structured (Kronecker) description instead"
         )
+        raise SizeLimitError(msg)
+
+
+def check_analysis_nnz(what: str, nnz: int) -> None:
+    """Refuse an explicit analysis whose support size exceeds MAX_ANALYSIS_NNZ (at once)."""
+    if nnz > MAX_ANALYSIS_NNZ:
+        msg = (f"{what} has {nnz} support nonzeros to analyze explicitly, above the limit "
+               f"MAX_ANALYSIS_NNZ = {MAX_ANALYSIS_NNZ}")
         raise SizeLimitError(msg)
 
 

@@ -9,11 +9,18 @@ problem of the sub-chain. A tree is *all-tractable* when every node's pattern is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import gcd
 
-from fsmf_check.model.supports import Chain
+import numpy as np
+
+from fsmf_check._limits import check_work
 from fsmf_check.analysis.tractability import TractabilityResult, decide_tractability
+from fsmf_check.model.families import TruncatedChain
+from fsmf_check.model.kronecker import KronPattern, chain_product, is_chainable
+from fsmf_check.model.supports import Chain
 
-__all__ = ["SplitVerdict", "TreeVerdict", "ChainAnalysis", "decide_chain", "tree_nodes", "TREES"]
+__all__ = ["SplitVerdict", "TreeVerdict", "ChainAnalysis", "NodeResult", "decide_chain",
+           "kronecker_pair_classes", "tree_nodes", "TREES"]
 
 TREES = ("left", "right", "balanced")
 
@@ -48,21 +55,139 @@ def tree_nodes(p: int, q: int, tree: str) -> list[tuple[int, int, int]]:
 
 
 @dataclass(frozen=True)
+class NodeResult:
+    """Verdict of one two-factor node of a chain, with its class counts (THEORY T1-T3, T6).
+
+    ``detail`` is the full :class:`TractabilityResult` when the node was decided on explicit
+    masks; structured nodes are decided in closed form and carry only the counts.
+    """
+
+    verdict: str
+    rule: str | None
+    theorem: str | None
+    explanation: str
+    n_classes: int
+    n_complete_classes: int
+    n_empty_supports: int
+    witness: dict[str, object] | None = None
+    method: str = "generic"
+    detail: TractabilityResult | None = None
+
+    @property
+    def tractable(self) -> bool:
+        """True iff the verdict is ``tractable``."""
+        return self.verdict == "tractable"
+
+    @classmethod
+    def from_result(cls, res: TractabilityResult) -> NodeResult:
+        """Summary of a full tractability result."""
+        return cls(res.verdict, res.rule, res.theorem, res.explanation, res.n_classes,
+                   int(res.class_complete.sum()), int(res.empty_columns.size), res.witness,
+                   res.method, res)
+
+
+@dataclass(frozen=True)
 class SplitVerdict:
     """Verdict of one node ``F[p..s-1] x F[s..q-1]``."""
 
     p: int
     s: int
     q: int
-    result: TractabilityResult
+    result: NodeResult
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready summary of the node."""
         res = self.result
         return {"left": [self.p, self.s - 1], "right": [self.s, self.q - 1],
                 "verdict": res.verdict, "rule": res.rule, "theorem": res.theorem,
-                "n_classes": res.n_classes, "n_complete_classes": int(res.class_complete.sum()),
+                "n_classes": res.n_classes, "n_complete_classes": res.n_complete_classes,
                 "witness": res.witness}
+
+
+def kronecker_pair_classes(left: KronPattern, right: KronPattern) -> tuple[int, int]:
+    r"""``(n_classes, n_complete)`` of the Kronecker pair ``I = left``, ``J^T = right``.
+
+    Notes
+    -----
+    THEORY T6 (derived): column ``k`` of ``left`` has rows determined by
+    ``(k div c1 d1, k mod d1)`` and row ``k`` of ``right`` has columns determined by
+    ``(k div b2 d2, k mod d2)``; distinct keys give disjoint index sets, so the classes are
+    the distinct keys (pairwise disjoint, T2), of size ``|R| = b1`` by ``|C| = c2``. For a
+    chainable pair of rank ``rho`` there are ``a2 d1`` classes of ``rho`` members each. In
+    general ``k`` runs over intervals on which both quotients are constant (breakpoints at
+    multiples of ``c1 d1`` and ``b2 d2``, periodic with their lcm); an interval of length
+    ``len`` holds ``min(len, lcm(d1, d2))`` keys, the residues of ``k`` modulo
+    ``lcm(d1, d2)``. Cost O(lcm / c1 d1 + lcm / b2 d2), estimated before it starts.
+
+    Examples
+    --------
+    >>> kronecker_pair_classes(KronPattern(1, 4, 4, 4), KronPattern(4, 4, 4, 1))
+    (16, 0)
+    >>> kronecker_pair_classes(KronPattern(1, 2, 4, 2), KronPattern(2, 4, 2, 1))
+    (4, 4)
+    """
+    need = min(left.b, right.c)
+    if is_chainable(left, right):
+        rho = left.a * left.c // right.a
+        n_cls = right.a * left.d
+        return n_cls, n_cls if rho >= need else 0
+    r = left.shape[1]
+    p1, p2 = left.c * left.d, right.b * right.d
+    period = p1 // gcd(p1, p2) * p2
+    check_work("the class count of a Kronecker split", period // p1 + period // p2)
+    cuts = np.union1d(np.arange(0, period + 1, p1, dtype=np.int64),
+                      np.arange(0, period + 1, p2, dtype=np.int64))
+    lens = np.diff(cuts)
+    dd = left.d // gcd(left.d, right.d) * right.d
+    reps = r // period
+    full, rem = lens // dd, lens % dd
+    n_cls = int(np.minimum(lens, dd).sum()) * reps
+    # in an interval, rem residues occur full + 1 times and dd - rem residues full times
+    big = np.where(full + 1 >= need, rem, 0)
+    small = np.where((full >= need) & (full > 0), dd - rem, 0)
+    return n_cls, int((big + small).sum()) * reps
+
+
+def _kron_node(left: KronPattern, right: KronPattern) -> NodeResult:
+    n_cls, n_comp = kronecker_pair_classes(left, right)
+    r = left.shape[1]
+    expl = (f"The {r} rank-one supports form {n_cls} equivalence classes that are pairwise "
+            "disjoint or identical (the Kronecker structure makes every two distinct classes "
+            "use disjoint rows or disjoint columns, THEORY T6, derived; THEORY T2), so FSMF is "
+            f"solved to global optimality by one truncated SVD per class ({n_comp} complete "
+            "classes are filled exactly).")
+    return NodeResult("tractable", "disjoint-or-identical", "T2", expl, n_cls, n_comp, 0,
+                      method="kronecker-closed-form")
+
+
+def _truncated_node(chain: TruncatedChain, p: int, s: int, q: int) -> NodeResult | None:
+    """Decide a node of a truncated butterfly in closed form (THEORY T6, T11), or None.
+
+    The node's masks are the full butterfly node ``left x right`` with the rows of ``left``
+    restricted to ``reached[p]`` (the rows of ``right`` outside ``reached[s]`` are empty and
+    so are the columns of ``left`` there). Restricting rows keeps identical rectangles
+    identical and disjoint ones disjoint, so the node is T2; a class ``(alpha, delta)`` keeps
+    ``|R ∩ reached[p]|`` rows. O(|reached[p]|).
+    """
+    left, right = chain_product(chain.base[p:s]), chain_product(chain.base[s:q])
+    if left is None or right is None or not is_chainable(left, right):
+        return None
+    rows = chain.reached[p]
+    alpha, delta = left.row_keys(rows)
+    cnt = np.bincount(alpha * left.d + delta, minlength=left.a * left.d)
+    per_key = right.a // left.a  # classes per left key (chainable pair)
+    rho = left.a * left.c // right.a
+    nonempty = cnt > 0
+    n_cls = per_key * int(nonempty.sum())
+    n_comp = per_key * int((nonempty & (rho >= np.minimum(cnt, right.c))).sum())
+    n_empty = left.shape[1] - n_cls * rho
+    expl = (f"The nonempty rank-one supports form {n_cls} equivalence classes that are pairwise "
+            "disjoint or identical: they are the butterfly rectangles (THEORY T6) restricted "
+            "to the rows reached from the outputs (THEORY T11), and restricting rows keeps "
+            "disjoint rectangles disjoint, so FSMF is solved by one truncated SVD per class "
+            f"(THEORY T2; {n_comp} complete classes, {n_empty} empty supports).")
+    return NodeResult("tractable", "disjoint-or-identical", "T2", expl, n_cls, n_comp,
+                      n_empty, method="truncated-butterfly-closed-form")
 
 
 @dataclass(frozen=True)
@@ -112,8 +237,10 @@ def decide_chain(chain: Chain) -> ChainAnalysis:
     -----
     THEORY T6 (Lemma 2 of [LZRG-ICASSP]: butterfly splits have disjoint rank-one supports) and
     T7 (the hierarchical algorithm solves each tree node as a two-factor FSMF). Each distinct
-    node ``(p, s, q)`` is decided once with :func:`decide_tractability`; structured chains
-    cost O(L^2 r) integer operations, explicit chains need the exact boolean partial products.
+    node ``(p, s, q)`` is decided once. Kronecker nodes are decided in closed form
+    (:func:`kronecker_pair_classes`, O(1) for chainable pairs, no mask is formed), truncated
+    butterflies from their reached rows (O(n) per node, THEORY T11); other nodes by
+    :func:`decide_tractability` on the exact boolean partial products.
     The chain verdict is ``tractable`` when some tree is all-tractable: then the hierarchical
     algorithm runs on certified two-factor steps (its error guarantee is T9, not a global
     optimum).
@@ -126,11 +253,24 @@ def decide_chain(chain: Chain) -> ChainAnalysis:
     ('tractable', [True, True, True])
     """
     L = chain.n_factors
-    cache: dict[tuple[int, int, int], TractabilityResult] = {}
+    cache: dict[tuple[int, int, int], NodeResult] = {}
 
-    def node(p: int, s: int, q: int) -> TractabilityResult:
+    def decide(p: int, s: int, q: int) -> NodeResult:
+        if isinstance(chain, TruncatedChain):
+            res = _truncated_node(chain, p, s, q)
+            if res is not None:
+                return res
+        if chain.is_structured:
+            pats = chain.patterns
+            assert pats is not None  # noqa: S101 - structured chains have patterns
+            left, right = chain_product(pats[p:s]), chain_product(pats[s:q])
+            if left is not None and right is not None:
+                return _kron_node(left, right)
+        return NodeResult.from_result(decide_tractability(chain.split(s, p, q)))
+
+    def node(p: int, s: int, q: int) -> NodeResult:
         if (p, s, q) not in cache:
-            cache[(p, s, q)] = decide_tractability(chain.split(s, p, q))
+            cache[(p, s, q)] = decide(p, s, q)
         return cache[(p, s, q)]
 
     splits = tuple(SplitVerdict(0, s, L, node(0, s, L)) for s in range(1, L))

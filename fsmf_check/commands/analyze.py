@@ -4,19 +4,44 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fsmf_check._limits import check_analysis_nnz
 from fsmf_check.analysis.chains import decide_chain
 from fsmf_check.analysis.tractability import decide_tractability
 from fsmf_check.commands.outcome import EXIT_OK, Outcome
 from fsmf_check.inputs.cases import Case, as_case
+from fsmf_check.model.families import TruncatedChain
 
-__all__ = ["analyze_case", "tractability_of_case"]
+__all__ = ["analyze_case", "estimate_analysis", "tractability_of_case"]
+
+
+def estimate_analysis(case: Case) -> int:
+    """Support nonzeros the analysis of ``case`` handles explicitly (0 when in closed form).
+
+    Structured Kronecker patterns and chains and truncated butterflies are decided in closed
+    form (THEORY T6, T11); explicit patterns cost about ``nnz(I) + nnz(J)`` (hashing and
+    sorting, near-linear), explicit chains about the nonzeros of their factor masks.
+    """
+    if case.pattern is not None:
+        return 0 if case.pattern.is_structured else int(case.pattern.nnz)
+    chain = case.chain
+    assert chain is not None  # noqa: S101 - a case holds a pattern or a chain
+    if chain.is_structured or isinstance(chain, TruncatedChain):
+        return 0
+    return int(sum(f.nnz for f in chain.factors))
 
 
 def tractability_of_case(case: Case) -> dict[str, object]:
-    """SPEC §5 ``tractability`` result of a case (two-factor or chain)."""
+    """SPEC §5 ``tractability`` result of a case (two-factor or chain).
+
+    Raises
+    ------
+    SizeLimitError
+        Before any work, when the explicit support is above ``MAX_ANALYSIS_NNZ``.
+    """
+    check_analysis_nnz(f"case {case.name}", estimate_analysis(case))
     if case.pattern is not None:
         return decide_tractability(case.pattern).to_dict()
-    assert case.chain is not None
+    assert case.chain is not None  # noqa: S101 - a case holds a pattern or a chain
     return decide_chain(case.chain).to_dict()
 
 

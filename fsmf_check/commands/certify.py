@@ -15,15 +15,20 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from fsmf_check.inputs.cases import as_case
+from fsmf_check._limits import check_memory
 from fsmf_check.commands.outcome import EXIT_OK, EXIT_REFUTED, EXIT_UNDECIDED, Outcome
 from fsmf_check.errors import ExactnessError, InvalidInputError
-from fsmf_check.inputs.matrix_specs import parse_spec
-from fsmf_check.files import atomic_write_text
-from fsmf_check.model.certificate_schema import certificate_text
-from fsmf_check.model.supports import Chain
-from fsmf_check.exact.certificates import MAX_CERT_ENTRIES, Certificate, encode_sparse, encode_structure
-from fsmf_check.exact.chain import chain_scalings, decide_chain_identifiability, decide_chain_membership
+from fsmf_check.exact.certificates import (
+    MAX_CERT_ENTRIES,
+    Certificate,
+    encode_sparse,
+    encode_structure,
+)
+from fsmf_check.exact.chain import (
+    chain_scalings,
+    decide_chain_identifiability,
+    decide_chain_membership,
+)
 from fsmf_check.exact.targets import ExactTarget, dft_matrix, exact_target, hadamard_matrix
 from fsmf_check.exact.twofactor import (
     MembershipResult,
@@ -31,11 +36,46 @@ from fsmf_check.exact.twofactor import (
     decide_membership,
     two_factor_scalings,
 )
+from fsmf_check.files import atomic_write_text
+from fsmf_check.inputs.cases import as_case
+from fsmf_check.inputs.matrix_specs import parse_spec
+from fsmf_check.model.certificate_schema import certificate_text
+from fsmf_check.model.supports import Chain
 from fsmf_check.verify.certificates import verify_certificate
 
-__all__ = ["certify_case", "certificate_paths", "write_certificates", "exact_spec_target", "cross_check_butterfly", "butterfly_cross_check"]
+__all__ = ["certify_case", "estimate_certify_memory", "certificate_paths", "write_certificates", "exact_spec_target", "cross_check_butterfly", "butterfly_cross_check"]
 
 _EXIT = {"member": EXIT_OK, "not-member": EXIT_REFUTED, "undecided": EXIT_UNDECIDED}
+
+#: Bytes per exact entry and per unit of field degree in the memory model of ``certify``
+#: (:func:`estimate_certify_memory`), fitted to DFT_1024 over Q(zeta_1024), 5.7 GiB peak.
+CERTIFY_BYTES_PER_ENTRY = 64
+CERTIFY_BYTES_PER_DEGREE = 12
+
+
+def estimate_certify_memory(case: object) -> tuple[int, str]:
+    """Estimated peak memory (bytes) of the whole exact computation of ``certify``.
+
+    The exact engine holds a few matrices of the target's size whose entries are dense field
+    elements (``phi(N)`` rational coefficients in Q(zeta_N)), so the model is ``m * n *
+    (CERTIFY_BYTES_PER_ENTRY + CERTIFY_BYTES_PER_DEGREE * degree)``. Computed from the case
+    alone, before any exact object is built (FLINT aborts the process when an allocation
+    fails, so the budget is checked first).
+    """
+    from fsmf_check.model.fields import Field
+
+    spec = getattr(case, "target", None)
+    if spec is None:
+        return 0, "no target"
+    m, n = spec.shape
+    degree = 1
+    if spec.kind == "generator" and spec.generator == "dft":
+        degree = Field(int(spec.params.get("n", n))).degree
+    elif spec.kind in ("explicit", "file"):
+        degree = 2  # Q or Q(i)
+    est = m * n * (CERTIFY_BYTES_PER_ENTRY + CERTIFY_BYTES_PER_DEGREE * degree)
+    source = f" of {Path(spec.file).name}" if spec.kind == "file" and spec.file else ""
+    return est, f"{m}x{n} exact entries{source} over a field of degree {degree}"
 
 
 def _cert_entry(cert: Certificate | None, verify: bool) -> dict[str, object]:
@@ -176,6 +216,8 @@ def certify_case(case: object, *, backend: str = "flint", tree: str = "balanced"
     """
     case = as_case(case)
     pattern, chain = getattr(case, "pattern", None), getattr(case, "chain", None)
+    est, what = estimate_certify_memory(case)
+    check_memory(f"certify ({what})", est)
     auto = _auto_columns(case, pattern, chain)
     target = exact_target(case, backend)
     perm_entry: dict[str, object] | None = None
@@ -432,8 +474,8 @@ def _to_complex_matrix(M: np.ndarray, bk: object) -> np.ndarray:
 
 
 def _complex(x: object) -> complex:
-    from fsmf_check.model.numbers import GaussianRational
     from fsmf_check.model.cyclotomic import CyclotomicNumber
+    from fsmf_check.model.numbers import GaussianRational
 
     if isinstance(x, Fraction | int):
         return complex(float(x))
@@ -523,8 +565,8 @@ def butterfly_cross_check(matrix: str, *, tree: str = "left", order: str = "stan
     >>> out["verdict"], out["exact_membership"]["verdict"], out["numeric_error"] < 1e-12
     ('agree', 'member', True)
     """
-    from fsmf_check.numeric.hierarchical import hierarchical
     from fsmf_check.exact.targets import bitrev
+    from fsmf_check.numeric.hierarchical import hierarchical
 
     path_like = not any(matrix.startswith(g + ":") for g in ("dft", "hadamard",
                                                              "random-butterfly"))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from fsmf_check._limits import check_dense, check_dim, check_nnz
+from fsmf_check._limits import MAX_RANDOM_NNZ, check_dense, check_dim, check_nnz
 from fsmf_check.errors import InvalidInputError, SizeLimitError
 from fsmf_check.model.kronecker import KronPattern
 from fsmf_check.model.supports import Chain, SupportPattern
@@ -28,6 +28,7 @@ __all__ = [
     "kaleidoscope",
     "truncated_butterfly",
     "TruncatedButterfly",
+    "TruncatedChain",
     "lu",
     "full",
     "block_diagonal",
@@ -198,6 +199,28 @@ def kaleidoscope(n: int, w: int = 1) -> Chain:
     return Chain((std + std[::-1]) * w)
 
 
+class TruncatedChain(Chain):
+    """An explicit chain that remembers it is a butterfly chain restricted to reached rows.
+
+    ``base`` are the Kronecker patterns of the full standard butterfly (THEORY T6) and
+    ``reached[l]`` the sorted rows of ``base[l]`` kept in factor ``l`` (``reached[0]`` are the
+    outputs, in the order of the rows of ``F[0]``). The masks are explicit (sparse), so every
+    consumer sees an ordinary chain; the analysis uses ``base`` and ``reached`` to decide
+    every split in closed form (THEORY T6, T11) without forming partial products.
+    """
+
+    def __init__(self, masks: Sequence[sp.sparray], base: Sequence[KronPattern],
+                 reached: Sequence[np.ndarray]) -> None:
+        super().__init__(masks)
+        self.base: tuple[KronPattern, ...] = tuple(base)
+        frozen = []
+        for arr in reached:
+            a = np.asarray(arr, dtype=np.int64).copy()
+            a.flags.writeable = False
+            frozen.append(a)
+        self.reached: tuple[np.ndarray, ...] = tuple(frozen)
+
+
 @dataclass(frozen=True, slots=True)
 class TruncatedButterfly:
     """A truncated butterfly network (THEORY T11): chain, outputs and the weight count."""
@@ -215,12 +238,42 @@ class TruncatedButterfly:
                 "theorem": "T11"}
 
 
+def _restricted_factor(pat: KronPattern, rows: np.ndarray, n_rows: int | None
+                       ) -> tuple[sp.csr_array, np.ndarray]:
+    """Rows ``rows`` of the Kronecker mask ``pat``, built directly (never the full mask).
+
+    Returns the mask (``n_rows`` rows when given, with row ``t`` = ``rows[t]``; else the full
+    row count with the other rows empty) and the sorted columns it reaches. O(len(rows) * c).
+    """
+    alpha, delta = pat.row_keys(rows)
+    base = alpha * pat.c * pat.d + delta
+    offs = pat.d * np.arange(pat.c, dtype=np.int64)
+    cols = (base[:, None] + offs[None, :]).ravel()
+    n_out = n_rows if n_rows is not None else pat.shape[0]
+    counts = np.zeros(n_out, dtype=np.int64)
+    # rows[t] becomes row t of F[0]; later factors keep their sorted rows in place
+    counts[np.arange(rows.size) if n_rows is not None else rows] = pat.c
+    indptr = np.zeros(n_out + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    M = sp.csr_array((np.ones(cols.size, dtype=np.int8), cols, indptr),
+                     shape=(n_out, pat.shape[1]))
+    seen = np.zeros(pat.shape[1], dtype=bool)
+    seen[cols] = True
+    return M, np.flatnonzero(seen)
+
+
 def truncated_butterfly(n: int, outputs: int | Sequence[int]) -> TruncatedButterfly:
     r"""Butterfly network on ``n = 2^p`` nodes truncated to a set of output nodes (THEORY T11).
 
     The standard butterfly chain is restricted to the weights on paths that reach an output:
     ``F[0]`` keeps the output rows, and each later factor keeps only the rows reached by the
     previous one. Weights are counted exactly (nnz of the restricted masks).
+
+    Notes
+    -----
+    Each restricted factor is built directly from its Kronecker pattern and the reached rows
+    (O(weights) time and memory, never an ``n x n`` mask); the running number of weights is
+    checked against ``MAX_EXPLICIT_NNZ`` before each factor is built.
 
     Examples
     --------
@@ -243,25 +296,23 @@ def truncated_butterfly(n: int, outputs: int | Sequence[int]) -> TruncatedButter
             or max(outs) >= n):
         msg = f"truncated butterfly outputs must be distinct indices in [0, {n}); got {outputs!r}"
         raise InvalidInputError(msg)
-    full_chain = butterfly(n)
-    keep = np.zeros(n, dtype=bool)
-    keep[list(outs)] = True
-    masks = []
+    base = butterfly(n).factors
+    masks: list[sp.csr_array] = []
+    reached: list[np.ndarray] = []
+    rows = np.array([int(o) for o in outs], dtype=np.int64)
     total = 0
     for idx in range(p):
-        M = sp.csr_array(full_chain.factor_mask(idx))
-        if idx == 0:
-            R = sp.csr_array(M[np.array(outs)])
-        else:
-            R = sp.csr_array(sp.diags_array(keep.astype(np.int8), dtype=np.int8) @ M)
-            R.eliminate_zeros()
-        keep = np.zeros(n, dtype=bool)
-        keep[np.unique(sp.coo_array(R).col)] = True
-        masks.append(sp.csc_array(R))
-        total += R.nnz
-        check_nnz(f"truncated butterfly (first {idx + 1} of {p} factor masks)", total)
-    chain = Chain(masks)
-    weights = int(sum(m.nnz for m in masks))
+        pat = base[idx]
+        assert isinstance(pat, KronPattern)  # noqa: S101 - butterfly chains are structured
+        # estimate before building: every kept row has exactly c ones
+        check_nnz(f"truncated butterfly (first {idx + 1} of {p} factor masks)",
+                  total + rows.size * pat.c)
+        reached.append(rows)
+        M, rows = _restricted_factor(pat, rows, len(outs) if idx == 0 else None)
+        masks.append(M)
+        total += M.nnz
+    chain = TruncatedChain(masks, base, reached)  # type: ignore[arg-type]
+    weights = int(total)
     ell = len(outs)
     bound = 2 * n * float(np.log2(ell)) + 6 * n if ell > 1 else 6.0 * n
     return TruncatedButterfly(chain, outs, weights, bound)
@@ -332,8 +383,10 @@ def random_pattern(m: int, n: int, r: int, density: float = 0.3, seed: int = 0) 
     if not isinstance(density, int | float) or not 0.0 < float(density) <= 1.0:
         msg = f"random density must be in (0, 1]; got {density!r}"
         raise InvalidInputError(msg)
-    if (m + n) * r * float(density) > 5e7:
-        msg = f"random pattern would have about {(m + n) * r * density:.0f} nonzeros, above 5e7"
+    expected = (m + n) * r * float(density)
+    if expected > MAX_RANDOM_NNZ:
+        msg = (f"random pattern would have about {expected:.0f} nonzeros, above the limit "
+               f"MAX_RANDOM_NNZ = {MAX_RANDOM_NNZ}")
         raise SizeLimitError(msg)
     rng = np.random.default_rng(seed)
     I = sp.random_array((m, r), density=float(density), rng=rng, format="csc")
