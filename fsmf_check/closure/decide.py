@@ -238,7 +238,7 @@ def find_lu_embedding(pattern: SupportPattern) -> LUEmbedding | None:
     I, J = _explicit_masks(pattern)
     r = pattern.r
     rsz, csz = np.diff(I.indptr), np.diff(J.indptr)
-    area = int(np.dot(rsz, csz))
+    area = int(np.dot(rsz.astype(np.int64), csz.astype(np.int64)))  # int32 indptr overflows
     if area > SEARCH_AREA_LIMIT:
         msg = (f"LU-embedding search would read {area} covered entries, above the limit "
                f"SEARCH_AREA_LIMIT = {SEARCH_AREA_LIMIT}")

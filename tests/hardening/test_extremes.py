@@ -1,4 +1,4 @@
-"""int64 and float extremes in Matrix Market files: exact or refused, alike on both readers.
+"""Extremes: int64 and float values in .mtx files, areas beyond int32 in the closedness search.
 
 The vectorized body (numpy ``loadtxt``) must either return exactly what the line-by-line
 reader returns or defer to it (``None``); never a rounded or wrapped value.
@@ -63,3 +63,18 @@ def test_fast_body_agrees_with_the_reference_or_defers(tmp_path: Path, value: st
     if fast is None:
         return
     assert int(fast[0, 0]) == int(value) and int(fast[1, 0]) == 1
+
+
+def test_lu_search_area_is_counted_without_int32_overflow() -> None:
+    import scipy.sparse as sp
+
+    from fsmf_check.closure.decide import find_lu_embedding
+    from fsmf_check.errors import SizeLimitError
+    from fsmf_check.model.supports import SupportPattern
+
+    n = 65536  # one full column: area 2^32, which wraps to 0 in int32
+    col = sp.csc_array(np.ones((n, 1), dtype=np.int8))
+    single = sp.csc_array(([1], ([0], [0])), shape=(n, 1), dtype=np.int8)
+    I = sp.hstack([col, single], format="csc")
+    with pytest.raises(SizeLimitError, match="SEARCH_AREA_LIMIT"):
+        find_lu_embedding(SupportPattern(I, I))
