@@ -172,3 +172,14 @@ def check_memory(what: str, estimate: int) -> None:
                f"limit --max-memory = {limit / 2**20:.0f} MiB (set --max-memory or "
                f"{MEMORY_ENV_VAR} to raise it)")
         raise SizeLimitError(msg)
+
+
+#: Largest number of factors of a random chain in a chain sweep (``[sample] factors``).
+MAX_SWEEP_CHAIN_FACTORS = 8
+#: Largest dimension (rows or columns of any factor) of a random chain in a chain sweep: the
+#: explicit ``dims`` range, or ``a*b*d`` and ``a*c*d`` of the Kronecker ``a, b, c, d`` ranges.
+MAX_SWEEP_CHAIN_DIM = 32
+#: Largest number of random chains a chain sweep samples (``[sample] count``).
+MAX_SWEEP_CHAIN_CASES = 2**20
+
+__all__ += ["MAX_SWEEP_CHAIN_FACTORS", "MAX_SWEEP_CHAIN_DIM", "MAX_SWEEP_CHAIN_CASES"]

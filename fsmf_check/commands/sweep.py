@@ -70,7 +70,8 @@ def sweep_command(sweep: Path | str | SweepSpec, out_dir: Path | str, *, workers
                       exit_code=EXIT_OK,
                       case={"name": spec.name, "source": None if isinstance(sweep, SweepSpec)
                             else str(sweep)},
-                      shape={"m": spec.shape[0], "n": spec.shape[2], "r": spec.shape[1]},
+                      shape=None if spec.kind == "chain" else
+                      {"m": spec.shape[0], "n": spec.shape[2], "r": spec.shape[1]},
                       extra={"run": {"workers": workers, "scheduler": run.scheduler,
                                      "resumed": run.resumed, "computed": run.computed}})
     return SweepData(run=run, summary=summary, outcome=outcome)

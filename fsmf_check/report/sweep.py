@@ -18,7 +18,27 @@ __all__ = ["write_sweep", "render_sweep_markdown"]
 
 
 def _supports(s: dict[str, Any]) -> str:
+    if "chain" in s:
+        chain = s["chain"]
+        if "patterns" in chain:
+            return "patterns " + " · ".join(f"({a},{b},{c},{d})"
+                                            for a, b, c, d in chain["patterns"])
+        return "factors " + " · ".join(str(rows) for rows in chain["factors"])
     return f"X = {s['supports']['X']}, Y = {s['supports']['Y']}"
+
+
+def _chain_family(summary: dict[str, Any]) -> str:
+    ch, smp = summary["chain"], summary["sample"]
+    lo, hi = ch["factors"]
+    nf = f"{lo}" if lo == hi else f"{lo} to {hi}"
+    if ch["family"] == "explicit":
+        dl, dh = ch["dims"]
+        return (f"{smp['count']} random explicit chains of {nf} factors, dimensions in "
+                f"[{dl}, {dh}] (density {ch['density']}, seed {smp['seed']})")
+    ranges = ", ".join(f"{k} in [{ch[k][0]}, {ch[k][1]}]" for k in "abcd")
+    keep = "chainable chains only" if ch["chainable_only"] else "chainable or not"
+    return (f"{smp['count']} random Kronecker chains of {nf} factors, {ranges} ({keep}, "
+            f"seed {smp['seed']})")
 
 
 def render_sweep_markdown(summary: dict[str, Any], picture: str | None) -> str:
@@ -33,11 +53,13 @@ def render_sweep_markdown(summary: dict[str, Any], picture: str | None) -> str:
     >>> print(render_sweep_markdown(s, None).splitlines()[0])
     # Sweep x
     """
-    sh = summary["shape"]
     lines = [f"# Sweep {summary['name']}", ""]
     if summary.get("description"):
         lines += [summary["description"], ""]
-    if summary["mode"] == "enumerate":
+    sh = summary.get("shape", {})
+    if "chain" in summary:
+        fam = _chain_family(summary)
+    elif summary["mode"] == "enumerate":
         fam = (f"every support pair of shape m x r x n = {sh['m']} x {sh['r']} x {sh['n']} "
                f"({summary['pairs']} pairs)")
         if summary.get("symmetry") == "permutations":
@@ -64,6 +86,16 @@ def render_sweep_markdown(summary: dict[str, Any], picture: str | None) -> str:
         lines += ["", "Landscape verdicts are numeric (seeded local searches, THEORY T10): "
                   "`none-found` proves nothing, `spurious-local-minimum` is a numerically "
                   "certified second-order point."]
+    if summary.get("trees") is not None:
+        lines += ["", "## Chain tractability", "",
+                  "Cases whose tree has a certified two-factor problem at every node (THEORY "
+                  "T7):", "", "| tree | cases |", "| --- | --- |"]
+        lines += [f"| {t} | {c} |" for t, c in summary["trees"].items()]
+        lines += ["", "| certified top-level splits | cases |", "| --- | --- |"]
+        lines += [f"| {k} | {c} |" for k, c in summary["certified_splits"].items()]
+    if summary.get("chainable"):
+        lines += ["", "Kronecker chainability (THEORY T6): " + ", ".join(
+            f"{c} {k}" for k, c in summary["chainable"].items()) + "."]
     if summary.get("combined"):
         lines += ["", "## Tractability and closedness together", "",
                   "| tractability/closedness | cases |", "| --- | --- |"]
@@ -75,7 +107,8 @@ def render_sweep_markdown(summary: dict[str, Any], picture: str | None) -> str:
             lines += [f"| {q} | {k} | {v} |" for k, v in rules.items()]
     if summary.get("smallest"):
         lines += ["", "## Smallest example of each verdict", "",
-                  "Fewest nonzeros in I and J, first in enumeration order among ties.", "",
+                  "Fewest nonzeros in I and J (in all factor masks for chains), first in "
+                  "enumeration order among ties.", "",
                   "| question | verdict | case | nnz | supports |",
                   "| --- | --- | --- | --- | --- |"]
         for q, per in summary["smallest"].items():

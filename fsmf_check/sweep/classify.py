@@ -14,6 +14,20 @@ identifiability    :func:`fsmf_check.exact.decide_identifiability` (the target's
 landscape          :func:`fsmf_check.landscape.search.search_local_minima` (T10, numeric)
 =================  ========================================================================
 
+Chain sweeps (``kind = "chain"``, :func:`classify_chain_case`) use the chain engines:
+
+=================  ========================================================================
+question           engine
+=================  ========================================================================
+tractability       :func:`fsmf_check.analysis.chains.decide_chain` (every split and the
+                   left, right and balanced trees; T6, T7)
+closedness         :func:`fsmf_check.closure.decide.decide_closedness` on the chain (T5)
+membership         :func:`fsmf_check.exact.decide_chain_membership` on the exact target
+                   (T7, T9)
+identifiability    :func:`fsmf_check.exact.decide_chain_identifiability` (T8), from the
+                   membership answer
+=================  ========================================================================
+
 A results line keeps a summary of each answer (verdict, theorem, rule or method, the witness
 indices); counterexamples (``not-closed``, ``not-identifiable``, ``spurious-local-minimum``)
 are returned in full, witness included, for the counterexample files. Nothing here depends on
@@ -30,12 +44,13 @@ from typing import Any
 import numpy as np
 
 from fsmf_check.model.numbers import format_exact
-from fsmf_check.model.supports import SupportPattern
+from fsmf_check.model.supports import Chain, SupportPattern
+from fsmf_check.sweep.chains import ChainCase
 from fsmf_check.sweep.enumeration import SweepCase
 from fsmf_check.sweep.spec import SweepSpec
 
-__all__ = ["CaseResult", "COUNTEREXAMPLE_VERDICTS", "classify_case", "classify_chunk",
-           "plain"]
+__all__ = ["CaseResult", "COUNTEREXAMPLE_VERDICTS", "classify_case", "classify_chain_case",
+           "classify_chunk", "plain"]
 
 #: The verdicts whose full result is kept as a counterexample file.
 COUNTEREXAMPLE_VERDICTS = {"closedness": "not-closed", "identifiability": "not-identifiable",
@@ -97,7 +112,7 @@ def _tractability(pattern: SupportPattern) -> tuple[dict[str, Any], Any]:
     return out, res
 
 
-def _closedness(pattern: SupportPattern, spec: SweepSpec) -> tuple[dict[str, Any], dict]:
+def _closedness(pattern: SupportPattern | Chain, spec: SweepSpec) -> tuple[dict[str, Any], dict]:
     from fsmf_check.closure.decide import decide_closedness
 
     d = plain(decide_closedness(pattern, qe=spec.qe).to_dict())
@@ -216,6 +231,92 @@ def classify_case(spec: SweepSpec, case: SweepCase) -> CaseResult:
     return CaseResult(index=case.index, line=line, counterexamples=counter)
 
 
-def classify_chunk(spec: SweepSpec, cases: Sequence[SweepCase]) -> list[CaseResult]:
+def _chain_tractability(chain: Chain) -> dict[str, Any]:
+    from fsmf_check.analysis.chains import decide_chain
+
+    res = decide_chain(chain)
+    ok = [s.s for s in res.splits if s.result.tractable]
+    return {"verdict": res.verdict, "theorem": res.theorem, "rule": res.rule, "exact": True,
+            "certified_trees": [t.tree for t in res.trees if t.all_tractable],
+            "certified_splits": len(ok), "splits": len(res.splits), "tractable_splits": ok}
+
+
+def _chain_membership(chain: Chain, target: Any) -> tuple[dict[str, Any], Any]:
+    from fsmf_check.exact import decide_chain_membership
+
+    res = decide_chain_membership(target, chain)
+    return {"verdict": res.verdict, "theorem": res.theorem, "exact": True,
+            "method": res.method}, res
+
+
+def _chain_identifiability(chain: Chain, target: Any, membership: Any
+                           ) -> tuple[dict[str, Any], dict]:
+    from fsmf_check.exact import decide_chain_identifiability
+
+    res = decide_chain_identifiability(target, chain, membership)
+    full = plain(res.to_dict())
+    assert isinstance(full, dict)
+    return {"verdict": res.verdict, "theorem": res.theorem, "exact": True,
+            "method": res.method, "scope": res.scope, "up_to": res.up_to}, full
+
+
+def classify_chain_case(spec: SweepSpec, case: ChainCase) -> CaseResult:
+    """Answer every question of a chain sweep for one random chain.
+
+    Returns
+    -------
+    CaseResult
+        ``line`` is the results line: ``index``, ``chain`` (``{"factors": [[row strings],
+        ...]}`` or ``{"patterns": [[a, b, c, d], ...], "chainable": bool}``), ``target`` when
+        present, ``results`` per question; ``counterexamples`` maps ``closedness`` /
+        ``identifiability`` to its full result when ``not-closed`` / ``not-identifiable``.
+
+    Notes
+    -----
+    Tractability T6/T7 (a tree is certified when every node's two-factor split is, T1-T3),
+    closedness T5, membership T7/T9, identifiability T8; all exact. The exact target is the
+    case's integer target (``as_exact_matrix``); identifiability is decided from the
+    membership answer (computed even when membership is not asked).
+
+    Examples
+    --------
+    >>> from fsmf_check.sweep.spec import parse_sweep
+    >>> spec = parse_sweep({"name": "x", "kind": "chain", "questions": ["closedness"],
+    ...     "sample": {"family": "explicit", "factors": 2, "dims": 2, "count": 1}})
+    >>> lu = ChainCase(0, factors=(("10", "11"), ("11", "01")))
+    >>> res = classify_chain_case(spec, lu)
+    >>> res.line["results"]["closedness"]["verdict"], sorted(res.counterexamples)
+    ('not-closed', ['closedness'])
+    """
+    chain = case.chain()
+    results: dict[str, Any] = {}
+    full: dict[str, dict[str, Any]] = {}
+    target = membership = None
+    if case.target is not None:
+        from fsmf_check.exact.targets import as_exact_matrix
+
+        target = as_exact_matrix([list(row) for row in case.target])
+    for q in spec.questions:
+        if q == "tractability":
+            results[q] = _chain_tractability(chain)
+        elif q == "closedness":
+            results[q], full[q] = _closedness(chain, spec)
+        elif q == "membership":
+            results[q], membership = _chain_membership(chain, target)
+        else:
+            if membership is None:
+                _, membership = _chain_membership(chain, target)
+            results[q], full[q] = _chain_identifiability(chain, target, membership)
+    line: dict[str, Any] = {"index": case.index, "chain": case.to_json()}
+    if case.target is not None:
+        line["target"] = [list(row) for row in case.target]
+    line["results"] = results
+    counter = {q: full[q] for q, bad in COUNTEREXAMPLE_VERDICTS.items()
+               if q in full and results[q]["verdict"] == bad}
+    return CaseResult(index=case.index, line=line, counterexamples=counter)
+
+
+def classify_chunk(spec: SweepSpec, cases: Sequence[SweepCase | ChainCase]) -> list[CaseResult]:
     """Classify a chunk of cases in one task (one round trip per chunk, not per case)."""
-    return [classify_case(spec, case) for case in cases]
+    return [classify_chain_case(spec, case) if isinstance(case, ChainCase)
+            else classify_case(spec, case) for case in cases]

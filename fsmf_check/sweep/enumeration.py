@@ -26,6 +26,7 @@ from functools import cached_property
 
 import numpy as np
 
+from fsmf_check.sweep.chains import ChainCase, chain_case
 from fsmf_check.sweep.spec import SweepSpec
 
 __all__ = ["SweepCase", "CaseFamily", "canonical_codes", "decode", "encode", "TARGET_RANGE"]
@@ -150,9 +151,14 @@ class CaseFamily:
         m, r, n = spec.shape
         return 2**((m + n) * r)
 
-    def case(self, index: int) -> SweepCase:
-        """Return the case at ``index`` (0-based, ``0 <= index < len(self)``)."""
+    def case(self, index: int) -> SweepCase | ChainCase:
+        """Return the case at ``index`` (0-based, ``0 <= index < len(self)``).
+
+        A :class:`~fsmf_check.sweep.chains.ChainCase` for ``kind = "chain"`` sweeps.
+        """
         spec = self.spec
+        if spec.kind == "chain":
+            return chain_case(spec, index)
         m, r, n = spec.shape
         orbit = None
         if spec.mode == "sample":

@@ -33,6 +33,7 @@ from typing import Any
 
 from fsmf_check.errors import InvalidInputError
 from fsmf_check.files import atomic_write_text, make_dir
+from fsmf_check.sweep.chains import ChainCase
 from fsmf_check.sweep.classify import CaseResult, classify_chunk
 from fsmf_check.sweep.enumeration import CaseFamily, SweepCase
 from fsmf_check.sweep.spec import SweepSpec
@@ -61,7 +62,7 @@ class SweepRun:
 
 
 def _certificate_of(full: dict[str, Any]) -> dict[str, Any] | None:
-    """The ``fsmf-check/certificate/2`` object of a full result, if it carries one."""
+    """Return the ``fsmf-check/certificate/2`` object of a full result, if it has one."""
     for cand in ((full.get("witness") or {}).get("certificate"), full.get("certificate")):
         if isinstance(cand, dict) and cand.get("schema") == "fsmf-check/certificate/2":
             return cand
@@ -146,7 +147,7 @@ def _check_meta(spec: SweepSpec, out_dir: Path, total: int) -> None:
 
 
 def _chunks(family: CaseFamily, start: int, total: int, size: int
-            ) -> Iterator[list[SweepCase]]:
+            ) -> Iterator[list[SweepCase | ChainCase]]:
     for lo in range(start, total, size):
         yield [family.case(i) for i in range(lo, min(total, lo + size))]
 
@@ -155,14 +156,15 @@ def preload_engines(spec: SweepSpec) -> None:
     """Import the engine modules the sweep's questions use (before forking workers)."""
     import importlib
 
-    modules = {"tractability": "fsmf_check.analysis.tractability",
+    modules = {"tractability": "fsmf_check.analysis.chains" if spec.kind == "chain" else
+               "fsmf_check.analysis.tractability",
                "closedness": "fsmf_check.closure.decide", "membership": "fsmf_check.exact",
                "identifiability": "fsmf_check.exact", "landscape": "fsmf_check.landscape.search"}
     for q in spec.questions:
         importlib.import_module(modules[q])
 
 
-def _local_results(spec: SweepSpec, chunks: Iterator[list[SweepCase]], workers: int
+def _local_results(spec: SweepSpec, chunks: Iterator[list[SweepCase | ChainCase]], workers: int
                    ) -> Iterator[list[CaseResult]]:
     if workers == 1:
         for chunk in chunks:
@@ -194,7 +196,7 @@ def _local_results(spec: SweepSpec, chunks: Iterator[list[SweepCase]], workers: 
             raise
 
 
-def _dask_results(spec: SweepSpec, chunks: Iterator[list[SweepCase]], workers: int,
+def _dask_results(spec: SweepSpec, chunks: Iterator[list[SweepCase | ChainCase]], workers: int,
                   scheduler: str) -> Iterator[list[CaseResult]]:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
@@ -297,8 +299,11 @@ def run_sweep(spec: SweepSpec, out_dir: Path | str, *, workers: int = 1,
                 for question, full in res.counterexamples.items():
                     rel = counterexample_path(res.index, question)
                     doc = {"schema": "fsmf-check/sweep-counterexample/1", "sweep": spec.name,
-                           "index": res.index, "supports": line["supports"],
-                           "question": question, "result": full}
+                           "index": res.index}
+                    # the case: "supports" (two factors) or "chain" (chain sweeps)
+                    key = "chain" if "chain" in line else "supports"
+                    doc[key] = line[key]
+                    doc.update(question=question, result=full)
                     if "target" in line:
                         doc["target"] = line["target"]
                     atomic_write_text(out_dir / rel, json.dumps(doc, indent=1,

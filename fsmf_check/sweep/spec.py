@@ -11,8 +11,23 @@ A sweep file is a TOML table (docs/howto/run-a-sweep.md)::
 
 or, instead of ``[enumerate]``, ``[sample]`` with ``shape``, ``count``, ``seed`` and
 ``density``. Both may name ``target = "planted" | "integer"`` (needed by ``membership``);
-``[landscape]`` sets the numeric search (``n_starts``, ``max_iter``, ``seed``). Every error is
-one :class:`~fsmf_check.errors.CaseFormatError` or
+``[landscape]`` sets the numeric search (``n_starts``, ``max_iter``, ``seed``).
+
+``kind = "chain"`` sweeps sample random chains (:mod:`fsmf_check.sweep.chains`)::
+
+    name = "chains"
+    kind = "chain"
+    questions = ["tractability", "closedness", "membership", "identifiability"]
+    [sample]
+    family = "explicit"          # or "kronecker" (with ranges a, b, c, d and chainable)
+    factors = [2, 4]             # number of factors, inclusive range (or one integer)
+    dims = [1, 3]                # every dimension of the chain, inclusive range
+    density = 0.6
+    count = 100
+    seed = 0
+    target = "planted"           # or "integer"; needed by membership and identifiability
+
+Every error is one :class:`~fsmf_check.errors.CaseFormatError` or
 :class:`~fsmf_check.errors.SizeLimitError` line naming the file and the key.
 """
 
@@ -26,21 +41,37 @@ import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from fsmf_check._limits import MAX_FILE_BYTES, MAX_SWEEP_CASES
+from fsmf_check._limits import (
+    MAX_FILE_BYTES,
+    MAX_SWEEP_CASES,
+    MAX_SWEEP_CHAIN_CASES,
+    MAX_SWEEP_CHAIN_DIM,
+    MAX_SWEEP_CHAIN_FACTORS,
+)
 from fsmf_check.errors import CaseFormatError, SizeLimitError
 
-__all__ = ["QUESTIONS", "TARGETS", "SweepSpec", "load_sweep", "parse_sweep"]
+__all__ = ["QUESTIONS", "CHAIN_QUESTIONS", "TARGETS", "CHAIN_FAMILIES", "SweepSpec",
+           "load_sweep", "parse_sweep"]
 
 #: The questions a sweep can ask, in the order they are answered and written.
 QUESTIONS = ("tractability", "closedness", "membership", "identifiability", "landscape")
 #: Target generators: ``planted`` (A = X Y^T with integer factors in [-3, 3] on the supports,
 #: so A is a member) and ``integer`` (every entry an integer in [-3, 3]).
 TARGETS = ("none", "planted", "integer")
+#: The questions a chain sweep can ask (no numeric landscape for chains).
+CHAIN_QUESTIONS = ("tractability", "closedness", "membership", "identifiability")
+#: Random chain families: explicit 0/1 masks, or Kronecker patterns ``(a, b, c, d)``.
+CHAIN_FAMILIES = ("explicit", "kronecker")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TOP = {"name", "description", "kind", "questions", "qe", "enumerate", "sample", "landscape"}
 _ENUM = {"shape", "symmetry", "target", "seed"}
 _SAMPLE = {"shape", "count", "seed", "density", "target"}
 _LANDSCAPE = {"n_starts", "max_iter", "seed"}
+_CHAIN_TOP = {"name", "description", "kind", "questions", "qe", "sample"}
+_CHAIN_SAMPLE = {"explicit": {"family", "factors", "dims", "density", "count", "seed", "target"},
+                 "kronecker": {"family", "factors", "a", "b", "c", "d", "chainable", "count",
+                               "seed", "target"}}
+_CHAIN_FIELDS = ("kind", "family", "factors", "dims", "kron", "chainable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +82,11 @@ class SweepSpec:
     ``permutations`` (enumerations only); ``count``, ``density`` apply to samples; ``seed``
     drives every random choice (supports, targets); ``landscape_*`` configure the numeric
     search.
+
+    Chain sweeps (``kind = "chain"``, always ``mode = "sample"``, ``shape = (0, 0, 0)``):
+    ``family`` is ``explicit`` or ``kronecker``; ``factors`` and ``dims`` are inclusive
+    ranges; ``kron`` holds the inclusive ranges of ``a, b, c, d``; ``chainable`` keeps only
+    chains whose consecutive Kronecker pairs are chainable (THEORY T6).
     """
 
     name: str
@@ -67,10 +103,24 @@ class SweepSpec:
     landscape_max_iter: int = 2000
     landscape_seed: int = 0
     description: str = ""
+    kind: str = "two-factor"
+    family: str = ""
+    factors: tuple[int, int] = (0, 0)
+    dims: tuple[int, int] = (0, 0)
+    kron: tuple[tuple[int, int], ...] = ()
+    chainable: bool = True
 
     def fingerprint(self) -> str:
-        """SHA-256 of the canonical JSON of the spec (what a resumed run must match)."""
-        data = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        """SHA-256 of the canonical JSON of the spec (what a resumed run must match).
+
+        The chain fields are left out of two-factor sweeps, so their fingerprints are those
+        of earlier versions (their output folders still resume).
+        """
+        fields = asdict(self)
+        if self.kind == "two-factor":
+            for key in _CHAIN_FIELDS:
+                del fields[key]
+        data = json.dumps(fields, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
@@ -148,9 +198,11 @@ def parse_sweep(data: object, *, path: Path | None = None) -> SweepSpec:
     if not isinstance(description, str):
         raise _err(path, f"key 'description' must be a string, got {description!r}",
                    "description")
+    if data.get("kind") == "chain":
+        return _parse_chain(data, name, description, path)
     if data.get("kind") != "two-factor":
-        raise _err(path, "key 'kind' must be \"two-factor\" (sweeps classify two-factor "
-                   f"supports); got {data.get('kind')!r}", "kind")
+        raise _err(path, "key 'kind' must be \"two-factor\" or \"chain\"; got "
+                   f"{data.get('kind')!r}", "kind")
     qs = data.get("questions")
     if not isinstance(qs, list) or not qs or any(q not in QUESTIONS for q in qs):
         raise _err(path, f"key 'questions' must be a non-empty list drawn from "
@@ -219,6 +271,106 @@ def parse_sweep(data: object, *, path: Path | None = None) -> SweepSpec:
         landscape_max_iter=_int(land, "max_iter", path, "landscape.", 2000, 1),
         landscape_seed=_int(land, "seed", path, "landscape.", 0, 0),
         **extra)  # type: ignore[arg-type]
+
+
+def _range(table: dict, key: str, path: Path | None, default: tuple[int, int] | None,
+           lo: int, hi: int, limit: str) -> tuple[int, int]:
+    """Read an inclusive integer range ``[low, high]`` (or one integer) within ``[lo, hi]``."""
+    where = f"sample.{key}"
+    value = table.get(key)
+    if value is None:
+        if default is None:
+            raise _err(path, f"missing required key '{where}' ([low, high])", key)
+        return default
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value, value]
+    if (not isinstance(value, list) or len(value) != 2
+            or any(isinstance(v, bool) or not isinstance(v, int) for v in value)
+            or not lo <= value[0] <= value[1]):
+        raise _err(path, f"key '{where}' must be an integer or a range [low, high] of "
+                   f"integers with {lo} <= low <= high; got {value!r}", key)
+    if value[1] > hi:
+        msg = (f"{path}: " if path is not None else "") + (
+            f"{where} = {value} goes above the limit {limit} = {hi}")
+        raise SizeLimitError(msg)
+    return value[0], value[1]
+
+
+def _parse_chain(data: dict, name: str, description: str, path: Path | None) -> SweepSpec:
+    """Validate a ``kind = "chain"`` sweep (random explicit or Kronecker chains)."""
+    _keys(data, _CHAIN_TOP, path, "")
+    qs = data.get("questions")
+    if not isinstance(qs, list) or not qs or any(q not in CHAIN_QUESTIONS for q in qs):
+        raise _err(path, f"key 'questions' of a chain sweep must be a non-empty list drawn "
+                   f"from {', '.join(CHAIN_QUESTIONS)}; got {qs!r}", "questions")
+    questions = tuple(q for q in CHAIN_QUESTIONS if q in qs)
+    qe = data.get("qe", False)
+    if not isinstance(qe, bool):
+        raise _err(path, f"key 'qe' must be true or false, got {qe!r}", "qe")
+    table = data.get("sample")
+    if not isinstance(table, dict):
+        raise _err(path, "a chain sweep needs the table [sample] (chains are sampled, not "
+                   "enumerated)", "sample")
+    family = table.get("family")
+    if family not in CHAIN_FAMILIES:
+        raise _err(path, f"key 'sample.family' must be one of {', '.join(CHAIN_FAMILIES)}; "
+                   f"got {family!r}", "family")
+    _keys(table, _CHAIN_SAMPLE[family], path, "sample.")
+    if "count" not in table:
+        raise _err(path, "missing required key 'sample.count'", "count")
+    count = _int(table, "count", path, "sample.", -1, 1)
+    if count > MAX_SWEEP_CHAIN_CASES:
+        msg = (f"{path}: " if path is not None else "") + (
+            f"sample.count = {count} is above the limit MAX_SWEEP_CHAIN_CASES = "
+            f"{MAX_SWEEP_CHAIN_CASES}")
+        raise SizeLimitError(msg)
+    seed = _int(table, "seed", path, "sample.", 0, 0)
+    target = _choice(table, "target", path, "sample.", TARGETS, "none")
+    factors = _range(table, "factors", path, None, 2, MAX_SWEEP_CHAIN_FACTORS,
+                     "MAX_SWEEP_CHAIN_FACTORS")
+    extra: dict[str, object] = {}
+    if family == "explicit":
+        extra["dims"] = _range(table, "dims", path, None, 1, MAX_SWEEP_CHAIN_DIM,
+                               "MAX_SWEEP_CHAIN_DIM")
+        density = table.get("density", 0.5)
+        if isinstance(density, bool) or not isinstance(density, int | float) \
+                or not 0 < density <= 1:
+            raise _err(path, f"key 'sample.density' must be a number in (0, 1]; got {density!r}",
+                       "density")
+        extra["density"] = float(density)
+    else:
+        kron = tuple(_range(table, k, path, (1, 2), 1, MAX_SWEEP_CHAIN_DIM,
+                            "MAX_SWEEP_CHAIN_DIM") for k in "abcd")
+        (_, ha), (_, hb), (_, hc), (_, hd) = kron
+        if max(ha * hb * hd, ha * hc * hd) > MAX_SWEEP_CHAIN_DIM:
+            msg = (f"{path}: " if path is not None else "") + (
+                f"sample ranges a, b, c, d = {[list(k) for k in kron]} allow factors with "
+                f"{max(ha * hb * hd, ha * hc * hd)} rows or columns (a*b*d, a*c*d), above the "
+                f"limit MAX_SWEEP_CHAIN_DIM = {MAX_SWEEP_CHAIN_DIM}")
+            raise SizeLimitError(msg)
+        chainable = table.get("chainable", True)
+        if not isinstance(chainable, bool):
+            raise _err(path, f"key 'sample.chainable' must be true or false, got {chainable!r}",
+                       "chainable")
+        extra.update(kron=kron, chainable=chainable)
+    for q in ("membership", "identifiability"):
+        if q in questions and target == "none":
+            raise _err(path, f"question '{q}' of a chain sweep needs a target: set "
+                       "sample.target = \"planted\" or \"integer\"", "target")
+    spec = SweepSpec(name=name, description=description, questions=questions, mode="sample",
+                     shape=(0, 0, 0), count=count, seed=seed, target=target, qe=qe,
+                     kind="chain", family=family, factors=factors,
+                     **extra)  # type: ignore[arg-type]
+    if family == "kronecker":
+        from fsmf_check.sweep.chains import kronecker_feasibility
+
+        missing = kronecker_feasibility(spec)
+        if missing:
+            raise _err(path, f"no {'chainable ' if spec.chainable else ''}Kronecker chain of "
+                       f"{missing[0]} factors has consecutive shapes that agree within the "
+                       f"ranges a, b, c, d = {[list(k) for k in spec.kron]}; widen them",
+                       "factors")
+    return spec
 
 
 def load_sweep(path: Path | str) -> SweepSpec:

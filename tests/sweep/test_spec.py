@@ -28,7 +28,7 @@ def _with(**kw):
     (_with(enumerate={"shape": [2, 2]}), CaseFormatError, "must be [m, r, n]"),
     (_with(enumerate={"shape": [2, 0, 2]}), CaseFormatError, "must be [m, r, n]"),
     (_with(questions=["beauty"]), CaseFormatError, "key 'questions'"),
-    (_with(kind="chain"), CaseFormatError, "key 'kind'"),
+    (_with(kind="three-factor"), CaseFormatError, "key 'kind'"),
     (_with(sample={"shape": [2, 2, 2], "count": 3}), CaseFormatError, "exactly one of"),
     (_with(questions=["membership"]), CaseFormatError, "needs a target"),
     (_with(enumerate={"shape": [2, 2, 2], "symmetry": "all"}), CaseFormatError,
