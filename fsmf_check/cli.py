@@ -431,7 +431,7 @@ def report(case: Path, out_dir: Path, pictures: bool, qe: bool | None, as_json: 
 @json_quiet
 def sweep(sweep_file: Path, out_dir: Path, workers: int, scheduler: str | None, pictures: bool,
           as_json: bool, quiet: bool) -> int:
-    """Classify every case of a sweep file (enumerated or sampled supports).
+    """Classify every case of a sweep file (enumerated or sampled supports, or random chains).
 
     Example: fsmf-check sweep sweeps/two-factor-2x2x2.toml -o out/sweep --workers 2
     """
