@@ -175,7 +175,7 @@ class LUEmbedding:
     """
 
     k: int
-    l: int  # noqa: E741
+    l: int
     i1: int
     i2: int
     j1: int
@@ -670,7 +670,7 @@ def find_completed_lu_witness(pattern: SupportPattern, *,
     seen: set[frozenset] = set()
     tested = 0
     for k in range(r):
-        for l in range(r):  # noqa: E741
+        for l in range(r):
             if l == k:
                 continue
             for i2 in sorted(set(R[k]) & set(R[l])):

@@ -34,7 +34,6 @@ claim                   evidence ``kind``         checked by arithmetic
 ======================  ========================  ===========================================
 """
 
-# ruff: noqa: E741 - I, J (masks) and l (factor index) follow the THEORY notation
 from __future__ import annotations
 
 import json
