@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fsmf_check.model.supports import Chain
 from fsmf_check.analysis.tractability import TractabilityResult, decide_tractability
+from fsmf_check.model.supports import Chain
 
 __all__ = ["SplitVerdict", "TreeVerdict", "ChainAnalysis", "decide_chain", "tree_nodes", "TREES"]
 

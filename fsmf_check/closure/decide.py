@@ -40,11 +40,11 @@ import numpy as np
 import scipy.sparse as sp
 import sympy
 
-from fsmf_check.model.numbers import format_exact
-from fsmf_check.verdicts import ClosednessVerdict
 from fsmf_check.errors import InvalidInputError
 from fsmf_check.model.kronecker import KronPattern
+from fsmf_check.model.numbers import format_exact
 from fsmf_check.model.supports import Chain, SupportPattern
+from fsmf_check.verdicts import ClosednessVerdict
 
 __all__ = [
     "ClosednessResult",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fsmf_check.commands.outcome import EXIT_OK, Outcome
-from fsmf_check.inputs.cases import Case
 from fsmf_check.analysis.chains import decide_chain
 from fsmf_check.analysis.tractability import decide_tractability
+from fsmf_check.commands.outcome import EXIT_OK, Outcome
+from fsmf_check.inputs.cases import Case
 
 __all__ = ["analyze_case", "tractability_of_case"]
 

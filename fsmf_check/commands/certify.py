@@ -17,12 +17,17 @@ import scipy.sparse as sp
 
 from fsmf_check.commands.outcome import EXIT_OK, EXIT_REFUTED, EXIT_UNDECIDED, Outcome
 from fsmf_check.errors import ExactnessError, InvalidInputError
-from fsmf_check.inputs.matrix_specs import parse_spec
-from fsmf_check.files import atomic_write_text
-from fsmf_check.model.certificate_schema import certificate_text
-from fsmf_check.model.supports import Chain
-from fsmf_check.exact.certificates import MAX_CERT_ENTRIES, Certificate, encode_sparse, encode_structure
-from fsmf_check.exact.chain import chain_scalings, decide_chain_identifiability, decide_chain_membership
+from fsmf_check.exact.certificates import (
+    MAX_CERT_ENTRIES,
+    Certificate,
+    encode_sparse,
+    encode_structure,
+)
+from fsmf_check.exact.chain import (
+    chain_scalings,
+    decide_chain_identifiability,
+    decide_chain_membership,
+)
 from fsmf_check.exact.targets import ExactTarget, dft_matrix, exact_target, hadamard_matrix
 from fsmf_check.exact.twofactor import (
     MembershipResult,
@@ -30,6 +35,10 @@ from fsmf_check.exact.twofactor import (
     decide_membership,
     two_factor_scalings,
 )
+from fsmf_check.files import atomic_write_text
+from fsmf_check.inputs.matrix_specs import parse_spec
+from fsmf_check.model.certificate_schema import certificate_text
+from fsmf_check.model.supports import Chain
 from fsmf_check.verify.certificates import verify_certificate
 
 __all__ = ["certify_case", "certificate_paths", "write_certificates", "exact_spec_target", "cross_check_butterfly", "butterfly_cross_check"]
@@ -430,8 +439,8 @@ def _to_complex_matrix(M: np.ndarray, bk: object) -> np.ndarray:
 
 
 def _complex(x: object) -> complex:
-    from fsmf_check.model.numbers import GaussianRational
     from fsmf_check.model.cyclotomic import CyclotomicNumber
+    from fsmf_check.model.numbers import GaussianRational
 
     if isinstance(x, Fraction | int):
         return complex(float(x))
@@ -521,8 +530,8 @@ def butterfly_cross_check(matrix: str, *, tree: str = "left", order: str = "stan
     >>> out["verdict"], out["exact_membership"]["verdict"], out["numeric_error"] < 1e-12
     ('agree', 'member', True)
     """
-    from fsmf_check.numeric.hierarchical import hierarchical
     from fsmf_check.exact.targets import bitrev
+    from fsmf_check.numeric.hierarchical import hierarchical
 
     path_like = not any(matrix.startswith(g + ":") for g in ("dft", "hadamard",
                                                              "random-butterfly"))

@@ -30,13 +30,13 @@ from fsmf_check.commands.outcome import (
     EXIT_USAGE,
     Outcome,
 )
-from fsmf_check.inputs.cases import Case, display_path, find_cases, load_case
 from fsmf_check.errors import (
     ExactnessError,
     InvalidInputError,
     NotApplicableError,
     SizeLimitError,
 )
+from fsmf_check.inputs.cases import Case, display_path, find_cases, load_case
 from fsmf_check.model.numbers import parse_entry
 
 __all__ = ["check_case", "check_paths", "default_case_dir", "DEFAULT_TOLERANCE"]

@@ -20,16 +20,14 @@ Public exact scalars (what users pass in and get back) are :class:`fractions.Fra
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from fsmf_check.errors import ExactnessError, InvalidInputError
-from fsmf_check.model.numbers import GaussianRational
 from fsmf_check.model.cyclotomic import CyclotomicNumber
-from fsmf_check.model.numbers import format_exact
 from fsmf_check.model.fields import Field, field_of, parse_scalar
+from fsmf_check.model.numbers import GaussianRational, format_exact
 
 __all__ = ["Field", "ExactBackend", "get_backend", "BACKENDS", "field_of", "parse_scalar"]
 

@@ -18,9 +18,9 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from fsmf_check.errors import ExactnessError
-from fsmf_check.model.numbers import GaussianRational
 from fsmf_check.exact._backend import ExactBackend, Field
 from fsmf_check.model.cyclotomic import CyclotomicNumber
+from fsmf_check.model.numbers import GaussianRational
 
 __all__ = ["SympyBackend"]
 

@@ -26,12 +26,7 @@ import numpy as np
 
 from fsmf_check.analysis.tractability import TractabilityResult, decide_tractability
 from fsmf_check.errors import InvalidInputError, ShapeError
-from fsmf_check.model.families import butterfly
-from fsmf_check.model.kronecker import KronPattern
-from fsmf_check.model.fields import Field
-from fsmf_check.model.supports import Chain
 from fsmf_check.exact._backend import ExactBackend
-from fsmf_check.model.numbers import format_exact as format_scalar
 from fsmf_check.exact._blocks import minor_evidence
 from fsmf_check.exact.certificates import (
     Certificate,
@@ -49,6 +44,11 @@ from fsmf_check.exact.twofactor import (
     decide_membership,
     factor_tractable,
 )
+from fsmf_check.model.families import butterfly
+from fsmf_check.model.fields import Field
+from fsmf_check.model.kronecker import KronPattern
+from fsmf_check.model.numbers import format_exact as format_scalar
+from fsmf_check.model.supports import Chain
 
 __all__ = ["decide_chain_membership", "decide_chain_identifiability", "chain_scalings",
            "clr_check", "is_square_butterfly", "TREES"]

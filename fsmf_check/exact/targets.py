@@ -29,9 +29,9 @@ import scipy.sparse as sp
 
 from fsmf_check._limits import check_dense
 from fsmf_check.errors import ExactnessError, InvalidInputError
-from fsmf_check.model.families import bitrev, butterfly, log2_exact
 from fsmf_check.exact._backend import ExactBackend, Field, field_of, get_backend
 from fsmf_check.inputs.matrix_specs import draw_factor_entries
+from fsmf_check.model.families import bitrev, butterfly, log2_exact
 
 __all__ = ["ExactTarget", "exact_target", "dft_matrix", "hadamard_matrix", "bitrev",
            "random_integer_factors", "chain_product", "MAX_EXACT_DIM"]

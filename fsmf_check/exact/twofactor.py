@@ -30,11 +30,11 @@ import scipy.sparse as sp
 
 from fsmf_check.analysis.tractability import SupportClass, TractabilityResult, decide_tractability
 from fsmf_check.errors import NotApplicableError, ShapeError
-from fsmf_check.model.supports import SupportPattern
 from fsmf_check.exact._backend import ExactBackend, Field
 from fsmf_check.exact._blocks import block_factor, connected_spanning, minor_evidence, minor_value
 from fsmf_check.exact.certificates import Certificate, encode_dense, encode_sparse, encode_structure
 from fsmf_check.exact.targets import ExactTarget, as_exact_matrix
+from fsmf_check.model.supports import SupportPattern
 
 __all__ = ["MembershipResult", "IdentifiabilityResult", "decide_membership",
            "decide_identifiability", "two_factor_scalings", "GROEBNER_MAX_VARS"]

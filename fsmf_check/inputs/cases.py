@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from fsmf_check.model import families
 from fsmf_check._limits import MAX_CASE_BYTES, check_dense
 from fsmf_check.errors import CaseFormatError, FsmfError, InvalidInputError
+from fsmf_check.model import families
 from fsmf_check.model.numbers import ExactScalar, parse_entry
 from fsmf_check.model.supports import Chain, SupportPattern
 

@@ -37,16 +37,16 @@ from typing import Any
 
 import numpy as np
 
-from fsmf_check.model.certificate_schema import Certificate
-from fsmf_check.model.fields import Field
 from fsmf_check.errors import InvalidInputError, NotApplicableError
 from fsmf_check.landscape import polynomial as poly
 from fsmf_check.landscape.intervals import certify_box
 from fsmf_check.landscape.search import alternating_rank_one
+from fsmf_check.model.certificate_schema import Certificate
+from fsmf_check.model.fields import Field
 from fsmf_check.model.numbers import format_exact
 
 __all__ = ["LandscapeMinimum", "LandscapeAnalysis", "analyze_landscape", "is_disjoint_or_identical",
-           "CERT_SCHEMA", "MAX_PARAMETERS"]
+           "MAX_PARAMETERS"]
 
 #: Largest number of parameters the certifier accepts (dense interval Hessians).
 MAX_PARAMETERS = 60

@@ -458,7 +458,7 @@ def recognize_pattern(mask: sp.sparray | np.ndarray) -> tuple[KronPattern, ...]:
 
 
 def square_dyadic_patterns(n: int) -> tuple[KronPattern, ...]:
-    """lazylinop's ``Chain.square_dyadic((n, n))``: ``(2^(l-1), 2, 2, n/2^l)``, l = 1..log2 n.
+    """Lazylinop's ``Chain.square_dyadic((n, n))``: ``(2^(l-1), 2, 2, n/2^l)``, l = 1..log2 n.
 
     Examples
     --------
@@ -473,8 +473,9 @@ def square_dyadic_patterns(n: int) -> tuple[KronPattern, ...]:
 
 
 def _near_sqrt_divisor(n: int) -> int:
-    """lazylinop's choice of a Monarch block count: a product of the prime factors of ``n``
-    (ascending), grown while it gets closer to ``sqrt(n)``."""
+    """Lazylinop's choice of a Monarch block count: a product of the prime factors of ``n``
+    (ascending), grown while it gets closer to ``sqrt(n)``.
+    """
     if n == 1:
         return 1
     primes = []
@@ -498,7 +499,7 @@ def _near_sqrt_divisor(n: int) -> int:
 
 def monarch_patterns(m: int, n: int, p: int | None = None, q: int | None = None
                      ) -> tuple[KronPattern, KronPattern]:
-    """lazylinop's ``Chain.monarch((m, n), p, q)``: ``(1, p, q, m/p)``, ``(q, m/p, n/q, 1)``.
+    """Lazylinop's ``Chain.monarch((m, n), p, q)``: ``(1, p, q, m/p)``, ``(q, m/p, n/q, 1)``.
 
     ``p`` (resp. ``q``) is chosen near ``sqrt(m)`` (resp. ``sqrt(n)``) as lazylinop does when
     omitted; ``p`` must divide ``m`` and ``q`` must divide ``n``.
