@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -727,9 +728,10 @@ def _decide_explicit(pattern: SupportPattern) -> TractabilityResult:
     cpos, cptr = _positions(mj.indptr, reps)
     ridx, cidx = mi.indices[rpos].astype(np.int64), mj.indices[cpos].astype(np.int64)
     complete = sizes >= np.minimum(np.diff(rptr), np.diff(cptr))
-    base = dict(pattern=pattern, empty_columns=_ro(empty), n_classes=int(reps.size),
-                class_sizes=_ro(sizes), class_complete=complete, class_rep=_ro(reps),
-                class_of=_ro(class_of))
+    base: dict[str, Any] = {
+        "pattern": pattern, "empty_columns": _ro(empty), "n_classes": int(reps.size),
+        "class_sizes": _ro(sizes), "class_complete": complete, "class_rep": _ro(reps),
+        "class_of": _ro(class_of)}
     overlap = _first_overlap(rptr, ridx, cptr, cidx)
     if overlap is None:
         return TractabilityResult(

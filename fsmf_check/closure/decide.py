@@ -992,7 +992,10 @@ def _chain_factor_rows(chain: Chain) -> list[dict[int, list[int]]]:
 
 
 def _chain_lu_candidate(chain: Chain) -> tuple[int, LUEmbedding] | None:
-    """Find an adjacent pair (p, p+1) with an LU embedding, every other factor square with I ⊆ mask."""
+    """Find an adjacent pair (p, p+1) with an LU embedding.
+
+    Every other factor must be square with I ⊆ mask.
+    """
     L = chain.n_factors
     for p in range(L - 1):
         ok = True
@@ -1201,7 +1204,7 @@ def _decide_chain(chain: Chain, *, qe: bool | str, qe_timeout_s: float) -> Close
 
 def closedness_certificate(obj: SupportPattern | Chain, witness: dict[str, Any]
                            ) -> dict[str, Any] | None:
-    r"""The ``fsmf-check/certificate/2`` object (claim ``not-closed``) of a witness, or None.
+    r"""Build the ``fsmf-check/certificate/2`` object (claim ``not-closed``) of a witness.
 
     Evidence ``witness-sequence``: the Laurent sequence (``factors``: ``[X, Y]`` with product
     ``X Y^T`` for two factors, ``[F_0, ..., F_{L-1}]`` for a chain), the exact limit ``A*`` and

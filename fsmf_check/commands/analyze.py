@@ -73,7 +73,9 @@ def analyze_case(case: Case) -> Outcome:
                          f"{' (' + s['rule'] + ')' if s['rule'] else ''}, {s['n_classes']} "
                          "classes")
         for t in tract["trees"]:  # type: ignore[union-attr]
-            lines.append(f"  tree {t['tree']}: {'all nodes certified' if t['all_tractable'] else 'node ' + str(t['first_failing_node']) + ' not certified'}")
+            status = ("all nodes certified" if t["all_tractable"]
+                      else f"node {t['first_failing_node']} not certified")
+            lines.append(f"  tree {t['tree']}: {status}")
         kr = tract.get("kronecker")
         if kr:
             lines.append(f"  chainable: {kr['chainable']} (orientation: {kr['orientation']}), "

@@ -1,4 +1,6 @@
-r"""Library entry points of the exact engine that return an :class:`~fsmf_check.commands.outcome.Outcome`.
+r"""Library entry points of the exact engine.
+
+Each returns an :class:`~fsmf_check.commands.outcome.Outcome`.
 
 * :func:`certify_case` -- ``fsmf-check certify CASE`` (exit 0 member, 1 not a member,
   3 undecided); ``results`` has ``membership`` and ``identifiability`` (SPEC §5).
@@ -41,7 +43,8 @@ from fsmf_check.model.certificate_schema import certificate_text
 from fsmf_check.model.supports import Chain
 from fsmf_check.verify.certificates import verify_certificate
 
-__all__ = ["certify_case", "certificate_paths", "write_certificates", "exact_spec_target", "cross_check_butterfly", "butterfly_cross_check"]
+__all__ = ["certify_case", "certificate_paths", "write_certificates", "exact_spec_target",
+           "cross_check_butterfly", "butterfly_cross_check"]
 
 _EXIT = {"member": EXIT_OK, "not-member": EXIT_REFUTED, "undecided": EXIT_UNDECIDED}
 
@@ -179,7 +182,8 @@ def certify_case(case: object, *, backend: str = "flint", tree: str = "balanced"
     >>> case = parse_case({"name": "e4", "supports": {"family": "lu", "n": 2},
     ...                    "target": {"A": [[1, 2], [3, 4]]}})
     >>> out = certify_case(case)
-    >>> out.exit_code, out.results["membership"]["verdict"], out.results["membership"]["certificate_verified"]
+    >>> mem = out.results["membership"]
+    >>> out.exit_code, mem["verdict"], mem["certificate_verified"]
     (0, 'member', True)
     """
     pattern, chain = getattr(case, "pattern", None), getattr(case, "chain", None)
@@ -253,7 +257,7 @@ def _text(case: object, target: ExactTarget, mem: MembershipResult, iverdict: st
 
 
 def _auto_columns(case: object, pattern: object, chain: Chain | None) -> str | None:
-    """The butterfly order when the target asks for ``columns = "auto"``, else None."""
+    """Return the butterfly order when the target asks for ``columns = "auto"``, else None."""
     spec = getattr(case, "target", None)
     if spec is None or dict(spec.params).get("columns") != "auto":
         return None
@@ -545,7 +549,8 @@ def butterfly_cross_check(matrix: str, *, tree: str = "left", order: str = "stan
         exact = exact_spec_target(matrix)
     n = exact.A.shape[0]
     if exact.A.shape != (n, n) or n < 2 or n & (n - 1):
-        msg = f"--cross-check needs a square N x N matrix with N a power of two; got {exact.A.shape}"
+        msg = ("--cross-check needs a square N x N matrix with N a power of two; "
+               f"got {exact.A.shape}")
         raise InvalidInputError(msg)
     from fsmf_check.model.families import butterfly
 

@@ -45,7 +45,7 @@ DEFAULT_TOLERANCE = 1e-9
 
 
 def default_case_dir() -> Path:
-    """The shipped ``cases/`` folder: ``./cases`` if present, else the one beside the package."""
+    """Return the shipped ``cases/`` folder: ``./cases`` if present, else the package's own."""
     here = Path.cwd() / "cases"
     if here.is_dir():
         return here
@@ -108,7 +108,8 @@ def _compare(key: str, expected: object, results: dict[str, dict[str, object]],
         return ("ok" if got == expected else "fail"), msg
     if key == "rule":
         got_rule = results["tractability"].get("rule")
-        return ("ok" if got_rule == expected else "fail"), f"rule: expected {expected}, got {got_rule}"
+        status = "ok" if got_rule == expected else "fail"
+        return status, f"rule: expected {expected}, got {got_rule}"
     solve = results["solve"]
     if key == "rel_error_max":
         got = float(solve["rel_error"])  # type: ignore[arg-type]

@@ -75,8 +75,10 @@ def minor_value(A: np.ndarray, rows: list[int], cols: list[int], bk: ExactBacken
 
 def minor_evidence(A: np.ndarray, ref: dict[str, object], bk: ExactBackend
                    ) -> dict[str, object]:
-    """Certificate evidence of a refuting minor: rows, columns, its exact value (recomputed
-    here from ``A``), how many rank-one supports meet it, and the block it lies in.
+    """Certificate evidence of a refuting minor.
+
+    Rows, columns, its exact value (recomputed here from ``A``), how many rank-one supports
+    meet it, and the block it lies in.
     """
     rows, cols = list(ref["rows"]), list(ref["cols"])  # type: ignore[call-overload]
     val = minor_value(A, rows, cols, bk)

@@ -276,7 +276,8 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
                                        None)
         return MembershipResult(verdict="not-member", theorem="T6", explanation=f"A is not a "
                                 f"product: {text}.", method="entry-outside-supports",
-                                field=target.field, backend=bk, certificate=cert, tried=tuple(tried),
+                                field=target.field, backend=bk, certificate=cert,
+                                tried=tuple(tried),
                                 evidence={**evidence, "refutation": {"kind": "entry", "row": i,
                                                                      "col": j}})
     # 2. roots-of-unity fast path (T9 integer criterion) as an early refutation

@@ -2,8 +2,8 @@
 
 Files come from users, so nothing is trusted: the size on disk is checked against
 ``MAX_FILE_BYTES``, the header (``.npy`` via ``numpy.lib.format``; ``.mtx`` banner and size
-line, read by the strict parser below) against ``MAX_DENSE_ENTRIES`` *before* any data are allocated, pickled
-(object) arrays are refused, and every failure is one
+line, read by the strict parser below) against ``MAX_DENSE_ENTRIES`` *before* any data are
+allocated, pickled (object) arrays are refused, and every failure is one
 :class:`~fsmf_check.errors.InvalidInputError` line. The array keeps its dtype: the numeric
 engine converts it to float/complex, the exact engine accepts integers only.
 """
@@ -204,12 +204,14 @@ def _mtx_fast(path: Path, skip: int, fmt: str, field: str, sym: str, rows: int, 
 
 
 def _read_mtx(path: Path) -> np.ndarray:
-    """Strict Matrix Market reader (NIST format: coordinate or array; real, double, integer,
-    complex or pattern; general, symmetric, skew-symmetric or hermitian), written here because
-    scipy's reader crashes the process (SIGSEGV) on some malformed files. Every line is
-    checked (token count, 1-based indices in range, lower triangle for the symmetric kinds);
-    the size line is checked against MAX_DENSE_ENTRIES before the dense array is allocated.
-    Duplicate coordinate entries are summed (COO convention). Pattern files give 0/1 integers.
+    """Strict Matrix Market reader.
+
+    NIST format: coordinate or array; real, double, integer, complex or pattern; general,
+    symmetric, skew-symmetric or hermitian. Written here because scipy's reader crashes the
+    process (SIGSEGV) on some malformed files. Every line is checked (token count, 1-based
+    indices in range, lower triangle for the symmetric kinds); the size line is checked against
+    MAX_DENSE_ENTRIES before the dense array is allocated. Duplicate coordinate entries are
+    summed (COO convention). Pattern files give 0/1 integers.
     """
     with path.open("r", encoding="ascii", errors="replace") as fh:
         banner = fh.readline()
@@ -313,8 +315,10 @@ def _read_mtx(path: Path) -> np.ndarray:
 
 
 def read_raw_matrix(path: Path | str) -> np.ndarray:
-    """Read a two-dimensional numeric array from ``.npy``, ``.npz`` (key ``A`` or a single
-    array) or ``.mtx``, keeping its dtype; sizes are checked before allocation.
+    r"""Read a two-dimensional numeric array from ``.npy``, ``.npz`` or ``.mtx``.
+
+    ``.npz`` files hold key ``A`` or a single array; the dtype is kept and sizes are checked
+    before allocation.
 
     Examples
     --------
@@ -323,7 +327,7 @@ def read_raw_matrix(path: Path | str) -> np.ndarray:
     >>> np.save(p, np.eye(2, dtype=np.int64))
     >>> read_raw_matrix(p).tolist()
     [[1, 0], [0, 1]]
-    >>> _ = p.write_bytes(b"\\x93NUMPY\\x01\\x00garbage")
+    >>> _ = p.write_bytes(b"\x93NUMPY\x01\x00garbage")
     >>> read_raw_matrix(p)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

@@ -629,7 +629,8 @@ class LUDivergence:
                                 f"parameter norm grows from {self.norms[0]:.3g} to "
                                 f"{self.norms[-1]:.3g}: the infimum 0 is not attained "
                                 "(THEORY E4, T5; numeric)."),
-                "exact": False, "line_search": "Armijo backtracking", "seed": self.seed, "steps": list(self.steps),
+                "exact": False, "line_search": "Armijo backtracking", "seed": self.seed,
+                "steps": list(self.steps),
                 "losses": list(self.losses), "norms": list(self.norms)}
 
 

@@ -111,8 +111,10 @@ def butterfly_split(n: int, split: int, order: str = "standard") -> SupportPatte
     Examples
     --------
     >>> P = butterfly_split(2**16, 8)
-    >>> P.shape, P.kronecker
-    ((65536, 65536, 65536), (KronPattern(a=1, b=256, c=256, d=256), KronPattern(a=256, b=256, c=256, d=1)))
+    >>> P.shape
+    (65536, 65536, 65536)
+    >>> P.kronecker
+    (KronPattern(a=1, b=256, c=256, d=256), KronPattern(a=256, b=256, c=256, d=1))
     """
     return butterfly(n, order).split(split)
 

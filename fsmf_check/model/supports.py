@@ -63,7 +63,8 @@ def as_mask(M: object, name: str) -> sp.csc_array:
         if isinstance(M, list | tuple) and M and all(isinstance(row, str) for row in M):
             widths = {len(row) for row in M}
             if len(widths) != 1:
-                msg = f"mask {name} rows must all have the same length; got lengths {sorted(widths)}"
+                msg = (f"mask {name} rows must all have the same length; "
+                       f"got lengths {sorted(widths)}")
                 raise MaskError(msg)
             for i, row in enumerate(M):
                 for j, ch in enumerate(row):
@@ -326,7 +327,8 @@ class Chain:
         """
         q = self.n_factors if q is None else q
         if not p < s < q:
-            msg = f"split {s} must satisfy {p} < split < {q} for a chain with {self.n_factors} factors"
+            msg = (f"split {s} must satisfy {p} < split < {q} for a chain with "
+                   f"{self.n_factors} factors")
             raise ShapeError(msg)
         left, right = self.partial_support(p, s), self.partial_support(s, q)
         if isinstance(left, KronPattern) and isinstance(right, KronPattern):

@@ -67,7 +67,8 @@ def _iv(x: Any) -> _Iv:
 
 def _q(s: Any) -> Fraction:
     if isinstance(s, bool) or not isinstance(s, str | int):
-        raise ValueError(f"exact number expected, got {s!r}")
+        msg = f"exact number expected, got {s!r}"
+        raise ValueError(msg)
     return Fraction(s)
 
 
