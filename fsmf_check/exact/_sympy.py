@@ -12,6 +12,7 @@ only (``K.zero == 0`` is False in sympy).
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from sympy import QQ
@@ -46,6 +47,7 @@ class SympyBackend(ExactBackend):
     name = "sympy"
 
     def __init__(self, field: Field) -> None:
+        self._z: Any
         if field.N == 1:
             self.K = QQ
             self._z = None

@@ -21,7 +21,8 @@ refused with :class:`~fsmf_check.errors.ExactnessError`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +56,7 @@ class ExactTarget:
     description: str
     planted: list[np.ndarray] | None = None
     exponents: np.ndarray | None = None
-    meta: dict[str, object] = field(default_factory=dict)
+    meta: dict[str, object] = dataclasses.field(default_factory=dict)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -293,9 +294,9 @@ def exact_target(case: object, backend: str = "flint") -> ExactTarget:
     seed = int(params.get("seed", 0))
     bk = get_backend(backend, Field(1))
     if gen == "random-butterfly":
-        chain = butterfly(n, params.get("order", "standard"))
+        bchain = butterfly(n, params.get("order", "standard"))
         _check_size(n, "random-butterfly")
-        factors = random_integer_factors([chain.factor_mask(i) for i in range(chain.n_factors)],
+        factors = random_integer_factors([bchain.factor_mask(i) for i in range(bchain.n_factors)],
                                          seed, bk)
         return ExactTarget(chain_product(factors, bk), Field(1), bk,
                            f"random integer butterfly product (n={n}, seed={seed})",
@@ -316,7 +317,7 @@ def exact_target(case: object, backend: str = "flint") -> ExactTarget:
                                      seed, bk)
     A = chain_product(factors, bk)
     if pattern is not None:  # two-factor case made from a chain split: plant the split
-        s = case.split
+        s: int = getattr(case, "split")  # not None: checked above
         left = chain_product(factors[:s], bk)
         right = chain_product(factors[s:], bk)
         planted = [left, right.T.copy()]
