@@ -739,7 +739,8 @@ def _decide_explicit(pattern: SupportPattern) -> TractabilityResult:
             explanation=_explain_dto(int(reps.size), pattern.r, int(complete.sum()), False),
             **base)
     a, b, i, j = overlap
-    witness = {"supports": [int(reps[a]), int(reps[b])], "classes": [a, b], "entry": [i, j],
+    witness: dict[str, Any] = {
+               "supports": [int(reps[a]), int(reps[b])], "classes": [a, b], "entry": [i, j],
                "note": "S_k1 and S_k2 share this entry but are not identical"}
     order = np.argsort(class_of, kind="stable")
     order = order[class_of[order] >= 0]
@@ -804,7 +805,7 @@ def _cec_work(cls: _Classes, complete: np.ndarray) -> int:
     return int(cpos.size + act.size + deg[cls.ridx[apos]].sum())
 
 
-def _cec_reduction(cls: _Classes, sizes: np.ndarray, complete: np.ndarray) -> dict[str, object]:
+def _cec_reduction(cls: _Classes, sizes: np.ndarray, complete: np.ndarray) -> dict[str, Any]:
     """THEORY T3 algorithm (CEC-FSMF) steps 2-5, iterated until stable.
 
     Classes are indexed by c. Returned rectangles carry the (merged) columns as members. The

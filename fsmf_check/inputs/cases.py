@@ -352,6 +352,7 @@ def _parse_case(data: object, path: Path | None) -> Case:
         raise _err(path, "key 'source' must be a string", "source")
     kind = _str(data, "kind", path, "", _KINDS, default="two-factor")
     supports = _table(data, "supports", path, required=True)
+    assert kind is not None and supports is not None  # kind has a default, supports is required
     pattern, chain, family, params, order, split = _parse_supports(supports, kind, path)
     target_tab = _table(data, "target", path)
     shape = (pattern.m, pattern.n) if pattern is not None else chain.shape  # type: ignore[union-attr]
@@ -415,8 +416,8 @@ def _parse_supports(sup: dict, kind: str, path: Path | None):  # noqa: ANN202
         if isinstance(density, bool) or not isinstance(density, int | float):
             raise _err(path, f"key 'supports.density' must be a number, got {density!r}",
                        "density")
-        pat = families.random_pattern(*(_int(sup, k, path, where) for k in ("m", "n", "r")),
-                                      density=float(density),
+        m, n, r = (_int(sup, k, path, where) for k in ("m", "n", "r"))
+        pat = families.random_pattern(m, n, r, density=float(density),
                                       seed=_int(sup, "seed", path, where, 0, minimum=0))
         return pat, None, family, params, order, None
     chain = _chain_family(family, sup, path, where, order)
@@ -447,8 +448,8 @@ def _chain_family(family: str, sup: dict, path: Path | None, where: str, order: 
             return families.monarch(_int(sup, "m", path, where), rank=_int(sup, "rank", path,
                                                                             where, 1))
         b = _int(sup, "b", path, where)
-        return families.monarch(b, *(_int(sup, k, path, where, b) for k in ("d", "k", "c")),
-                                rank=_int(sup, "rank", path, where, 1))
+        d, k, c = (_int(sup, key, path, where, b) for key in ("d", "k", "c"))
+        return families.monarch(b, d, k, c, rank=_int(sup, "rank", path, where, 1))
     if family == "kaleidoscope":
         return families.kaleidoscope(_int(sup, "n", path, where, minimum=2),
                                      _int(sup, "w", path, where, 1))

@@ -14,6 +14,7 @@ import io
 import warnings
 import zipfile
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -43,7 +44,7 @@ def _check_header(path: Path, shape: tuple[int, ...], dtype: np.dtype) -> None:
         raise InvalidInputError(msg)
 
 
-def read_npy_stream(fh: object, path: Path, ndim: int = 2) -> np.ndarray:
+def read_npy_stream(fh: IO[bytes], path: Path, ndim: int = 2) -> np.ndarray:
     """Read one ``.npy`` array from an open binary stream, checking the header first.
 
     ``ndim=2``: a numeric matrix within MAX_DENSE_ENTRIES; ``ndim=1``: an integer vector of at
@@ -119,7 +120,8 @@ def _read_npz(path: Path) -> np.ndarray:
             raise SizeLimitError(msg)
         try:
             with zf.open(name) as fh:
-                return read_npy_stream(io.BufferedReader(fh), path)  # type: ignore[arg-type]
+                # ZipExtFile is a buffered binary stream; typeshed types zf.open as IO[bytes]
+                return read_npy_stream(io.BufferedReader(fh), path)  # type: ignore[type-var]
         except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
             msg = f"{path}: corrupt .npz member {name!r} ({_one_line(exc)})"
             raise InvalidInputError(msg) from None
@@ -136,11 +138,11 @@ def _mm_error(path: Path, line_no: int, what: str) -> InvalidInputError:
     return InvalidInputError(f"{path}: not a valid Matrix Market file (line {line_no}: {what})")
 
 
-def _mm_value(tokens: list[str], field: str, path: Path, line_no: int) -> object:
+def _mm_value(tokens: list[str], field: str, path: Path, line_no: int) -> int | float | complex:
     """One entry value from its tokens (Python int / float / complex, checked)."""
     try:
         if field == "integer":
-            v: object = int(tokens[0])
+            v: int | float | complex = int(tokens[0])
         elif field == "complex":
             v = complex(float(tokens[0]), float(tokens[1]))
         else:
@@ -148,7 +150,7 @@ def _mm_value(tokens: list[str], field: str, path: Path, line_no: int) -> object
     except ValueError:
         raise _mm_error(path, line_no, f"{' '.join(tokens)[:60]!r} is not a valid {field} "
                                        "value") from None
-    if field == "integer" and abs(v) > _INT64_MAX:  # type: ignore[arg-type]
+    if field == "integer" and abs(v) > _INT64_MAX:
         raise _mm_error(path, line_no, f"integer {tokens[0][:40]} does not fit in 64 bits")
     return v
 
@@ -296,8 +298,8 @@ def _read_mtx(path: Path) -> np.ndarray:
                 raise _mm_error(path, line_no, "a skew-symmetric file has no diagonal entries")
             updates = [(i, j, v)]
             if i != j and sym != "general":
-                updates.append((j, i, {"symmetric": v, "skew-symmetric": -v,  # type: ignore[operator]
-                                       "hermitian": v.conjugate()}[sym]))  # type: ignore[union-attr]
+                updates.append((j, i, {"symmetric": v, "skew-symmetric": -v,
+                                       "hermitian": v.conjugate()}[sym]))
             for r, c, w in updates:
                 if field in ("integer", "pattern"):
                     total = int(A[r, c]) + w  # exact Python integers: no silent wrap-around

@@ -388,7 +388,7 @@ def alternating_rank_one(Y: np.ndarray, X: np.ndarray, MU: np.ndarray, MV: np.nd
     _check_network(Y, X, MU, MV)
     U, V = U0 * MU, V0 * MV
     h = MU.shape[1]
-    blocks = []
+    blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None] = []
     for i in range(h):
         O = np.flatnonzero(MU[:, i])
         S = np.flatnonzero(MV[i])

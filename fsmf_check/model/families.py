@@ -127,7 +127,7 @@ def kronecker_chain(patterns: Sequence[Sequence[int]]) -> Chain:
     >>> kronecker_chain([[1, 2, 2, 2], [2, 2, 2, 1]]).shape
     (4, 4)
     """
-    pats = []
+    pats: list[KronPattern] = []
     for idx, p in enumerate(patterns):
         if isinstance(p, KronPattern):
             pats.append(p)

@@ -146,7 +146,8 @@ class SupportPattern:
             msg = (f"I has r = {Im.shape[1]} columns but J has r = {Jm.shape[1]} columns; "
                    "they must agree")
             raise ShapeError(msg)
-        self._I, self._J, self._kron = Im, Jm, None
+        self._I, self._J = Im, Jm
+        self._kron: tuple[KronPattern, KronPattern] | None = None
         self.m, self.n, self.r = Im.shape[0], Jm.shape[0], Im.shape[1]
 
     @classmethod
@@ -196,6 +197,7 @@ class SupportPattern:
         """The mask of X as a read-only CSC array (materialized on demand, size-checked)."""
         if self._I is not None:
             return self._I
+        assert self._kron is not None  # no dense mask: built from Kronecker patterns
         return as_mask(self._kron[0].to_sparse(), "I")
 
     @cached_property
@@ -203,6 +205,7 @@ class SupportPattern:
         """The mask of Y (n x r) as a read-only CSC array (materialized on demand)."""
         if self._J is not None:
             return self._J
+        assert self._kron is not None  # no dense mask: built from Kronecker patterns
         return as_mask(self._kron[1].to_sparse().T, "J")
 
     def I_dense(self) -> np.ndarray:
