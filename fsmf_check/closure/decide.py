@@ -1033,9 +1033,9 @@ def _chain_paths_system(rows: list[dict[int, list[int]]], entries: list[tuple[in
                     used[v.name] = v
                     nxt[b] = nxt.get(b, sympy.Integer(0)) + ea * v
             acc = nxt
-        a = A.get((i, j), Fraction(0))
+        aij = A.get((i, j), Fraction(0))
         polys.append(sympy.expand(acc.get(j, sympy.Integer(0)) -
-                                  sympy.Rational(a.numerator, a.denominator)))
+                                  sympy.Rational(aij.numerator, aij.denominator)))
     names = sorted(used, key=lambda s: tuple(int(x) for x in s[1:].split("_")))
     return polys, [used[s] for s in names]
 

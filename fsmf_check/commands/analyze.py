@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fsmf_check.analysis.chains import decide_chain
 from fsmf_check.analysis.tractability import decide_tractability
 from fsmf_check.commands.outcome import EXIT_OK, Outcome
@@ -51,8 +53,8 @@ def analyze_case(case: Case) -> Outcome:
     >>> out.results["tractability"]["verdict"], out.results["closedness"]["verdict"]
     ('tractable', 'closed')
     """
-    tract = tractability_of_case(case)
-    results: dict[str, dict[str, object]] = {"tractability": tract,
+    tract: dict[str, Any] = tractability_of_case(case)
+    results: dict[str, dict[str, Any]] = {"tractability": tract,
                                              "closedness": _closedness(case)}
     lines = [f"case {case.name}: {case.description}".rstrip(": ")]
     if case.pattern is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -82,6 +83,7 @@ def _scalings_to_planted(target: ExactTarget, factors: tuple[np.ndarray, ...],
         perm, d = res
         return {"equivalent": True, "permutation": perm,
                 "scalings": [_fmt(bk.to_public(v)) for v in d]}
+    assert chain is not None  # chain cases carry their chain
     planted = list(target.planted)
     if len(planted) != len(factors):
         return None
@@ -348,13 +350,13 @@ def exact_spec_target(spec: str, backend: str = "flint") -> ExactTarget:
         msg = f"{spec}: a noisy target is not exact"
         raise ExactnessError(msg)
     seed, order = ms.seed, ms.order
-    from types import SimpleNamespace
+    from types import MappingProxyType, SimpleNamespace
 
     from fsmf_check.inputs.cases import TargetSpec
 
     tspec = TargetSpec("generator", (n, n), is_exact=True, generator="random-butterfly",
-                       params={"n": n, "seed": seed, "entries": "integer", "order": order,
-                               "noise": 0.0})
+                       params=MappingProxyType({"n": n, "seed": seed, "entries": "integer",
+                                                "order": order, "noise": 0.0}))
     return exact_target(SimpleNamespace(target=tspec, pattern=None, chain=None), backend)
 
 
@@ -561,8 +563,9 @@ def butterfly_cross_check(matrix: str, *, tree: str = "left", order: str = "stan
         A_num = A_num.real.copy()
     num = hierarchical(A_num, chain, tree=tree, orthonormalize=orthonormalize,
                        column_perm=perm, bound=False)
-    cmp = cross_check_butterfly(exact, chain, num.factors.to_scipy_sparse(), column_perm=perm,
-                                tree="balanced" if tree == "balanced" else tree, rtol=rtol)
+    cmp: dict[str, Any] = cross_check_butterfly(
+        exact, chain, num.factors.to_scipy_sparse(), column_perm=perm,
+        tree="balanced" if tree == "balanced" else tree, rtol=rtol)
     exact_ok = cmp["exact"]["verdict"] == "member"
     numeric_ok = cmp["numeric_error"] <= rtol
     comparable = cmp["identifiability"]["verdict"] == "identifiable"

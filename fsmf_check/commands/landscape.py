@@ -55,7 +55,7 @@ def _text(name: str, res: LandscapeAnalysis) -> str:
     return "\n".join(lines)
 
 
-def landscape_outcome(case_path: object, *, starts: int = 20, seed: int = 0,
+def landscape_outcome(case_path: Case | Path | str, *, starts: int = 20, seed: int = 0,
                       certificate: Path | str | None = None) -> Outcome:
     r"""Library entry point of ``fsmf-check landscape CASE`` (exit 0 / 1 / 3).
 
