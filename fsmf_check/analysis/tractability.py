@@ -155,7 +155,7 @@ class TractabilityResult:
     representatives: tuple[SupportClass, ...] = ()
     irrelevant: tuple[int, ...] = ()
     rounds: int = 0
-    witness: dict[str, object] | None = None
+    witness: dict[str, Any] | None = None
     reason: str | None = None
     method: str = "generic"
     evidence: dict[str, object] = field(default_factory=dict)
