@@ -43,17 +43,26 @@ from fsmf_check.verdicts import (
 )
 
 if TYPE_CHECKING:
-    from fsmf_check.analysis.tractability import TractabilityResult
-    from fsmf_check.api import analyze, butterfly, certify, check, closedness, solve
-    from fsmf_check.closure.decide import ClosednessResult
-    from fsmf_check.commands.outcome import Outcome
-    from fsmf_check.exact.twofactor import IdentifiabilityResult, MembershipResult
-    from fsmf_check.inputs.cases import Case, load_case, parse_case
-    from fsmf_check.model.kronecker import KronPattern
-    from fsmf_check.model.supports import Chain, SupportPattern
-    from fsmf_check.numeric.factor_files import load_factors
-    from fsmf_check.numeric.hierarchical import HierarchicalResult
-    from fsmf_check.numeric.tractable import TwoFactorSolution
+    from fsmf_check.analysis.tractability import TractabilityResult as TractabilityResult
+    from fsmf_check.api import analyze as analyze
+    from fsmf_check.api import butterfly as butterfly
+    from fsmf_check.api import certify as certify
+    from fsmf_check.api import check as check
+    from fsmf_check.api import closedness as closedness
+    from fsmf_check.api import solve as solve
+    from fsmf_check.closure.decide import ClosednessResult as ClosednessResult
+    from fsmf_check.commands.outcome import Outcome as Outcome
+    from fsmf_check.exact.twofactor import IdentifiabilityResult as IdentifiabilityResult
+    from fsmf_check.exact.twofactor import MembershipResult as MembershipResult
+    from fsmf_check.inputs.cases import Case as Case
+    from fsmf_check.inputs.cases import load_case as load_case
+    from fsmf_check.inputs.cases import parse_case as parse_case
+    from fsmf_check.model.kronecker import KronPattern as KronPattern
+    from fsmf_check.model.supports import Chain as Chain
+    from fsmf_check.model.supports import SupportPattern as SupportPattern
+    from fsmf_check.numeric.factor_files import load_factors as load_factors
+    from fsmf_check.numeric.hierarchical import HierarchicalResult as HierarchicalResult
+    from fsmf_check.numeric.tractable import TwoFactorSolution as TwoFactorSolution
 
 _LAZY = {
     "analyze": "fsmf_check.api",

@@ -19,8 +19,8 @@ from pathlib import Path
 import click
 
 from fsmf_check.commands.outcome import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, Outcome
-from fsmf_check.report.envelope import dumps, envelope
 from fsmf_check.errors import ExactnessError, FsmfError, InvalidInputError, NotApplicableError
+from fsmf_check.report.envelope import dumps, envelope
 
 __all__ = ["cli", "main"]
 
@@ -147,7 +147,8 @@ def cli(debug: bool, max_memory: str | None) -> None:
 
     Example: fsmf-check analyze cases/e4-lu-2x2.toml
     """
-    from fsmf_check._limits import max_memory as current, set_max_memory
+    from fsmf_check._limits import max_memory as current
+    from fsmf_check._limits import set_max_memory
 
     set_max_memory(max_memory)
     current()  # a malformed FSMF_CHECK_MAX_MEMORY is a usage error before any work
@@ -212,9 +213,9 @@ def solve(case: Path, save: Path | None, save_format: str | None, tree: str | No
 
     Chains: fsmf-check solve cases/butterfly-16-standard.toml --tree balanced --no-orthonormalize
     """
-    from fsmf_check.inputs.cases import load_case
-    from fsmf_check.errors import NotApplicableError
     from fsmf_check.commands.solve import solve_case
+    from fsmf_check.errors import NotApplicableError
+    from fsmf_check.inputs.cases import load_case
 
     started = time.perf_counter()
     loaded = load_case(case)
@@ -267,8 +268,8 @@ def butterfly_cmd(matrix: str, chain_spec: str, tree: str, order: str, bitrev: b
 
     Cross-checked against the exact engine: fsmf-check butterfly hadamard:64 --cross-check
     """
-    from fsmf_check.errors import NotApplicableError
     from fsmf_check.commands.solve import butterfly_matrix
+    from fsmf_check.errors import NotApplicableError
 
     started = time.perf_counter()
     if cross_check and chain_spec.strip() != "square-dyadic":
@@ -314,8 +315,8 @@ def certify(case: Path, tree: str, backend: str, certificate: Path | None, as_js
 
     Example: fsmf-check certify cases/e4-lu-2x2.toml --json
     """
-    from fsmf_check.inputs.cases import load_case
     from fsmf_check.commands.certify import certify_case
+    from fsmf_check.inputs.cases import load_case
 
     started = time.perf_counter()
     return _emit(certify_case(load_case(case), backend=backend, tree=tree,

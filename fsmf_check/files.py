@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from fsmf_check.errors import InvalidInputError
@@ -26,7 +27,7 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def check_outputs(outputs: list[Path], inputs: list[Path | None]) -> None:
+def check_outputs(outputs: Sequence[Path], inputs: Sequence[Path | None]) -> None:
     """Refuse (exit 2) when an output path is one of the input files (resolved, same file).
 
     Examples

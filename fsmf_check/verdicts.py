@@ -27,14 +27,14 @@ __all__ = [
 
 
 class TractabilityVerdict(StrEnum):
-    """Can block SVDs solve FSMF with these supports (T2, T3)?"""
+    """Whether block SVDs solve FSMF with these supports (T2, T3)."""
 
     TRACTABLE = "tractable"
     NOT_CERTIFIED = "not-certified"
 
 
 class ClosednessVerdict(StrEnum):
-    """Is the set of products closed, so that an optimum always exists (T5)?"""
+    """Whether the set of products is closed, so that an optimum always exists (T5)."""
 
     CLOSED = "closed"
     NOT_CLOSED = "not-closed"
@@ -42,7 +42,7 @@ class ClosednessVerdict(StrEnum):
 
 
 class MembershipVerdict(StrEnum):
-    """Is the target exactly a product with these supports?"""
+    """Whether the target is exactly a product with these supports."""
 
     MEMBER = "member"
     NOT_MEMBER = "not-member"
@@ -50,7 +50,7 @@ class MembershipVerdict(StrEnum):
 
 
 class IdentifiabilityVerdict(StrEnum):
-    """Are the factors unique up to the unavoidable scalings (T8)?"""
+    """Whether the factors are unique up to the unavoidable scalings (T8)."""
 
     IDENTIFIABLE = "identifiable"
     NOT_IDENTIFIABLE = "not-identifiable"
@@ -58,14 +58,14 @@ class IdentifiabilityVerdict(StrEnum):
 
 
 class SolveVerdict(StrEnum):
-    """Is the numeric solution a proven global optimum?"""
+    """Whether the numeric solution is a proven global optimum."""
 
     OPTIMAL = "optimal"
     LOCAL = "local"
 
 
 class LandscapeVerdict(StrEnum):
-    """Did the landscape search find a certified spurious local minimum (T10)?"""
+    """Whether the landscape search found a certified spurious local minimum (T10)."""
 
     SPURIOUS_MINIMUM = "spurious-minimum"
     NO_SPURIOUS_FOUND = "no-spurious-found"

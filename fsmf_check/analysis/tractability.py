@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -154,7 +155,7 @@ class TractabilityResult:
     representatives: tuple[SupportClass, ...] = ()
     irrelevant: tuple[int, ...] = ()
     rounds: int = 0
-    witness: dict[str, object] | None = None
+    witness: dict[str, Any] | None = None
     reason: str | None = None
     method: str = "generic"
     evidence: dict[str, object] = field(default_factory=dict)
@@ -727,9 +728,10 @@ def _decide_explicit(pattern: SupportPattern) -> TractabilityResult:
     cpos, cptr = _positions(mj.indptr, reps)
     ridx, cidx = mi.indices[rpos].astype(np.int64), mj.indices[cpos].astype(np.int64)
     complete = sizes >= np.minimum(np.diff(rptr), np.diff(cptr))
-    base = dict(pattern=pattern, empty_columns=_ro(empty), n_classes=int(reps.size),
-                class_sizes=_ro(sizes), class_complete=complete, class_rep=_ro(reps),
-                class_of=_ro(class_of))
+    base: dict[str, Any] = {
+        "pattern": pattern, "empty_columns": _ro(empty), "n_classes": int(reps.size),
+        "class_sizes": _ro(sizes), "class_complete": complete, "class_rep": _ro(reps),
+        "class_of": _ro(class_of)}
     overlap = _first_overlap(rptr, ridx, cptr, cidx)
     if overlap is None:
         return TractabilityResult(
@@ -737,7 +739,8 @@ def _decide_explicit(pattern: SupportPattern) -> TractabilityResult:
             explanation=_explain_dto(int(reps.size), pattern.r, int(complete.sum()), False),
             **base)
     a, b, i, j = overlap
-    witness = {"supports": [int(reps[a]), int(reps[b])], "classes": [a, b], "entry": [i, j],
+    witness: dict[str, Any] = {
+               "supports": [int(reps[a]), int(reps[b])], "classes": [a, b], "entry": [i, j],
                "note": "S_k1 and S_k2 share this entry but are not identical"}
     order = np.argsort(class_of, kind="stable")
     order = order[class_of[order] >= 0]
@@ -802,7 +805,7 @@ def _cec_work(cls: _Classes, complete: np.ndarray) -> int:
     return int(cpos.size + act.size + deg[cls.ridx[apos]].sum())
 
 
-def _cec_reduction(cls: _Classes, sizes: np.ndarray, complete: np.ndarray) -> dict[str, object]:
+def _cec_reduction(cls: _Classes, sizes: np.ndarray, complete: np.ndarray) -> dict[str, Any]:
     """THEORY T3 algorithm (CEC-FSMF) steps 2-5, iterated until stable.
 
     Classes are indexed by c. Returned rectangles carry the (merged) columns as members. The

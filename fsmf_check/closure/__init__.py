@@ -1,4 +1,4 @@
-"""Closure of the set of products: is it closed, so that an optimum always exists (T5)?
+"""Closure of the set of products: whether it is closed, so an optimum always exists (T5).
 
 :func:`decide_closedness` answers ``closed`` with the theorem that proves it,
 ``not-closed`` with an exact witness (a sequence of products converging to a matrix that is

@@ -40,11 +40,11 @@ import numpy as np
 import scipy.sparse as sp
 import sympy
 
-from fsmf_check.model.numbers import format_exact
-from fsmf_check.verdicts import ClosednessVerdict
 from fsmf_check.errors import InvalidInputError
 from fsmf_check.model.kronecker import KronPattern
+from fsmf_check.model.numbers import format_exact
 from fsmf_check.model.supports import Chain, SupportPattern
+from fsmf_check.verdicts import ClosednessVerdict
 
 __all__ = [
     "ClosednessResult",
@@ -181,7 +181,7 @@ class LUEmbedding:
     """
 
     k: int
-    l: int  # noqa: E741
+    l: int
     i1: int
     i2: int
     j1: int
@@ -676,7 +676,7 @@ def find_completed_lu_witness(pattern: SupportPattern, *,
     seen: set[frozenset] = set()
     tested = 0
     for k in range(r):
-        for l in range(r):  # noqa: E741
+        for l in range(r):
             if l == k:
                 continue
             for i2 in sorted(set(R[k]) & set(R[l])):
@@ -1177,7 +1177,10 @@ def _chain_factor_rows(chain: Chain) -> list[dict[int, list[int]]]:
 
 
 def _chain_lu_candidate(chain: Chain) -> tuple[int, LUEmbedding] | None:
-    """Find an adjacent pair (p, p+1) with an LU embedding, every other factor square with I ⊆ mask."""
+    """Find an adjacent pair (p, p+1) with an LU embedding.
+
+    Every other factor must be square with I ⊆ mask.
+    """
     L = chain.n_factors
     for p in range(L - 1):
         ok = True
@@ -1215,9 +1218,9 @@ def _chain_paths_system(rows: list[dict[int, list[int]]], entries: list[tuple[in
                     used[v.name] = v
                     nxt[b] = nxt.get(b, sympy.Integer(0)) + ea * v
             acc = nxt
-        a = A.get((i, j), Fraction(0))
+        aij = A.get((i, j), Fraction(0))
         polys.append(sympy.expand(acc.get(j, sympy.Integer(0)) -
-                                  sympy.Rational(a.numerator, a.denominator)))
+                                  sympy.Rational(aij.numerator, aij.denominator)))
     names = sorted(used, key=lambda s: tuple(int(x) for x in s[1:].split("_")))
     return polys, [used[s] for s in names]
 
@@ -1386,7 +1389,7 @@ def _decide_chain(chain: Chain, *, qe: bool | str, qe_timeout_s: float) -> Close
 
 def closedness_certificate(obj: SupportPattern | Chain, witness: dict[str, Any]
                            ) -> dict[str, Any] | None:
-    r"""The ``fsmf-check/certificate/2`` object (claim ``not-closed``) of a witness, or None.
+    r"""Build the ``fsmf-check/certificate/2`` object (claim ``not-closed``) of a witness.
 
     Evidence ``witness-sequence``: the Laurent sequence (``factors``: ``[X, Y]`` with product
     ``X Y^T`` for two factors, ``[F_0, ..., F_{L-1}]`` for a chain), the exact limit ``A*`` and

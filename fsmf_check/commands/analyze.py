@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fsmf_check._limits import check_analysis_nnz
 from fsmf_check.analysis.chains import decide_chain
@@ -79,8 +80,8 @@ def analyze_case(case: Case | Path | str) -> Outcome:
     ('tractable', 'closed')
     """
     case = as_case(case)
-    tract = tractability_of_case(case)
-    results: dict[str, dict[str, object]] = {"tractability": tract,
+    tract: dict[str, Any] = tractability_of_case(case)
+    results: dict[str, dict[str, Any]] = {"tractability": tract,
                                              "closedness": _closedness(case)}
     lines = [f"case {case.name}: {case.description}".rstrip(": ")]
     if case.pattern is not None:
@@ -101,7 +102,9 @@ def analyze_case(case: Case | Path | str) -> Outcome:
                          f"{' (' + s['rule'] + ')' if s['rule'] else ''}, {s['n_classes']} "
                          "classes")
         for t in tract["trees"]:  # type: ignore[union-attr]
-            lines.append(f"  tree {t['tree']}: {'all nodes certified' if t['all_tractable'] else 'node ' + str(t['first_failing_node']) + ' not certified'}")
+            status = ("all nodes certified" if t["all_tractable"]
+                      else f"node {t['first_failing_node']} not certified")
+            lines.append(f"  tree {t['tree']}: {status}")
         kr = tract.get("kronecker")
         if kr:
             lines.append(f"  chainable: {kr['chainable']} (orientation: {kr['orientation']}), "

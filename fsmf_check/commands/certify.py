@@ -1,4 +1,6 @@
-r"""Library entry points of the exact engine that return an :class:`~fsmf_check.commands.outcome.Outcome`.
+r"""Library entry points of the exact engine.
+
+Each returns an :class:`~fsmf_check.commands.outcome.Outcome`.
 
 * :func:`certify_case` -- ``fsmf-check certify CASE`` (exit 0 member, 1 not a member,
   3 undecided); ``results`` has ``membership`` and ``identifiability`` (SPEC §5).
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,7 +46,8 @@ from fsmf_check.model.certificate_schema import certificate_text
 from fsmf_check.model.supports import Chain
 from fsmf_check.verify.certificates import verify_certificate
 
-__all__ = ["certify_case", "estimate_certify_memory", "certificate_paths", "write_certificates", "exact_spec_target", "cross_check_butterfly", "butterfly_cross_check"]
+__all__ = ["certify_case", "estimate_certify_memory", "certificate_paths", "write_certificates",
+           "exact_spec_target", "cross_check_butterfly", "butterfly_cross_check"]
 
 _EXIT = {"member": EXIT_OK, "not-member": EXIT_REFUTED, "undecided": EXIT_UNDECIDED}
 
@@ -111,6 +115,7 @@ def _scalings_to_planted(target: ExactTarget, factors: tuple[np.ndarray, ...],
         perm, d = res
         return {"equivalent": True, "permutation": perm,
                 "scalings": [_fmt(bk.to_public(v)) for v in d]}
+    assert chain is not None  # chain cases carry their chain
     planted = list(target.planted)
     if len(planted) != len(factors):
         return None
@@ -211,7 +216,8 @@ def certify_case(case: object, *, backend: str = "flint", tree: str = "balanced"
     >>> case = parse_case({"name": "e4", "supports": {"family": "lu", "n": 2},
     ...                    "target": {"A": [[1, 2], [3, 4]]}})
     >>> out = certify_case(case)
-    >>> out.exit_code, out.results["membership"]["verdict"], out.results["membership"]["certificate_verified"]
+    >>> mem = out.results["membership"]
+    >>> out.exit_code, mem["verdict"], mem["certificate_verified"]
     (0, 'member', True)
     """
     case = as_case(case)
@@ -288,7 +294,7 @@ def _text(case: object, target: ExactTarget, mem: MembershipResult, iverdict: st
 
 
 def _auto_columns(case: object, pattern: object, chain: Chain | None) -> str | None:
-    """The butterfly order when the target asks for ``columns = "auto"``, else None."""
+    """Return the butterfly order when the target asks for ``columns = "auto"``, else None."""
     spec = getattr(case, "target", None)
     if spec is None or dict(spec.params).get("columns") != "auto":
         return None
@@ -379,13 +385,13 @@ def exact_spec_target(spec: str, backend: str = "flint") -> ExactTarget:
         msg = f"{spec}: a noisy target is not exact"
         raise ExactnessError(msg)
     seed, order = ms.seed, ms.order
-    from types import SimpleNamespace
+    from types import MappingProxyType, SimpleNamespace
 
     from fsmf_check.inputs.cases import TargetSpec
 
     tspec = TargetSpec("generator", (n, n), is_exact=True, generator="random-butterfly",
-                       params={"n": n, "seed": seed, "entries": "integer", "order": order,
-                               "noise": 0.0})
+                       params=MappingProxyType({"n": n, "seed": seed, "entries": "integer",
+                                                "order": order, "noise": 0.0}))
     return exact_target(SimpleNamespace(target=tspec, pattern=None, chain=None), backend)
 
 
@@ -580,7 +586,8 @@ def butterfly_cross_check(matrix: str, *, tree: str = "left", order: str = "stan
         exact = exact_spec_target(matrix)
     n = exact.A.shape[0]
     if exact.A.shape != (n, n) or n < 2 or n & (n - 1):
-        msg = f"--cross-check needs a square N x N matrix with N a power of two; got {exact.A.shape}"
+        msg = ("--cross-check needs a square N x N matrix with N a power of two; "
+               f"got {exact.A.shape}")
         raise InvalidInputError(msg)
     from fsmf_check.model.families import butterfly
 
@@ -591,8 +598,9 @@ def butterfly_cross_check(matrix: str, *, tree: str = "left", order: str = "stan
         A_num = A_num.real.copy()
     num = hierarchical(A_num, chain, tree=tree, orthonormalize=orthonormalize,
                        column_perm=perm, bound=False)
-    cmp = cross_check_butterfly(exact, chain, num.factors.to_scipy_sparse(), column_perm=perm,
-                                tree="balanced" if tree == "balanced" else tree, rtol=rtol)
+    cmp: dict[str, Any] = cross_check_butterfly(
+        exact, chain, num.factors.to_scipy_sparse(), column_perm=perm,
+        tree="balanced" if tree == "balanced" else tree, rtol=rtol)
     exact_ok = cmp["exact"]["verdict"] == "member"
     numeric_ok = cmp["numeric_error"] <= rtol
     comparable = cmp["identifiability"]["verdict"] == "identifiable"

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from fsmf_check.commands.outcome import (
     EXIT_OK,
@@ -30,13 +31,13 @@ from fsmf_check.commands.outcome import (
     EXIT_USAGE,
     Outcome,
 )
-from fsmf_check.inputs.cases import Case, display_path, find_cases, load_case
 from fsmf_check.errors import (
     ExactnessError,
     InvalidInputError,
     NotApplicableError,
     SizeLimitError,
 )
+from fsmf_check.inputs.cases import Case, display_path, find_cases, load_case
 from fsmf_check.model.numbers import parse_entry
 
 __all__ = ["check_case", "check_paths", "default_case_dir", "DEFAULT_TOLERANCE"]
@@ -45,7 +46,7 @@ DEFAULT_TOLERANCE = 1e-9
 
 
 def default_case_dir() -> Path:
-    """The shipped ``cases/`` folder: ``./cases`` if present, else the one beside the package."""
+    """Return the shipped ``cases/`` folder: ``./cases`` if present, else the package's own."""
     here = Path.cwd() / "cases"
     if here.is_dir():
         return here
@@ -95,7 +96,7 @@ _VERDICT_BOOL = {"tractable": ("tractability", "tractable", "not-certified"),
                  "spurious_minimum": ("landscape", "spurious-minimum", "not-applicable")}
 
 
-def _compare(key: str, expected: object, results: dict[str, dict[str, object]],
+def _compare(key: str, expected: object, results: dict[str, dict[str, Any]],
              case: Case) -> tuple[str, str]:
     """Compare one expectation; return (status, message), status ok | fail | undecided."""
     if key in _VERDICT_BOOL:
@@ -108,12 +109,13 @@ def _compare(key: str, expected: object, results: dict[str, dict[str, object]],
         return ("ok" if got == expected else "fail"), msg
     if key == "rule":
         got_rule = results["tractability"].get("rule")
-        return ("ok" if got_rule == expected else "fail"), f"rule: expected {expected}, got {got_rule}"
+        status = "ok" if got_rule == expected else "fail"
+        return status, f"rule: expected {expected}, got {got_rule}"
     solve = results["solve"]
     if key == "rel_error_max":
-        got = float(solve["rel_error"])  # type: ignore[arg-type]
-        ok = got <= float(expected)  # type: ignore[arg-type]
-        return ("ok" if ok else "fail"), f"rel_error: {got:.3e} (max {expected})"
+        rel = float(solve["rel_error"])
+        ok = rel <= float(expected)  # type: ignore[arg-type]
+        return ("ok" if ok else "fail"), f"rel_error: {rel:.3e} (max {expected})"
     # optimal_value: only a proven optimum can confirm or refute it
     tol = float(case.expect.get("tolerance", DEFAULT_TOLERANCE))  # type: ignore[arg-type]
     want = expected if isinstance(expected, int | float) else parse_entry(expected)
@@ -205,7 +207,7 @@ def check_paths(paths: list[Path], *, progress: bool = False) -> Outcome:  # noq
     else:
         code = EXIT_UNDECIDED if n_undecided else EXIT_OK
     verdict = "failed" if n_fail else ("undecided" if n_undecided else "passed")
-    result = {"verdict": verdict, "theorem": None,
+    result: dict[str, object] = {"verdict": verdict, "theorem": None,
               "explanation": f"{n_pass} of {len(files)} cases met every expectation.",
               "exact": True, "passed": n_pass, "failed": n_fail, "invalid": n_invalid,
               "undecided": n_undecided,

@@ -44,7 +44,7 @@ def _render_text(case_name: str, res: ClosednessResult) -> str:
     return "\n".join(lines)
 
 
-def closedness_outcome(case_path: object, *, qe: bool | str = "auto",
+def closedness_outcome(case_path: Case | Path | str, *, qe: bool | str = "auto",
                        qe_timeout_s: float = 5.0, certificate: Path | None = None) -> Outcome:
     r"""Library entry point of ``fsmf-check closedness CASE`` (exit 0 / 1 / 3).
 

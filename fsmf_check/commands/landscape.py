@@ -29,13 +29,16 @@ def landscape_of_case(case: Case, *, starts: int = 20, seed: int = 0) -> Landsca
         Chains, cases without an explicit real target.
     """
     if case.pattern is None:
-        raise NotApplicableError("landscape certificates are computed for two-factor cases only")
+        msg = "landscape certificates are computed for two-factor cases only"
+        raise NotApplicableError(msg)
     t = case.target
     P = case.pattern
     if P.m * P.r + P.n * P.r > 4 * 60:
-        raise NotApplicableError("pattern too large for the landscape certifier")
+        msg = "pattern too large for the landscape certifier"
+        raise NotApplicableError(msg)
     if t is None or t.entries is None:
-        raise NotApplicableError("the landscape needs an explicit target [target] A = [...]")
+        msg = "the landscape needs an explicit target [target] A = [...]"
+        raise NotApplicableError(msg)
     return analyze_landscape(P.I_dense(), P.J_dense(), t.entries, starts=starts, seed=seed)
 
 
@@ -52,7 +55,7 @@ def _text(name: str, res: LandscapeAnalysis) -> str:
     return "\n".join(lines)
 
 
-def landscape_outcome(case_path: object, *, starts: int = 20, seed: int = 0,
+def landscape_outcome(case_path: Case | Path | str, *, starts: int = 20, seed: int = 0,
                       certificate: Path | str | None = None) -> Outcome:
     r"""Library entry point of ``fsmf-check landscape CASE`` (exit 0 / 1 / 3).
 

@@ -8,6 +8,7 @@ documented ones (docs/reference/errors.md).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["Outcome", "EXIT_OK", "EXIT_REFUTED", "EXIT_USAGE", "EXIT_UNDECIDED",
            "EXIT_INTERNAL", "EXIT_INTERRUPTED"]
@@ -30,7 +31,7 @@ class Outcome:
     """
 
     command: str
-    results: dict[str, dict[str, object]]
+    results: dict[str, dict[str, Any]]
     text: str
     exit_code: int = EXIT_OK
     case: dict[str, object] | None = None

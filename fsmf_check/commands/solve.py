@@ -19,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from fsmf_check.inputs.cases import as_case
 from fsmf_check.commands.outcome import EXIT_OK, Outcome
-from fsmf_check.files import atomic_write_bytes, check_outputs
 from fsmf_check.errors import InvalidInputError, NotApplicableError
+from fsmf_check.files import check_outputs
+from fsmf_check.inputs.cases import as_case
 from fsmf_check.inputs.matrix_specs import bitrev, load_matrix, load_permutation, numeric_target
-from fsmf_check.model.families import butterfly, log2_exact
+from fsmf_check.model.families import butterfly
 from fsmf_check.model.kronecker import (
     KronPattern,
     chain_product,

@@ -28,7 +28,6 @@ from fsmf_check.exact.chain import (
     decide_chain_identifiability,
     decide_chain_membership,
 )
-from fsmf_check.model.cyclotomic import CyclotomicNumber
 from fsmf_check.exact.targets import (
     ExactTarget,
     as_exact_matrix,
@@ -43,6 +42,7 @@ from fsmf_check.exact.twofactor import (
     decide_membership,
     two_factor_scalings,
 )
+from fsmf_check.model.cyclotomic import CyclotomicNumber
 
 __all__ = [
     "Field", "get_backend", "Certificate", "CyclotomicNumber", "ExactTarget", "as_exact_matrix",

@@ -20,16 +20,15 @@ Public exact scalars (what users pass in and get back) are :class:`fractions.Fra
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
 from fsmf_check.errors import ExactnessError, InvalidInputError
-from fsmf_check.model.numbers import GaussianRational
 from fsmf_check.model.cyclotomic import CyclotomicNumber
-from fsmf_check.model.numbers import format_exact
 from fsmf_check.model.fields import Field, field_of, parse_scalar
+from fsmf_check.model.numbers import GaussianRational, format_exact
 
 __all__ = ["Field", "ExactBackend", "get_backend", "BACKENDS", "field_of", "parse_scalar"]
 
@@ -53,14 +52,14 @@ class ExactBackend(ABC):
 
     # ---- scalars -------------------------------------------------------------------------
     @abstractmethod
-    def scalar(self, x: object) -> object:
+    def scalar(self, x: object) -> Any:
         """Convert a public exact scalar (int, Fraction, GaussianRational, CyclotomicNumber)."""
 
     @abstractmethod
     def to_public(self, s: object) -> Fraction | GaussianRational | CyclotomicNumber:
         """Convert a backend scalar back to the public type of this field."""
 
-    def root_of_unity(self, e: int) -> object:
+    def root_of_unity(self, e: int) -> Any:
         """``z^e`` with ``z = zeta_N``."""
         if self.field.N == 1:
             return self.one
@@ -208,7 +207,7 @@ class ExactBackend(ABC):
             X[p] = R[r, n:]
         return X
 
-    def det(self, M: np.ndarray) -> object:
+    def det(self, M: np.ndarray) -> Any:
         """Exact determinant of a square matrix (generic elimination)."""
         n = M.shape[0]
         if M.shape != (n, n):

@@ -11,6 +11,8 @@ r"""Exact block routines shared by the two-factor and chain engines (producer si
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from fsmf_check.exact._backend import ExactBackend
@@ -20,7 +22,7 @@ __all__ = ["block_factor", "minor_value", "connected_spanning"]
 
 
 def block_factor(B: np.ndarray, p: int, bk: ExactBackend, build: bool = True,
-                 ) -> tuple[str, object, object]:
+                 ) -> tuple[str, Any, Any]:
     """Factor ``B`` (rank <= p) or find a nonzero (p+1)-minor.
 
     Returns ``("zero", None, None)``, ``("ok", U, V)`` with ``B == U @ V.T`` (``U`` has
@@ -63,7 +65,7 @@ def block_factor(B: np.ndarray, p: int, bk: ExactBackend, build: bool = True,
     return ("ok", U, V)
 
 
-def minor_value(A: np.ndarray, rows: list[int], cols: list[int], bk: ExactBackend) -> object:
+def minor_value(A: np.ndarray, rows: list[int], cols: list[int], bk: ExactBackend) -> Any:
     """Exact determinant of ``A[rows][:, cols]``."""
     sub = A[np.ix_(np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))]
     if sub.shape == (1, 1):
@@ -75,8 +77,11 @@ def minor_value(A: np.ndarray, rows: list[int], cols: list[int], bk: ExactBacken
 
 def minor_evidence(A: np.ndarray, ref: dict[str, object], bk: ExactBackend
                    ) -> dict[str, object]:
-    """Certificate evidence of a refuting minor: rows, columns, its exact value (recomputed
-    here from ``A``), how many rank-one supports meet it, and the block it lies in."""
+    """Certificate evidence of a refuting minor.
+
+    Rows, columns, its exact value (recomputed here from ``A``), how many rank-one supports
+    meet it, and the block it lies in.
+    """
     rows, cols = list(ref["rows"]), list(ref["cols"])  # type: ignore[call-overload]
     val = minor_value(A, rows, cols, bk)
     out: dict[str, object] = {"rows": rows, "cols": cols,

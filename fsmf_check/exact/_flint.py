@@ -23,9 +23,9 @@ import numpy as np
 from flint import fmpq, fmpq_mat, fmpq_poly, fmpz, fmpz_mat, fmpz_poly, nmod_mat
 
 from fsmf_check.errors import ExactnessError
-from fsmf_check.model.numbers import GaussianRational
 from fsmf_check.exact._backend import ExactBackend, Field
 from fsmf_check.model.cyclotomic import CyclotomicNumber
+from fsmf_check.model.numbers import GaussianRational
 
 __all__ = ["FlintBackend"]
 

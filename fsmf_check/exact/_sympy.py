@@ -12,15 +12,16 @@ only (``K.zero == 0`` is False in sympy).
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from fsmf_check.errors import ExactnessError
-from fsmf_check.model.numbers import GaussianRational
 from fsmf_check.exact._backend import ExactBackend, Field
 from fsmf_check.model.cyclotomic import CyclotomicNumber
+from fsmf_check.model.numbers import GaussianRational
 
 __all__ = ["SympyBackend"]
 
@@ -46,6 +47,7 @@ class SympyBackend(ExactBackend):
     name = "sympy"
 
     def __init__(self, field: Field) -> None:
+        self._z: Any
         if field.N == 1:
             self.K = QQ
             self._z = None

@@ -17,6 +17,9 @@ checker) and docs/reference/certificates.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from fsmf_check.exact._backend import ExactBackend
@@ -31,7 +34,7 @@ __all__ = ["Certificate", "CERT_SCHEMA", "encode_dense", "encode_sparse", "encod
 MAX_CERT_ENTRIES = 1 << 16
 
 
-def encode_dense(M: np.ndarray, bk: ExactBackend) -> dict[str, object]:
+def encode_dense(M: np.ndarray, bk: ExactBackend) -> dict[str, Any]:
     """Dense ``{"shape": [m, n], "rows": [[str]]}`` form."""
     cache: dict[int, str] = {}
     rows = []
@@ -78,7 +81,7 @@ def full_rank_minor(A: np.ndarray, rows: np.ndarray, cols: np.ndarray, size: int
     return {"rows": r_sel, "cols": c_sel, "value": _fmt(bk.to_public(val))}
 
 
-def encode_polynomial(poly: dict[tuple[int, ...], object], names: list[str]
+def encode_polynomial(poly: Mapping[tuple[int, ...], object], names: list[str]
                       ) -> list[list[object]]:
     """``[[coefficient, [[variable, exponent], ...]], ...]`` (the certificate polynomial form)."""
     out: list[list[object]] = []

@@ -22,16 +22,13 @@ for rank-r chains); a zero block gives an explicit second factorization.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from fsmf_check.analysis.tractability import TractabilityResult, decide_tractability
 from fsmf_check.errors import InvalidInputError, ShapeError
-from fsmf_check.model.families import butterfly
-from fsmf_check.model.kronecker import KronPattern
-from fsmf_check.model.fields import Field
-from fsmf_check.model.supports import Chain
 from fsmf_check.exact._backend import ExactBackend
-from fsmf_check.model.numbers import format_exact as format_scalar
 from fsmf_check.exact._blocks import minor_evidence
 from fsmf_check.exact.certificates import (
     Certificate,
@@ -49,6 +46,11 @@ from fsmf_check.exact.twofactor import (
     decide_membership,
     factor_tractable,
 )
+from fsmf_check.model.families import butterfly
+from fsmf_check.model.fields import Field
+from fsmf_check.model.kronecker import KronPattern
+from fsmf_check.model.numbers import format_exact as format_scalar
+from fsmf_check.model.supports import Chain, SupportPattern
 
 __all__ = ["decide_chain_membership", "decide_chain_identifiability", "chain_scalings",
            "clr_check", "is_square_butterfly", "TREES"]
@@ -93,9 +95,9 @@ class _Tract:
     def __init__(self, chain: Chain) -> None:
         self.chain = chain
         self.target_field: Field = Field(1)
-        self.cache: dict[tuple[int, int, int], tuple[object, TractabilityResult]] = {}
+        self.cache: dict[tuple[int, int, int], tuple[SupportPattern, TractabilityResult]] = {}
 
-    def get(self, p: int, s: int, q: int) -> tuple[object, TractabilityResult]:
+    def get(self, p: int, s: int, q: int) -> tuple[SupportPattern, TractabilityResult]:
         key = (p, s, q)
         if key not in self.cache:
             pattern = self.chain.split(s, p, q)
@@ -111,7 +113,7 @@ def _dense_support(chain: Chain, p: int, q: int) -> np.ndarray:
 
 
 def _hierarchy(H: np.ndarray, p: int, q: int, tree: str, tr: _Tract, bk: ExactBackend,
-               leaves: dict[int, np.ndarray]) -> dict[str, object] | None:
+               leaves: dict[int, np.ndarray]) -> dict[str, Any] | None:
     if q - p == 1:
         mask = tr.chain.factor_mask(p).toarray().astype(bool)
         bad = bk.nonzero_mask(H) & ~mask
@@ -137,6 +139,7 @@ def _hierarchy(H: np.ndarray, p: int, q: int, tree: str, tr: _Tract, bk: ExactBa
     run = factor_tractable(H, pattern, tract, bk)
     if not run.ok:
         return {"node": [p, s, q], "refutation": run.refutation}
+    assert run.X is not None and run.Y is not None  # built: factor_tractable(build=True)
     fail = _hierarchy(run.X, p, s, tree, tr, bk, leaves)
     if fail:
         return fail
@@ -144,7 +147,7 @@ def _hierarchy(H: np.ndarray, p: int, q: int, tree: str, tr: _Tract, bk: ExactBa
 
 
 def clr_check(target: ExactTarget, chain: Chain, tr: _Tract | None = None,
-              ) -> dict[str, object]:
+              ) -> dict[str, Any]:
     r"""Complementary low-rank test (THEORY T9): every split of the whole chain, on ``A``.
 
     Returns ``{"verdict": "holds" | "violated" | "incomplete", "split": s, "refutation": ...,
@@ -164,7 +167,8 @@ def clr_check(target: ExactTarget, chain: Chain, tr: _Tract | None = None,
     tr = tr or _Tract(chain)
     bk = target.backend
     L = chain.n_factors
-    checked, skipped = [], []
+    checked: list[int] = []
+    skipped: list[int] = []
     E, N = target.exponents, target.field.N
     for s in range(1, L):
         pattern, tract = tr.get(0, s, L)
@@ -197,10 +201,10 @@ def clr_check(target: ExactTarget, chain: Chain, tr: _Tract | None = None,
             "method": "roots-of-unity exponents" if E is not None else "exact block ranks"}
 
 
-def _chain_refutation(ref: dict[str, object], chain: Chain, target: ExactTarget,
+def _chain_refutation(ref: dict[str, Any], chain: Chain, target: ExactTarget,
                       split: int | None) -> tuple[Certificate, str]:
     bk = target.backend
-    data: dict[str, object] = {"field": target.field.to_dict(),
+    data: dict[str, Any] = {"field": target.field.to_dict(),
                                "structure": encode_structure(chain),
                                "target": encode_dense(target.A, bk), "split": split}
     where = "" if split is None else f" for the split after factor {split}"
@@ -264,7 +268,7 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
     tr = _Tract(chain)
     L = chain.n_factors
     tried: list[str] = []
-    evidence: dict[str, object] = {"tree": tree, "factors": L}
+    evidence: dict[str, Any] = {"tree": tree, "factors": L}
     order = is_square_butterfly(chain)
     # 1. entries outside the support of the whole product refute membership for any chain
     tried.append("entries outside the product support")
@@ -276,7 +280,8 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
                                        None)
         return MembershipResult(verdict="not-member", theorem="T6", explanation=f"A is not a "
                                 f"product: {text}.", method="entry-outside-supports",
-                                field=target.field, backend=bk, certificate=cert, tried=tuple(tried),
+                                field=target.field, backend=bk, certificate=cert,
+                                tried=tuple(tried),
                                 evidence={**evidence, "refutation": {"kind": "entry", "row": i,
                                                                      "col": j}})
     # 2. roots-of-unity fast path (T9 integer criterion) as an early refutation
@@ -389,7 +394,7 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
         evidence={**evidence, "clr": _clr_summary(clr)})
 
 
-def _clr_summary(clr: dict[str, object]) -> dict[str, object]:
+def _clr_summary(clr: dict[str, Any]) -> dict[str, Any]:
     out = {"verdict": clr["verdict"], "method": clr.get("method"),
            "splits_checked": list(clr.get("splits_checked", []))}
     if clr.get("splits_not_certified"):
@@ -399,8 +404,8 @@ def _clr_summary(clr: dict[str, object]) -> dict[str, object]:
     return out
 
 
-def _refuted_by(clr: dict[str, object], chain: Chain, target: ExactTarget, tried: list[str],
-                evidence: dict[str, object], order: str | None) -> MembershipResult:
+def _refuted_by(clr: dict[str, Any], chain: Chain, target: ExactTarget, tried: list[str],
+                evidence: dict[str, Any], order: str | None) -> MembershipResult:
     ref = clr["refutation"]
     cert, text = _chain_refutation(ref, chain, target, int(clr["split"]))
     theorem = "T9" if order is not None else "T6"
@@ -446,10 +451,10 @@ def chain_scalings(F: list[np.ndarray], G: list[np.ndarray], bk: ExactBackend,
     if len(G) != L or any(a.shape != b.shape for a, b in zip(F, G, strict=True)):
         return None, "the two chains have different numbers or shapes of factors"
     dims = [F[0].shape[0]] + [f.shape[1] for f in F]
-    val: list[list[object]] = [[None] * d for d in dims]
+    val: list[list[Any]] = [[None] * d for d in dims]
     val[0] = [bk.one] * dims[0]
     val[L] = [bk.one] * dims[L]
-    adj: list[list[list[tuple[int, int, object]]]] = [[[] for _ in range(d)] for d in dims]
+    adj: list[list[list[tuple[int, int, Any]]]] = [[[] for _ in range(d)] for d in dims]
     for l in range(L):
         nzF, nzG = bk.nonzero_mask(F[l]), bk.nonzero_mask(G[l])
         if (nzF != nzG).any():
@@ -531,7 +536,7 @@ def decide_chain_identifiability(target: ExactTarget, chain: Chain,
                          f"membership is {membership.verdict}."),
             method="none", scope="target", up_to=None)
     factors = list(membership.factors)
-    data: dict[str, object] = {"field": target.field.to_dict(),
+    data: dict[str, Any] = {"field": target.field.to_dict(),
                                "structure": encode_structure(chain),
                                "target": encode_dense(target.A, bk),
                                "factors": [encode_sparse(F, bk) for F in factors]}
@@ -565,7 +570,7 @@ def decide_chain_identifiability(target: ExactTarget, chain: Chain,
                 second_factors=tuple(second),
                 evidence={"free_entry": {"factor": fi, "row": r, "col": c}, "tried": tried})
     tried.append("tree argument: disjoint nonzero contributions at every node (T8)")
-    best_fail: dict[str, object] | None = None
+    best_fail: dict[str, Any] | None = None
     for tree in TREES:
         nodes, fail = _tree_proof(factors, masks, tree, bk)
         if fail is None:
@@ -601,7 +606,7 @@ def decide_chain_identifiability(target: ExactTarget, chain: Chain,
                     second_factors=tuple(deg), evidence={"node": node, "tried": tried})
     tried.append("exact Jacobian rank of the product map against the scaling orbit")
     jac = _jacobian_test(factors, masks, bk)
-    ev: dict[str, object] = {"tried": tried, "tree_stopped": best_fail}
+    ev: dict[str, Any] = {"tried": tried, "tree_stopped": best_fail}
     if jac is None:
         return IdentifiabilityResult(
             verdict="undecided", theorem=None,
@@ -674,9 +679,9 @@ def _tree_nodes(p: int, q: int, tree: str) -> list[tuple[int, int, int]]:
 
 
 def _tree_proof(factors: list[np.ndarray], masks: list[np.ndarray], tree: str,
-                bk: ExactBackend) -> tuple[list[dict[str, object]], dict[str, object] | None]:
+                bk: ExactBackend) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Check the T8 tree argument; return (per-node evidence, first failure or None)."""
-    nodes: list[dict[str, object]] = []
+    nodes: list[dict[str, Any]] = []
     for p, s, q in _tree_nodes(0, len(factors), tree):
         left = _bool_chain(masks[p:s])
         right = _bool_chain(masks[s:q])
@@ -710,7 +715,7 @@ def _bool_chain(masks: list[np.ndarray]) -> np.ndarray:
     return acc
 
 
-def _fail_text(fail: dict[str, object] | None) -> str:
+def _fail_text(fail: dict[str, Any] | None) -> str:
     if fail is None:
         return "none"
     return f"node {fail['node']}: {fail['reason']}"
@@ -788,7 +793,7 @@ def jacobian_matrices(factors: list[np.ndarray], masks: list[np.ndarray], bk: Ex
 
 
 def _jacobian_test(factors: list[np.ndarray], masks: list[np.ndarray], bk: ExactBackend,
-                   ) -> dict[str, object] | None:
+                   ) -> dict[str, Any] | None:
     """Exact Jacobian rank vs. the scaling orbit; a one-factor kernel direction if any."""
     m, n = factors[0].shape[0], factors[-1].shape[1]
     nfree = int(sum(M.sum() for M in masks))
@@ -797,7 +802,7 @@ def _jacobian_test(factors: list[np.ndarray], masks: list[np.ndarray], bk: Exact
     J, T, pos = jacobian_matrices(factors, masks, bk)
     rank = bk.rank(J) if J.size else 0
     orbit = bk.rank(T) if T.size else 0
-    out: dict[str, object] = {"rank": rank, "free_entries": nfree, "orbit_dimension": orbit,
+    out: dict[str, Any] = {"rank": rank, "free_entries": nfree, "orbit_dimension": orbit,
                               "locally_identifiable": rank == nfree - orbit}
     if rank == nfree - orbit:
         return out
@@ -822,13 +827,13 @@ def _jacobian_test(factors: list[np.ndarray], masks: list[np.ndarray], bk: Exact
 
 
 def _kronecker_identifiability(target: ExactTarget, chain: Chain, factors: list[np.ndarray],
-                               data: dict[str, object]) -> IdentifiabilityResult:
+                               data: dict[str, Any]) -> IdentifiabilityResult:
     """T8 level-block argument for chainable Kronecker chains (see the caller's Notes)."""
     bk = target.backend
     L = chain.n_factors
     tr = _Tract(chain)
     max_class = 1
-    split_minors: list[dict[str, object]] = []
+    split_minors: list[dict[str, Any]] = []
     for s in range(1, L):
         pattern, tract = tr.get(0, s, L)
         if not tract.tractable or tract.rule != "disjoint-or-identical":

@@ -22,19 +22,22 @@ prove uniqueness up to column scaling.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
 
 from fsmf_check.analysis.tractability import SupportClass, TractabilityResult, decide_tractability
 from fsmf_check.errors import NotApplicableError, ShapeError
-from fsmf_check.model.supports import SupportPattern
 from fsmf_check.exact._backend import ExactBackend, Field
 from fsmf_check.exact._blocks import block_factor, connected_spanning, minor_evidence, minor_value
 from fsmf_check.exact.certificates import Certificate, encode_dense, encode_sparse, encode_structure
 from fsmf_check.exact.targets import ExactTarget, as_exact_matrix
+from fsmf_check.model.supports import SupportPattern
 
 __all__ = ["MembershipResult", "IdentifiabilityResult", "decide_membership",
            "decide_identifiability", "two_factor_scalings", "GROEBNER_MAX_VARS"]
@@ -59,11 +62,11 @@ class MembershipResult:
     explanation: str
     method: str
     field: Field
-    backend: ExactBackend = field(repr=False)
+    backend: ExactBackend = dataclasses.field(repr=False)
     factors: tuple[np.ndarray, ...] | None = None
     certificate: Certificate | None = None
     tried: tuple[str, ...] = ()
-    evidence: dict[str, object] = field(default_factory=dict)
+    evidence: dict[str, object] = dataclasses.field(default_factory=dict)
 
     def public_factors(self) -> list[list[list[object]]] | None:
         """Factors as rows of public exact scalars (Fraction / GaussianRational / Cyclotomic)."""
@@ -102,7 +105,7 @@ class IdentifiabilityResult:
     certificate: Certificate | None = None
     second_factors: tuple[np.ndarray, ...] | None = None
     scalings: object = None
-    evidence: dict[str, object] = field(default_factory=dict)
+    evidence: dict[str, object] = dataclasses.field(default_factory=dict)
 
     def to_dict(self, certificate: bool = True) -> dict[str, object]:
         """SPEC §5 result object."""
@@ -125,10 +128,10 @@ class _Run:
     ok: bool
     X: np.ndarray | None = None
     Y: np.ndarray | None = None
-    refutation: dict[str, object] | None = None
+    refutation: dict[str, Any] | None = None
 
 
-def _outside(A: np.ndarray, covered: np.ndarray, bk: ExactBackend) -> dict[str, object] | None:
+def _outside(A: np.ndarray, covered: np.ndarray, bk: ExactBackend) -> dict[str, Any] | None:
     bad = bk.nonzero_mask(A) & ~covered
     if bad.any():
         i, j = (int(v) for v in np.argwhere(bad)[0])
@@ -137,7 +140,8 @@ def _outside(A: np.ndarray, covered: np.ndarray, bk: ExactBackend) -> dict[str, 
 
 
 def _factor_blocks(classes: Sequence[SupportClass], A: np.ndarray, bk: ExactBackend,
-                   build: bool, X: np.ndarray, Y: np.ndarray) -> dict[str, object] | None:
+                   build: bool, X: np.ndarray | None, Y: np.ndarray | None
+                   ) -> dict[str, Any] | None:
     """Factor each class block exactly (rank <= class size, THEORY T2/T3) into X and Y.
 
     Returns ``None`` when every block has rank <= its class size (factors written into the
@@ -150,7 +154,7 @@ def _factor_blocks(classes: Sequence[SupportClass], A: np.ndarray, bk: ExactBack
             return {"kind": "minor", "rows": c.rows[U].tolist(), "cols": c.cols[V].tolist(),
                     "meeting": c.size, "block": {"rows": c.rows.tolist(),
                                                  "cols": c.cols.tolist()}}
-        if res == "ok" and build:
+        if res == "ok" and build and X is not None and Y is not None:
             k = U.shape[1]
             X[np.ix_(c.rows, c.members[:k])] = U
             Y[np.ix_(c.cols, c.members[:k])] = V
@@ -193,7 +197,7 @@ def factor_tractable(A: np.ndarray, pattern: SupportPattern, tract: Tractability
     minor = _factor_blocks(tract.representatives, A, bk, build, X, Y)
     if minor:
         return _Run(False, refutation=minor)
-    if build:
+    if build and X is not None and Y is not None:
         # THEORY T3: the complete classes reproduce A on T exactly (representatives are 0 there);
         # each entry of T is assigned to the first complete rectangle containing it.
         assigned = np.zeros((m, n), dtype=bool)
@@ -228,7 +232,7 @@ def _union(pattern: SupportPattern) -> np.ndarray:
 
 
 def _counting_refutation(A: np.ndarray, pattern: SupportPattern, tract: TractabilityResult,
-                         bk: ExactBackend) -> dict[str, object] | None:
+                         bk: ExactBackend) -> dict[str, Any] | None:
     """Find a nonzero (t+1)-minor on a rectangle met by only t supports (any pattern)."""
     Ib, Jb = _dense_masks(pattern)
     rects = [(c.rows, c.cols) for c in tract.classes]
@@ -369,7 +373,7 @@ def groebner_is_one(A: np.ndarray, Ib: np.ndarray, Jb: np.ndarray, bk: ExactBack
         for j in range(n):
             expr = sum((xs[(i, k)] * ys[(j, k)] for k in range(r)
                         if (i, k) in xs and (j, k) in ys), sympy.Integer(0))
-            a = bk.to_public(A[i, j])
+            a = cast(Fraction, bk.to_public(A[i, j]))  # the Gröbner test runs over Q only
             eqs.append(sympy.expand(expr - sympy.Rational(a.numerator, a.denominator)))
     eqs = [e for e in eqs if e != 0]
     if not eqs:
@@ -390,7 +394,7 @@ def _base_data(pattern: SupportPattern, target: ExactTarget) -> dict[str, object
             "target": encode_dense(target.A, target.backend)}
 
 
-def _refutation_certificate(ref: dict[str, object], pattern: SupportPattern,
+def _refutation_certificate(ref: dict[str, Any], pattern: SupportPattern,
                             target: ExactTarget, split: dict[str, object] | None = None,
                             structure: dict[str, object] | None = None) -> Certificate | None:
     bk = target.backend
@@ -422,8 +426,6 @@ def nullstellensatz_evidence(A: np.ndarray, Ib: np.ndarray, Jb: np.ndarray, bk: 
     Certificate evidence for a Gröbner refutation that the checker verifies by expanding
     polynomials; None if the cofactor search runs out of budget.
     """
-    from fractions import Fraction
-
     from fsmf_check.exact.certificates import encode_polynomial
     from fsmf_check.model.polynomials import nullstellensatz_cofactors
 
@@ -454,7 +456,7 @@ def nullstellensatz_evidence(A: np.ndarray, Ib: np.ndarray, Jb: np.ndarray, bk: 
             "cofactors": [encode_polynomial(cof[t], names) for t in keep]}
 
 
-def _refutation_text(ref: dict[str, object], target: ExactTarget, where: str = "") -> str:
+def _refutation_text(ref: dict[str, Any], target: ExactTarget, where: str = "") -> str:
     from fsmf_check.model.numbers import format_exact as format_scalar
 
     bk = target.backend
@@ -549,11 +551,13 @@ def decide_membership(A: object, pattern: SupportPattern, *, backend: str = "fli
     if tract.tractable:
         run = factor_tractable(M, pattern, tract, bk)
         if run.ok:
+            assert run.X is not None and run.Y is not None  # built: factor_tractable(build=True)
             return _member(pattern, target, run.X, run.Y, tract.theorem or "T2",
                            f"tractable-{tract.rule}",
                            f"A is exactly a product: the pattern is {tract.rule} "
                            f"(THEORY {tract.theorem}) and every class block has rank at most "
                            "its class size; exact factors were built from block pivots.")
+        assert run.refutation is not None  # a failed run always carries its refutation
         return _not_member(pattern, target, run.refutation, tract.theorem or "T2",
                            f"the pattern is {tract.rule} (THEORY {tract.theorem})")
     # not certified: exact arguments that hold for every pattern
@@ -568,6 +572,7 @@ def decide_membership(A: object, pattern: SupportPattern, *, backend: str = "fli
     tried.append("iterative rank-one completion (T8) + exact product check")
     comp = rank_one_completion(M, pattern, bk)
     if comp.ok:
+        assert comp.X is not None and comp.Y is not None  # a successful completion has factors
         return _member(pattern, target, comp.X, comp.Y, "T8", "rank-one-completion",
                        "A is exactly a product: the iterative rank-one completion (THEORY T8, "
                        f"order {comp.order}) built exact factors and X @ Y.T == A was checked "
@@ -603,7 +608,7 @@ def _member(pattern: SupportPattern, target: ExactTarget, X: np.ndarray, Y: np.n
                             evidence=dict(extra or {}))
 
 
-def _not_member(pattern: SupportPattern, target: ExactTarget, ref: dict[str, object],
+def _not_member(pattern: SupportPattern, target: ExactTarget, ref: dict[str, Any],
                 theorem: str, context: str) -> MembershipResult:
     cert = _refutation_certificate(ref, pattern, target)
     text = f"A is not a product: {_refutation_text(ref, target)} ({context})."

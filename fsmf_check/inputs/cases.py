@@ -159,7 +159,7 @@ def find_cases(paths: list[Path]) -> list[Path]:
 
 
 def load_case(path: Path | str) -> Case:
-    """Read and validate a case file (``.toml`` or ``.json``).
+    r"""Read and validate a case file (``.toml`` or ``.json``).
 
     Raises
     ------
@@ -172,14 +172,16 @@ def load_case(path: Path | str) -> Case:
     --------
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "c.toml").write_text('name = "e1"\\nkind = "two-factor"\\n[supports]\\nI = ["10", "01"]\\nJ = ["10", "01"]\\n')
+    >>> text = ('name = "e1"\nkind = "two-factor"\n[supports]\n'
+    ...         'I = ["10", "01"]\nJ = ["10", "01"]\n')
+    >>> _ = (d / "c.toml").write_text(text)
     >>> load_case(d / "c.toml").pattern.shape
     (2, 2, 2)
-    >>> _ = (d / "bad.toml").write_text('name = "e1"\\nkind = "two-factor"\\ncolour = 1\\n')
+    >>> _ = (d / "bad.toml").write_text('name = "e1"\nkind = "two-factor"\ncolour = 1\n')
     >>> load_case(d / "bad.toml")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    fsmf_check.errors.CaseFormatError: .../bad.toml: unknown key 'colour' (allowed: description, expect, kind, name, source, supports, target)
+    fsmf_check.errors.CaseFormatError: .../bad.toml: unknown key 'colour' (allowed: ...)
     """
     path = Path(path)
     if not path.is_file():
@@ -187,35 +189,43 @@ def load_case(path: Path | str) -> Case:
         raise InvalidInputError(msg)
     size = path.stat().st_size
     if size > MAX_CASE_BYTES:
-        raise CaseFormatError(f"file is {size} bytes, above MAX_CASE_BYTES = {MAX_CASE_BYTES}",
-                              path=path)
+        msg = f"file is {size} bytes, above MAX_CASE_BYTES = {MAX_CASE_BYTES}"
+        raise CaseFormatError(msg, path=path)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise CaseFormatError("file is not valid UTF-8", path=path) from None
+        msg = "file is not valid UTF-8"
+        raise CaseFormatError(msg, path=path) from None
     depth = _bracket_depth(text, toml=path.suffix == ".toml")
     if depth > MAX_NESTING:
-        raise CaseFormatError(f"arrays/tables are nested {depth} levels deep, above "
-                              f"MAX_NESTING = {MAX_NESTING}", path=path)
+        msg = (f"arrays/tables are nested {depth} levels deep, above "
+               f"MAX_NESTING = {MAX_NESTING}")
+        raise CaseFormatError(msg, path=path)
     if path.suffix == ".toml":
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise CaseFormatError(f"invalid TOML: {exc}", path=path) from None
+            msg = f"invalid TOML: {exc}"
+            raise CaseFormatError(msg, path=path) from None
         except RecursionError:
-            raise CaseFormatError("invalid TOML: nested too deeply", path=path) from None
+            msg = "invalid TOML: nested too deeply"
+            raise CaseFormatError(msg, path=path) from None
         except ValueError as exc:  # Python's int-string limit (4300 digits)
-            raise CaseFormatError(f"invalid TOML: {_int_limit_message(exc)}", path=path) from None
+            msg = f"invalid TOML: {_int_limit_message(exc)}"
+            raise CaseFormatError(msg, path=path) from None
     elif path.suffix == ".json":
         try:
             data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
         except (json.JSONDecodeError, RecursionError) as exc:
-            raise CaseFormatError(f"invalid JSON: {str(exc).splitlines()[0]}", path=path) from None
+            msg = f"invalid JSON: {str(exc).splitlines()[0]}"
+            raise CaseFormatError(msg, path=path) from None
         except ValueError as exc:
-            raise CaseFormatError(f"invalid JSON: {_int_limit_message(exc)}", path=path) from None
+            msg = f"invalid JSON: {_int_limit_message(exc)}"
+            raise CaseFormatError(msg, path=path) from None
     else:
-        raise CaseFormatError("case files must end in .toml or .json", path=path)
+        msg = "case files must end in .toml or .json"
+        raise CaseFormatError(msg, path=path)
     return parse_case(data, path=path)
 
 
@@ -229,7 +239,8 @@ def parse_case(data: object, *, path: Path | None = None) -> Case:
         prefix = f"{path}: " if path is not None else ""
         raise type(exc)(prefix + str(exc)) if isinstance(exc, InvalidInputError) else exc
     except RecursionError:
-        raise CaseFormatError("structure is nested too deeply", path=path) from None
+        msg = "structure is nested too deeply"
+        raise CaseFormatError(msg, path=path) from None
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
@@ -341,6 +352,7 @@ def _parse_case(data: object, path: Path | None) -> Case:
         raise _err(path, "key 'source' must be a string", "source")
     kind = _str(data, "kind", path, "", _KINDS, default="two-factor")
     supports = _table(data, "supports", path, required=True)
+    assert kind is not None and supports is not None  # kind has a default, supports is required
     pattern, chain, family, params, order, split = _parse_supports(supports, kind, path)
     target_tab = _table(data, "target", path)
     shape = (pattern.m, pattern.n) if pattern is not None else chain.shape  # type: ignore[union-attr]
@@ -404,8 +416,8 @@ def _parse_supports(sup: dict, kind: str, path: Path | None):  # noqa: ANN202
         if isinstance(density, bool) or not isinstance(density, int | float):
             raise _err(path, f"key 'supports.density' must be a number, got {density!r}",
                        "density")
-        pat = families.random_pattern(*(_int(sup, k, path, where) for k in ("m", "n", "r")),
-                                      density=float(density),
+        m, n, r = (_int(sup, k, path, where) for k in ("m", "n", "r"))
+        pat = families.random_pattern(m, n, r, density=float(density),
                                       seed=_int(sup, "seed", path, where, 0, minimum=0))
         return pat, None, family, params, order, None
     chain = _chain_family(family, sup, path, where, order)
@@ -436,8 +448,8 @@ def _chain_family(family: str, sup: dict, path: Path | None, where: str, order: 
             return families.monarch(_int(sup, "m", path, where), rank=_int(sup, "rank", path,
                                                                             where, 1))
         b = _int(sup, "b", path, where)
-        return families.monarch(b, *(_int(sup, k, path, where, b) for k in ("d", "k", "c")),
-                                rank=_int(sup, "rank", path, where, 1))
+        d, k, c = (_int(sup, key, path, where, b) for key in ("d", "k", "c"))
+        return families.monarch(b, d, k, c, rank=_int(sup, "rank", path, where, 1))
     if family == "kaleidoscope":
         return families.kaleidoscope(_int(sup, "n", path, where, minimum=2),
                                      _int(sup, "w", path, where, 1))

@@ -2,8 +2,8 @@
 
 Files come from users, so nothing is trusted: the size on disk is checked against
 ``MAX_MATRIX_FILE_BYTES``, the header (``.npy`` via ``numpy.lib.format``; ``.mtx`` banner and size
-line, read by the strict parser below) against ``MAX_DENSE_ENTRIES`` *before* any data are allocated, pickled
-(object) arrays are refused, and every failure is one
+line, read by the strict parser below) against ``MAX_DENSE_ENTRIES`` *before* any data are
+allocated, pickled (object) arrays are refused, and every failure is one
 :class:`~fsmf_check.errors.InvalidInputError` line. The array keeps its dtype: the numeric
 engine converts it to float/complex, the exact engine accepts integers only.
 """
@@ -14,6 +14,7 @@ import io
 import warnings
 import zipfile
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -43,7 +44,7 @@ def _check_header(path: Path, shape: tuple[int, ...], dtype: np.dtype) -> None:
         raise InvalidInputError(msg)
 
 
-def read_npy_stream(fh: object, path: Path, ndim: int = 2) -> np.ndarray:
+def read_npy_stream(fh: IO[bytes], path: Path, ndim: int = 2) -> np.ndarray:
     """Read one ``.npy`` array from an open binary stream, checking the header first.
 
     ``ndim=2``: a numeric matrix within MAX_DENSE_ENTRIES; ``ndim=1``: an integer vector of at
@@ -119,7 +120,8 @@ def _read_npz(path: Path) -> np.ndarray:
             raise SizeLimitError(msg)
         try:
             with zf.open(name) as fh:
-                return read_npy_stream(io.BufferedReader(fh), path)  # type: ignore[arg-type]
+                # ZipExtFile is a buffered binary stream; typeshed types zf.open as IO[bytes]
+                return read_npy_stream(io.BufferedReader(fh), path)  # type: ignore[type-var]
         except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
             msg = f"{path}: corrupt .npz member {name!r} ({_one_line(exc)})"
             raise InvalidInputError(msg) from None
@@ -136,11 +138,11 @@ def _mm_error(path: Path, line_no: int, what: str) -> InvalidInputError:
     return InvalidInputError(f"{path}: not a valid Matrix Market file (line {line_no}: {what})")
 
 
-def _mm_value(tokens: list[str], field: str, path: Path, line_no: int) -> object:
+def _mm_value(tokens: list[str], field: str, path: Path, line_no: int) -> int | float | complex:
     """One entry value from its tokens (Python int / float / complex, checked)."""
     try:
         if field == "integer":
-            v: object = int(tokens[0])
+            v: int | float | complex = int(tokens[0])
         elif field == "complex":
             v = complex(float(tokens[0]), float(tokens[1]))
         else:
@@ -148,7 +150,7 @@ def _mm_value(tokens: list[str], field: str, path: Path, line_no: int) -> object
     except ValueError:
         raise _mm_error(path, line_no, f"{' '.join(tokens)[:60]!r} is not a valid {field} "
                                        "value") from None
-    if field == "integer" and abs(v) > _INT64_MAX:  # type: ignore[arg-type]
+    if field == "integer" and abs(v) > _INT64_MAX:
         raise _mm_error(path, line_no, f"integer {tokens[0][:40]} does not fit in 64 bits")
     return v
 
@@ -204,12 +206,14 @@ def _mtx_fast(path: Path, skip: int, fmt: str, field: str, sym: str, rows: int, 
 
 
 def _read_mtx(path: Path) -> np.ndarray:
-    """Strict Matrix Market reader (NIST format: coordinate or array; real, double, integer,
-    complex or pattern; general, symmetric, skew-symmetric or hermitian), written here because
-    scipy's reader crashes the process (SIGSEGV) on some malformed files. Every line is
-    checked (token count, 1-based indices in range, lower triangle for the symmetric kinds);
-    the size line is checked against MAX_DENSE_ENTRIES before the dense array is allocated.
-    Duplicate coordinate entries are summed (COO convention). Pattern files give 0/1 integers.
+    """Strict Matrix Market reader.
+
+    NIST format: coordinate or array; real, double, integer, complex or pattern; general,
+    symmetric, skew-symmetric or hermitian. Written here because scipy's reader crashes the
+    process (SIGSEGV) on some malformed files. Every line is checked (token count, 1-based
+    indices in range, lower triangle for the symmetric kinds); the size line is checked against
+    MAX_DENSE_ENTRIES before the dense array is allocated. Duplicate coordinate entries are
+    summed (COO convention). Pattern files give 0/1 integers.
     """
     with path.open("r", encoding="ascii", errors="replace") as fh:
         banner = fh.readline()
@@ -294,8 +298,8 @@ def _read_mtx(path: Path) -> np.ndarray:
                 raise _mm_error(path, line_no, "a skew-symmetric file has no diagonal entries")
             updates = [(i, j, v)]
             if i != j and sym != "general":
-                updates.append((j, i, {"symmetric": v, "skew-symmetric": -v,  # type: ignore[operator]
-                                       "hermitian": v.conjugate()}[sym]))  # type: ignore[union-attr]
+                updates.append((j, i, {"symmetric": v, "skew-symmetric": -v,
+                                       "hermitian": v.conjugate()}[sym]))
             for r, c, w in updates:
                 if field in ("integer", "pattern"):
                     total = int(A[r, c]) + w  # exact Python integers: no silent wrap-around
@@ -313,8 +317,10 @@ def _read_mtx(path: Path) -> np.ndarray:
 
 
 def read_raw_matrix(path: Path | str) -> np.ndarray:
-    """Read a two-dimensional numeric array from ``.npy``, ``.npz`` (key ``A`` or a single
-    array) or ``.mtx``, keeping its dtype; sizes are checked before allocation.
+    r"""Read a two-dimensional numeric array from ``.npy``, ``.npz`` or ``.mtx``.
+
+    ``.npz`` files hold key ``A`` or a single array; the dtype is kept and sizes are checked
+    before allocation.
 
     Examples
     --------
@@ -323,7 +329,7 @@ def read_raw_matrix(path: Path | str) -> np.ndarray:
     >>> np.save(p, np.eye(2, dtype=np.int64))
     >>> read_raw_matrix(p).tolist()
     [[1, 0], [0, 1]]
-    >>> _ = p.write_bytes(b"\\x93NUMPY\\x01\\x00garbage")
+    >>> _ = p.write_bytes(b"\x93NUMPY\x01\x00garbage")
     >>> read_raw_matrix(p)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

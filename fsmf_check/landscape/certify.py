@@ -37,16 +37,16 @@ from typing import Any
 
 import numpy as np
 
-from fsmf_check.model.certificate_schema import Certificate
-from fsmf_check.model.fields import Field
 from fsmf_check.errors import InvalidInputError, NotApplicableError
 from fsmf_check.landscape import polynomial as poly
 from fsmf_check.landscape.intervals import certify_box
 from fsmf_check.landscape.search import alternating_rank_one
+from fsmf_check.model.certificate_schema import Certificate
+from fsmf_check.model.fields import Field
 from fsmf_check.model.numbers import format_exact
 
 __all__ = ["LandscapeMinimum", "LandscapeAnalysis", "analyze_landscape", "is_disjoint_or_identical",
-           "CERT_SCHEMA", "MAX_PARAMETERS"]
+           "MAX_PARAMETERS"]
 
 #: Largest number of parameters the certifier accepts (dense interval Hessians).
 MAX_PARAMETERS = 60
@@ -55,7 +55,7 @@ _SAME_VALUE = 1e-7
 
 
 def is_disjoint_or_identical(I: Any, J: Any) -> bool:
-    """True iff the rank-one supports ``I_k x J_k`` are pairwise disjoint or identical (T2).
+    """Test whether the rank-one supports ``I_k x J_k`` are pairwise disjoint or identical (T2).
 
     Examples
     --------
@@ -144,7 +144,7 @@ def _gauge(lay: poly.Layout, th: np.ndarray, gens: list[tuple[int, int]]
 
 
 def _simple(x: float) -> Fraction:
-    """A short rational close to ``x`` (gauge values; exactness does not depend on it)."""
+    """Return a short rational close to ``x`` (gauge values; exactness does not depend on it)."""
     q = Fraction(x).limit_denominator(4)
     return q if q != 0 and abs(q - x) <= 0.25 * abs(x) else _dyadic(x, 20)
 
@@ -263,12 +263,15 @@ def _to_fraction_matrix(A: Any) -> list[list[Fraction]]:
         for v in row:
             if hasattr(v, "im"):
                 if v.im != 0:
-                    raise NotApplicableError("the landscape certifier handles real targets only")
+                    msg = "the landscape certifier handles real targets only"
+                    raise NotApplicableError(msg)
                 v = v.re
             if isinstance(v, complex):
-                raise NotApplicableError("the landscape certifier handles real targets only")
+                msg = "the landscape certifier handles real targets only"
+                raise NotApplicableError(msg)
             if isinstance(v, float) and not np.isfinite(v):
-                raise InvalidInputError(f"target entries must be finite; got {v}")
+                msg = f"target entries must be finite; got {v}"
+                raise InvalidInputError(msg)
             r.append(Fraction(v))
         out.append(r)
     return out
@@ -390,7 +393,8 @@ def analyze_landscape(I: Any, J: Any, A: Any, *, starts: int = 20, seed: int = 0
         msg = f"target shape must be {m} x {n} for this pattern"
         raise InvalidInputError(msg)
     if starts < 1:
-        raise InvalidInputError(f"--starts must be >= 1; got {starts}")
+        msg = f"--starts must be >= 1; got {starts}"
+        raise InvalidInputError(msg)
     lay = poly.layout_of(Im, Jm)
     inputs = {"I": Im.astype(int).tolist(), "J": Jm.astype(int).tolist(),
               "A": [[format_exact(v) for v in row] for row in AQ],

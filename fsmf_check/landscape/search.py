@@ -388,7 +388,7 @@ def alternating_rank_one(Y: np.ndarray, X: np.ndarray, MU: np.ndarray, MV: np.nd
     _check_network(Y, X, MU, MV)
     U, V = U0 * MU, V0 * MV
     h = MU.shape[1]
-    blocks = []
+    blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None] = []
     for i in range(h):
         O = np.flatnonzero(MU[:, i])
         S = np.flatnonzero(MV[i])
@@ -629,7 +629,8 @@ class LUDivergence:
                                 f"parameter norm grows from {self.norms[0]:.3g} to "
                                 f"{self.norms[-1]:.3g}: the infimum 0 is not attained "
                                 "(THEORY E4, T5; numeric)."),
-                "exact": False, "line_search": "Armijo backtracking", "seed": self.seed, "steps": list(self.steps),
+                "exact": False, "line_search": "Armijo backtracking", "seed": self.seed,
+                "steps": list(self.steps),
                 "losses": list(self.losses), "norms": list(self.norms)}
 
 

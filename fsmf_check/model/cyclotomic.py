@@ -273,7 +273,8 @@ class CyclotomicNumber:
             if not c:
                 continue
             mag = abs(c)
-            cs = str(mag.numerator) if mag.denominator == 1 else f"{mag.numerator}/{mag.denominator}"
+            cs = (str(mag.numerator) if mag.denominator == 1
+                  else f"{mag.numerator}/{mag.denominator}")
             if k == 0:
                 body = cs
             else:

@@ -112,8 +112,10 @@ def butterfly_split(n: int, split: int, order: str = "standard") -> SupportPatte
     Examples
     --------
     >>> P = butterfly_split(2**16, 8)
-    >>> P.shape, P.kronecker
-    ((65536, 65536, 65536), (KronPattern(a=1, b=256, c=256, d=256), KronPattern(a=256, b=256, c=256, d=1)))
+    >>> P.shape
+    (65536, 65536, 65536)
+    >>> P.kronecker
+    (KronPattern(a=1, b=256, c=256, d=256), KronPattern(a=256, b=256, c=256, d=1))
     """
     return butterfly(n, order).split(split)
 
@@ -126,7 +128,7 @@ def kronecker_chain(patterns: Sequence[Sequence[int]]) -> Chain:
     >>> kronecker_chain([[1, 2, 2, 2], [2, 2, 2, 1]]).shape
     (4, 4)
     """
-    pats = []
+    pats: list[KronPattern] = []
     for idx, p in enumerate(patterns):
         if isinstance(p, KronPattern):
             pats.append(p)

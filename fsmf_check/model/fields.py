@@ -88,10 +88,10 @@ def field_of(x: object) -> Field:
     --------
     >>> field_of(Fraction(1, 2)).name, field_of(GaussianRational(Fraction(0), Fraction(1))).name
     ('Q', 'Q(i)')
-    >>> field_of(0.5)
+    >>> field_of(0.5)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    fsmf_check.errors.ExactnessError: the exact engine needs exact entries (int, Fraction, GaussianRational or CyclotomicNumber); got float 0.5
+    fsmf_check.errors.ExactnessError: the exact engine needs exact entries (...); got float 0.5
     """
     if isinstance(x, bool):
         msg = "the exact engine does not accept booleans as numbers"
@@ -114,7 +114,9 @@ def field_of(x: object) -> Field:
 
 
 def parse_scalar(text: object, field: Field) -> Fraction | GaussianRational | CyclotomicNumber:
-    """Parse the string form of a number of ``field`` (inverse of :func:`fsmf_check.model.numbers.format_exact`).
+    """Parse the string form of a number of ``field``.
+
+    The inverse of :func:`fsmf_check.model.numbers.format_exact`.
 
     Examples
     --------

@@ -13,8 +13,8 @@ pair by pair); a pair can be chainable only *after transposition*, i.e. ``(p2^T,
 chainable with ``(a, b, c, d)^T = (a, c, b, d)`` (the reversed butterfly order); its product
 support is the Kronecker pattern ``(a1, b1*d1/d2, a2*c2/a1, d2)`` [V, authors' code]; the pair
 is *redundant* iff ``r >= min(b1, c2)`` (Definition 4.18 of arXiv:2411.04506), i.e. its
-equivalence classes are complete (T1/T3). Everything here is integer arithmetic on four numbers; nothing is
-materialized unless :meth:`KronPattern.to_sparse` is called.
+equivalence classes are complete (T1/T3). Everything here is integer arithmetic on four numbers;
+nothing is materialized unless :meth:`KronPattern.to_sparse` is called.
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ class KronPattern:
         return total
 
     def transpose(self) -> KronPattern:
-        """The pattern of the transposed mask, ``(a, c, b, d)``."""
+        """Return the pattern of the transposed mask, ``(a, c, b, d)``."""
         return KronPattern(self.a, self.c, self.b, self.d)
 
     def __str__(self) -> str:
@@ -357,7 +357,8 @@ def analyze_kronecker_chain(patterns: Sequence[KronPattern]) -> ChainReport:
     >>> rev = analyze_kronecker_chain([KronPattern(2, 2, 2, 1), KronPattern(1, 2, 2, 2)])
     >>> rev.chainable, rev.chainable_transposed, rev.orientation, rev.pairs[0].orientation
     (False, True, 'transposed', 'transposed')
-    >>> analyze_kronecker_chain([KronPattern(1, 2, 4, 1), KronPattern(1, 4, 2, 1)]).pairs[0].redundant
+    >>> red = analyze_kronecker_chain([KronPattern(1, 2, 4, 1), KronPattern(1, 4, 2, 1)])
+    >>> red.pairs[0].redundant
     True
     """
     pats = tuple(patterns)
@@ -458,7 +459,7 @@ def recognize_pattern(mask: sp.sparray | np.ndarray) -> tuple[KronPattern, ...]:
 
 
 def square_dyadic_patterns(n: int) -> tuple[KronPattern, ...]:
-    """lazylinop's ``Chain.square_dyadic((n, n))``: ``(2^(l-1), 2, 2, n/2^l)``, l = 1..log2 n.
+    """Lazylinop's ``Chain.square_dyadic((n, n))``: ``(2^(l-1), 2, 2, n/2^l)``, l = 1..log2 n.
 
     Examples
     --------
@@ -473,8 +474,11 @@ def square_dyadic_patterns(n: int) -> tuple[KronPattern, ...]:
 
 
 def _near_sqrt_divisor(n: int) -> int:
-    """lazylinop's choice of a Monarch block count: a product of the prime factors of ``n``
-    (ascending), grown while it gets closer to ``sqrt(n)``."""
+    """Lazylinop's choice of a Monarch block count.
+
+    A product of the prime factors of ``n`` (ascending), grown while it gets closer to
+    ``sqrt(n)``.
+    """
     if n == 1:
         return 1
     primes = []
@@ -498,7 +502,7 @@ def _near_sqrt_divisor(n: int) -> int:
 
 def monarch_patterns(m: int, n: int, p: int | None = None, q: int | None = None
                      ) -> tuple[KronPattern, KronPattern]:
-    """lazylinop's ``Chain.monarch((m, n), p, q)``: ``(1, p, q, m/p)``, ``(q, m/p, n/q, 1)``.
+    """Lazylinop's ``Chain.monarch((m, n), p, q)``: ``(1, p, q, m/p)``, ``(q, m/p, n/q, 1)``.
 
     ``p`` (resp. ``q``) is chosen near ``sqrt(m)`` (resp. ``sqrt(n)``) as lazylinop does when
     omitted; ``p`` must divide ``m`` and ``q`` must divide ``n``.

@@ -183,10 +183,10 @@ def parse_exact(value: object, where: str = "entry") -> ExactScalar:
     (Fraction(-1, 2), Fraction(3, 1))
     >>> parse_exact("1+2i").to_exact_string()
     '1+2i'
-    >>> parse_exact(0.5)
+    >>> parse_exact(0.5)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    fsmf_check.errors.ExactnessError: entry: 0.5 is a float; write exact entries as integers, "p/q" or "a+bi"
+    fsmf_check.errors.ExactnessError: entry: 0.5 is a float; write exact entries as integers, ...
     """
     if isinstance(value, bool):
         msg = f"{where}: {value!r} is a boolean, not a number"

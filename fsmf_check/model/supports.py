@@ -63,7 +63,8 @@ def as_mask(M: object, name: str) -> sp.csc_array:
         if isinstance(M, list | tuple) and M and all(isinstance(row, str) for row in M):
             widths = {len(row) for row in M}
             if len(widths) != 1:
-                msg = f"mask {name} rows must all have the same length; got lengths {sorted(widths)}"
+                msg = (f"mask {name} rows must all have the same length; "
+                       f"got lengths {sorted(widths)}")
                 raise MaskError(msg)
             for i, row in enumerate(M):
                 for j, ch in enumerate(row):
@@ -145,7 +146,8 @@ class SupportPattern:
             msg = (f"I has r = {Im.shape[1]} columns but J has r = {Jm.shape[1]} columns; "
                    "they must agree")
             raise ShapeError(msg)
-        self._I, self._J, self._kron = Im, Jm, None
+        self._I, self._J = Im, Jm
+        self._kron: tuple[KronPattern, KronPattern] | None = None
         self.m, self.n, self.r = Im.shape[0], Jm.shape[0], Im.shape[1]
 
     @classmethod
@@ -195,6 +197,7 @@ class SupportPattern:
         """The mask of X as a read-only CSC array (materialized on demand, size-checked)."""
         if self._I is not None:
             return self._I
+        assert self._kron is not None  # no dense mask: built from Kronecker patterns
         return as_mask(self._kron[0].to_sparse(), "I")
 
     @cached_property
@@ -202,6 +205,7 @@ class SupportPattern:
         """The mask of Y (n x r) as a read-only CSC array (materialized on demand)."""
         if self._J is not None:
             return self._J
+        assert self._kron is not None  # no dense mask: built from Kronecker patterns
         return as_mask(self._kron[1].to_sparse().T, "J")
 
     def I_dense(self) -> np.ndarray:
@@ -326,7 +330,8 @@ class Chain:
         """
         q = self.n_factors if q is None else q
         if not p < s < q:
-            msg = f"split {s} must satisfy {p} < split < {q} for a chain with {self.n_factors} factors"
+            msg = (f"split {s} must satisfy {p} < split < {q} for a chain with "
+                   f"{self.n_factors} factors")
             raise ShapeError(msg)
         left, right = self.partial_support(p, s), self.partial_support(s, q)
         if isinstance(left, KronPattern) and isinstance(right, KronPattern):

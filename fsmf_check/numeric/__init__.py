@@ -10,6 +10,7 @@ never reach the exact engine: nothing here imports ``fsmf_check.exact``.
 
 from __future__ import annotations
 
+from fsmf_check.inputs.matrix_specs import NumericMatrix, load_matrix, numeric_target
 from fsmf_check.numeric.factors import ButterflyFactors, KroneckerFactors, SparseFactors
 from fsmf_check.numeric.hierarchical import (
     HierarchicalResult,
@@ -19,7 +20,6 @@ from fsmf_check.numeric.hierarchical import (
     level_errors,
     t9_bound,
 )
-from fsmf_check.inputs.matrix_specs import NumericMatrix, load_matrix, numeric_target
 from fsmf_check.numeric.tractable import TwoFactorSolution, closed_form_value, solve_tractable
 
 __all__ = [

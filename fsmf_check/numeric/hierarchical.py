@@ -45,14 +45,20 @@ import scipy.sparse as sp
 from fsmf_check._limits import check_dense
 from fsmf_check.analysis.chains import TREES, tree_nodes
 from fsmf_check.errors import InvalidInputError, NotApplicableError, ShapeError
+from fsmf_check.inputs.matrix_specs import validate_matrix
 from fsmf_check.model.kronecker import KronPattern, chain_product
 from fsmf_check.model.supports import Chain
-from fsmf_check.numeric._levels import (C_EIG, ROUNDING_MODEL, UNIT_ROUNDOFF, gamma,
-                                        level_enclosure, level_margin)
+from fsmf_check.numeric._levels import (
+    C_EIG,
+    ROUNDING_MODEL,
+    UNIT_ROUNDOFF,
+    gamma,
+    level_enclosure,
+    level_margin,
+)
 from fsmf_check.numeric._svd import truncated_split
 from fsmf_check.numeric._threads import single_blas_thread
 from fsmf_check.numeric.factors import KroneckerFactors, SparseFactors, extract_twiddle
-from fsmf_check.inputs.matrix_specs import validate_matrix
 from fsmf_check.numeric.tractable import solve_tractable
 
 __all__ = ["SplitRecord", "HierarchicalResult", "hierarchical", "level_errors",

@@ -26,10 +26,10 @@ import scipy.sparse as sp
 
 from fsmf_check.analysis.tractability import TractabilityResult, decide_tractability
 from fsmf_check.errors import NotApplicableError, ShapeError
+from fsmf_check.inputs.matrix_specs import validate_matrix
 from fsmf_check.model.supports import SupportPattern
 from fsmf_check.numeric._svd import truncated_split
 from fsmf_check.numeric._threads import single_blas_thread
-from fsmf_check.inputs.matrix_specs import validate_matrix
 
 __all__ = ["TwoFactorSolution", "solve_tractable", "closed_form_value"]
 

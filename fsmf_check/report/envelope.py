@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -63,7 +64,7 @@ def envelope(outcome: Outcome, elapsed_s: float) -> dict[str, object]:
         "shape": outcome.shape,
         "results": outcome.results,
     }
-    extra = dict(outcome.extra)
+    extra: dict[str, Any] = dict(outcome.extra)
     run_extra = extra.pop("run", {})
     out.update(extra)
     out["run"] = {"elapsed_s": round(elapsed_s, 6), **run_extra}

@@ -249,7 +249,7 @@ def render_markdown(case: Case, results: dict[str, dict[str, Any]], omitted: dic
     lines += _closedness(results["closedness"])
     titles = {"membership": "Membership certificate", "identifiability": "Identifiability",
               "solve": "Optimum (numeric solver)"}
-    src = case.case_ref().get("source") or "CASE.toml"
+    src = str(case.case_ref().get("source") or "CASE.toml")
     for key, res in results.items():
         if key in ("tractability", "closedness", "landscape"):
             continue

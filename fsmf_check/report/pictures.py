@@ -28,8 +28,9 @@ __all__ = ["MAX_PICTURE_DIM", "support_masks_png", "rank_one_supports_png",
 #: Largest matrix dimension drawn (larger masks are summarized in text only).
 MAX_PICTURE_DIM = 256
 _META = {"Software": None}
-_RC = {"font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "fsmf-check",
-       "path.simplify": False}
+# keys are matplotlib rc names (typed as a Literal union by matplotlib's own annotations)
+_RC: dict[Any, Any] = {"font.family": "DejaVu Sans", "font.size": 9,
+                       "svg.hashsalt": "fsmf-check", "path.simplify": False}
 
 
 def _save(fig: plt.Figure, path: Path) -> None:

@@ -44,13 +44,13 @@ class SweepCase:
     """
 
     index: int
-    I: tuple[str, ...]  # noqa: E741
+    I: tuple[str, ...]
     J: tuple[str, ...]
     orbit_size: int | None = None
     target: tuple[tuple[int, ...], ...] | None = None
 
 
-def encode(I: np.ndarray, J: np.ndarray) -> int:  # noqa: E741
+def encode(I: np.ndarray, J: np.ndarray) -> int:
     """Code of the pair (rows of ``I`` then rows of ``J``, most significant bit first).
 
     Examples

@@ -34,7 +34,6 @@ claim                   evidence ``kind``         checked by arithmetic
 ======================  ========================  ===========================================
 """
 
-# ruff: noqa: E741 - I, J (masks) and l (factor index) follow the THEORY notation
 from __future__ import annotations
 
 import json
@@ -51,7 +50,6 @@ from fsmf_check.model.certificate_schema import (
     ParsedCertificate,
     parse_certificate,
 )
-from fsmf_check.verify.landscape import verify_landscape_certificate
 from fsmf_check.verify._arith import (
     Malformed,
     Refuted,
@@ -71,6 +69,7 @@ from fsmf_check.verify._arith import (
     shape_ok,
     spoly_addmul,
 )
+from fsmf_check.verify.landscape import verify_landscape_certificate
 
 __all__ = ["VerifyReport", "check_certificate", "check_certificate_file", "verify_certificate",
            "EVIDENCE_FOR"]

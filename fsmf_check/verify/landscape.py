@@ -67,7 +67,8 @@ def _iv(x: Any) -> _Iv:
 
 def _q(s: Any) -> Fraction:
     if isinstance(s, bool) or not isinstance(s, str | int):
-        raise ValueError(f"exact number expected, got {s!r}")
+        msg = f"exact number expected, got {s!r}"
+        raise ValueError(msg)
     return Fraction(s)
 
 
@@ -224,11 +225,11 @@ def _verify(data: dict[str, Any], checks: list[str]) -> bool:
         q = len(free)
         Hs = [[HB[a][b] for b in free] for a in free]
         for a in range(q):
-            k = _iv(center[free[a]] - sum((C[a][b] * g0[free[b]] for b in range(q)), zero_q))
+            kb = _iv(center[free[a]] - sum((C[a][b] * g0[free[b]] for b in range(q)), zero_q))
             for b in range(q):
                 coef = _iv(1 if a == b else 0) - sum((Hs[c][b] * C[a][c] for c in range(q)), zi)
-                k = k + coef * _Iv(-radius[b], radius[b])
-            if not (k - center[free[a]]).mag() < radius[a]:
+                kb = kb + coef * _Iv(-radius[b], radius[b])
+            if not (kb - center[free[a]]).mag() < radius[a]:
                 checks.append(f"FAIL Krawczyk inclusion fails on free coordinate {free[a]}")
                 return False
         checks.append("ok   Krawczyk: K(B) lies in the interior of B, so B holds exactly one "
