@@ -1,4 +1,4 @@
-"""Benchmark: tractability decision time (issue: analysis engine, THEORY T1-T3, T6).
+"""Benchmark: tractability decision time (issue: analysis engine, T1-T3, T6).
 
 Butterfly splits with r = 2^10 ... 2^16 rank-one supports, decided (a) in structured form
 (Kronecker closed form, O(r)) and (b) from explicit sparse masks (the generic O(nnz) path),

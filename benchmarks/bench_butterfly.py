@@ -1,4 +1,4 @@
-"""Benchmark the hierarchical butterfly factorization (THEORY T7/T9) for N = 2^6 ... 2^13.
+"""Benchmark the hierarchical butterfly factorization (T7/T9) for N = 2^6 ... 2^13.
 
 Matrices: DFT_N with bit-reversed columns (complex, exactly a butterfly product), Sylvester
 Hadamard, a random Gaussian butterfly product, and the same product plus Gaussian noise of

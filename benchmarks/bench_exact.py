@@ -1,4 +1,4 @@
-"""Benchmark: time to an exact certificate (exact engine, THEORY T7, T8, T9).
+"""Benchmark: time to an exact certificate (exact engine, T7, T8, T9).
 
 Cases: random rational butterfly products (entries p/q with |p| <= 19, q <= 9 on the supports,
 seed 0) and Sylvester Hadamard matrices over Q for N = 16 ... 512, and DFT_N with bit-reversed

@@ -1,8 +1,8 @@
-"""The ``fsmf-check`` command line (SPEC §4). The only module that imports click.
+"""The ``fsmf-check`` command line (docs/reference/cli.md). The only module that imports click.
 
 Each command parses its arguments, calls one library function that returns an
 :class:`~fsmf_check.commands.outcome.Outcome`, and renders it (human text, or one JSON object with
-``--json``). Exit codes (SPEC §4): 0 ran / property holds, 1 refuted or an expectation failed,
+``--json``). Exit codes (docs/reference/cli.md): 0 ran / property holds, 1 refuted or an expectation failed,
 2 bad input or usage (one ``Error:`` line on stderr), 3 undecided, 4 internal error (one line;
 ``--debug`` prints the traceback).
 """
@@ -85,10 +85,10 @@ def _one_line(text: str) -> str:
 
 
 def json_quiet(func: Callable) -> Callable:
-    """Add the SPEC §4 ``--json`` and ``--quiet`` options to a command."""
+    """Add the docs/reference/cli.md ``--json`` and ``--quiet`` options to a command."""
     func = click.option("--quiet", "-q", is_flag=True, help="No progress or human text.")(func)
     return click.option("--json", "as_json", is_flag=True,
-                        help="Print one JSON object (SPEC §5) on stdout.")(func)
+                        help="Print one JSON object (docs/reference/json-schema.md) on stdout.")(func)
 
 
 class _ProgressBar:
@@ -200,10 +200,10 @@ def check(paths: tuple[Path, ...], as_json: bool, quiet: bool) -> int:
 @click.option("--format", "save_format", type=click.Choice(["npz", "json", "mat"]),
               default=None, help="Factor-file layout (default: from the --save suffix).")
 @click.option("--tree", type=click.Choice(["left", "right", "balanced"]), default=None,
-              help="Chains: factor-bracketing tree (THEORY T7) [default: the first certified "
+              help="Chains: factor-bracketing tree (T7) [default: the first certified "
                    "of left, right, balanced].")
 @click.option("--orthonormalize/--no-orthonormalize", default=True, show_default=True,
-              help="Chains: orthonormalized variant (THEORY T7).")
+              help="Chains: orthonormalized variant (T7).")
 @json_quiet
 def solve(case: Path, save: Path | None, save_format: str | None, tree: str | None,
           orthonormalize: bool, as_json: bool, quiet: bool) -> int:
@@ -234,19 +234,19 @@ def solve(case: Path, save: Path | None, save_format: str | None, tree: str | No
 @cli.command("butterfly")
 @click.argument("matrix")
 @click.option("--tree", type=click.Choice(["left", "right", "balanced"]), default="left",
-              show_default=True, help="Factor-bracketing tree (THEORY T7).")
+              show_default=True, help="Factor-bracketing tree (T7).")
 @click.option("--chain", "chain_spec", default="square-dyadic", show_default=True,
               metavar="SPEC",
               help="Factor supports: square-dyadic | monarch[:P:Q] | a,b,c,d;a,b,c,d;... "
                    "(Kronecker patterns I_a x 1_{b x c} x I_d left to right, as lazylinop).")
 @click.option("--order", type=click.Choice(["standard", "reversed"]), default="standard",
-              show_default=True, help="Square-dyadic factor order (SPEC §2).")
+              show_default=True, help="Square-dyadic factor order (docs/theory.md §1).")
 @click.option("--bitrev", is_flag=True, help="Bit-reverse the columns first (DFT).")
 @click.option("--perm", default=None, metavar="FILE|auto",
               help="Column permutation file (.npy or text): factorize A[:, perm]; 'auto' "
                    "finds the permutation (docs/permutations.md).")
 @click.option("--orthonormalize/--no-orthonormalize", default=True, show_default=True,
-              help="Orthonormalized variant (THEORY T7).")
+              help="Orthonormalized variant (T7).")
 @click.option("--cross-check", is_flag=True,
               help="Also run the exact path (integer/DFT inputs) and compare the factors.")
 @click.option("--save", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -326,7 +326,7 @@ def certify(case: Path, tree: str, backend: str, certificate: Path | None, as_js
 @cli.command()
 @click.argument("case", type=_CASE)
 @click.option("--qe/--no-qe", default=None,
-              help="Also try the z3 quantifier-elimination decision (THEORY 3.4) on tiny "
+              help="Also try the z3 quantifier-elimination decision (theory §3.4) on tiny "
                    "undecided instances (default: when z3 is installed).")
 @click.option("--qe-timeout", type=click.FloatRange(min=0.1, max=3600), default=30.0,
               show_default=True, help="Wall-clock safety net for z3, in seconds (the verdict "
@@ -378,7 +378,7 @@ def verify(cert: Path, as_json: bool, quiet: bool) -> int:
 @json_quiet
 def landscape(case: Path, starts: int, seed: int, certificate: Path | None, as_json: bool,
               quiet: bool) -> int:
-    """Search local minima of 1/2||A - XY^T||^2 and certify spurious ones (THEORY T10).
+    """Search local minima of 1/2||A - XY^T||^2 and certify spurious ones (T10).
 
     Exit 0 disjoint-or-identical supports (no spurious minima), 1 a spurious local minimum is
     certified, 3 none found.

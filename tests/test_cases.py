@@ -1,4 +1,4 @@
-"""Case files (SPEC §3): parsing, exact targets, one-line errors, and a mutation fuzz test."""
+"""Case files (docs/reference/case-format.md): parsing, exact targets, one-line errors, and a mutation fuzz test."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CLI (SPEC §4): exit codes, one-line errors, JSON envelope (SPEC §5)."""
+"""CLI (docs/reference/cli.md): exit codes, one-line errors, JSON envelope (docs/reference/json-schema.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Kronecker patterns, closed-form products and chainability (THEORY T6)."""
+"""Kronecker patterns, closed-form products and chainability (T6)."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def test_butterfly_partial_products_are_closed_form(L: int, order: str, data) ->
     dense = _dense_bool_product([chain.factor_mask(i).toarray() for i in range(p, q)])
     np.testing.assert_array_equal(closed.to_dense(), dense)
     if order == "standard":
-        # THEORY §4.1: B_p..B_q = I_{2^(p-1)} ⊗ 1_{2^(q-p+1)} ⊗ I_{N/2^q} (1-based, inclusive)
+        # theory §4.1: B_p..B_q = I_{2^(p-1)} ⊗ 1_{2^(q-p+1)} ⊗ I_{N/2^q} (1-based, inclusive)
         assert closed == KronPattern(2**p, 2 ** (q - p), 2 ** (q - p), 2**L // 2**q)
 
 

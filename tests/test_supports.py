@@ -1,4 +1,4 @@
-"""Support model: validation errors, immutability, splits (SPEC §2)."""
+"""Support model: validation errors, immutability, splits (docs/theory.md §1)."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def test_family_parameter_errors() -> None:
 
 
 def test_families_reference_shapes_and_counts() -> None:
-    # THEORY §4.1, N = 4: B_1 = 1_2 ⊗ I_2, B_2 = I_2 ⊗ 1_2
+    # theory §4.1, N = 4: B_1 = 1_2 ⊗ I_2, B_2 = I_2 ⊗ 1_2
     chain = families.butterfly(4)
     assert chain.factor_mask(0).toarray().tolist() == [[1, 0, 1, 0], [0, 1, 0, 1],
                                                         [1, 0, 1, 0], [0, 1, 0, 1]]

@@ -1,7 +1,7 @@
 r"""Chains: the tractability verdict of every split and of every hierarchical tree (T6, T7).
 
 For a chain ``F[0] ... F[L-1]`` the split ``s`` is the two-factor pattern (left part
-``F[0..s-1]``, right part ``F[s..L-1]``). The hierarchical algorithm (THEORY T7) factorizes
+``F[0..s-1]``, right part ``F[s..L-1]``). The hierarchical algorithm (T7) factorizes
 along a binary tree; at a node covering ``F[p..q-1]`` with split ``s`` it solves the two-factor
 problem of the sub-chain. A tree is *all-tractable* when every node's pattern is certified.
 """
@@ -29,7 +29,7 @@ def tree_nodes(p: int, q: int, tree: str) -> list[tuple[int, int, int]]:
     """Nodes ``(p, s, q)`` (0-based, q exclusive) of a factor-bracketing tree, top-down.
 
     ``left``: left-to-right comb (peel ``F[p]`` first, s = p + 1); ``right``: right-to-left
-    comb (s = q - 1); ``balanced``: the left part has ceil((q - p) / 2) factors (THEORY T7).
+    comb (s = q - 1); ``balanced``: the left part has ceil((q - p) / 2) factors (T7).
 
     Examples
     --------
@@ -56,7 +56,7 @@ def tree_nodes(p: int, q: int, tree: str) -> list[tuple[int, int, int]]:
 
 @dataclass(frozen=True)
 class NodeResult:
-    """Verdict of one two-factor node of a chain, with its class counts (THEORY T1-T3, T6).
+    """Verdict of one two-factor node of a chain, with its class counts (T1-T3, T6).
 
     ``detail`` is the full :class:`TractabilityResult` when the node was decided on explicit
     masks; structured nodes are decided in closed form and carry only the counts.
@@ -109,7 +109,7 @@ def kronecker_pair_classes(left: KronPattern, right: KronPattern) -> tuple[int, 
 
     Notes
     -----
-    THEORY T6 (derived): column ``k`` of ``left`` has rows determined by
+    T6 (derived): column ``k`` of ``left`` has rows determined by
     ``(k div c1 d1, k mod d1)`` and row ``k`` of ``right`` has columns determined by
     ``(k div b2 d2, k mod d2)``; distinct keys give disjoint index sets, so the classes are
     the distinct keys (pairwise disjoint, T2), of size ``|R| = b1`` by ``|C| = c2``. For a
@@ -153,7 +153,7 @@ def _kron_node(left: KronPattern, right: KronPattern) -> NodeResult:
     r = left.shape[1]
     expl = (f"The {r} rank-one supports form {n_cls} equivalence classes that are pairwise "
             "disjoint or identical (the Kronecker structure makes every two distinct classes "
-            "use disjoint rows or disjoint columns, THEORY T6, derived; THEORY T2), so FSMF is "
+            "use disjoint rows or disjoint columns, T6, derived; T2), so FSMF is "
             f"solved to global optimality by one truncated SVD per class ({n_comp} complete "
             "classes are filled exactly).")
     return NodeResult("tractable", "disjoint-or-identical", "T2", expl, n_cls, n_comp, 0,
@@ -161,7 +161,7 @@ def _kron_node(left: KronPattern, right: KronPattern) -> NodeResult:
 
 
 def _truncated_node(chain: TruncatedChain, p: int, s: int, q: int) -> NodeResult | None:
-    """Decide a node of a truncated butterfly in closed form (THEORY T6, T11), or None.
+    """Decide a node of a truncated butterfly in closed form (T6, T11), or None.
 
     The node's masks are the full butterfly node ``left x right`` with the rows of ``left``
     restricted to ``reached[p]`` (the rows of ``right`` outside ``reached[s]`` are empty and
@@ -182,10 +182,10 @@ def _truncated_node(chain: TruncatedChain, p: int, s: int, q: int) -> NodeResult
     n_comp = per_key * int((nonempty & (rho >= np.minimum(cnt, right.c))).sum())
     n_empty = left.shape[1] - n_cls * rho
     expl = (f"The nonempty rank-one supports form {n_cls} equivalence classes that are pairwise "
-            "disjoint or identical: they are the butterfly rectangles (THEORY T6) restricted "
-            "to the rows reached from the outputs (THEORY T11), and restricting rows keeps "
+            "disjoint or identical: they are the butterfly rectangles (T6) restricted "
+            "to the rows reached from the outputs (T11), and restricting rows keeps "
             "disjoint rectangles disjoint, so FSMF is solved by one truncated SVD per class "
-            f"(THEORY T2; {n_comp} complete classes, {n_empty} empty supports).")
+            f"(T2; {n_comp} complete classes, {n_empty} empty supports).")
     return NodeResult("tractable", "disjoint-or-identical", "T2", expl, n_cls, n_comp,
                       n_empty, method="truncated-butterfly-closed-form")
 
@@ -219,7 +219,7 @@ class ChainAnalysis:
     rule: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        """SPEC §5 result object."""
+        """docs/reference/json-schema.md result object."""
         rep = self.chain.kronecker_report
         return {"verdict": self.verdict, "rule": self.rule, "theorem": self.theorem,
                 "explanation": self.explanation,
@@ -235,11 +235,11 @@ def decide_chain(chain: Chain) -> ChainAnalysis:
 
     Notes
     -----
-    THEORY T6 (Lemma 2 of [LZRG-ICASSP]: butterfly splits have disjoint rank-one supports) and
+    T6 (Lemma 2 of [LZRG-ICASSP]: butterfly splits have disjoint rank-one supports) and
     T7 (the hierarchical algorithm solves each tree node as a two-factor FSMF). Each distinct
     node ``(p, s, q)`` is decided once. Kronecker nodes are decided in closed form
     (:func:`kronecker_pair_classes`, O(1) for chainable pairs, no mask is formed), truncated
-    butterflies from their reached rows (O(n) per node, THEORY T11); other nodes by
+    butterflies from their reached rows (O(n) per node, T11); other nodes by
     :func:`decide_tractability` on the exact boolean partial products.
     The chain verdict is ``tractable`` when some tree is all-tractable: then the hierarchical
     algorithm runs on certified two-factor steps (its error guarantee is T9, not a global
@@ -294,10 +294,10 @@ def decide_chain(chain: Chain) -> ChainAnalysis:
         n_ok = sum(s.result.tractable for s in splits)
         expl = (f"{n_ok} of the {L - 1} top-level splits are certified and the "
                 f"{', '.join(good)} tree(s) have a certified two-factor problem at every node, "
-                "so the hierarchical algorithm (THEORY T7) runs on exactly solvable steps.")
+                "so the hierarchical algorithm (T7) runs on exactly solvable steps.")
     else:
         verdict, theorem = "not-certified", None
         expl = ("No factor-bracketing tree among left, right and balanced has a certified "
                 "two-factor problem at every node, so no hierarchical tractability certificate "
-                "applies (the general problem is NP-hard, THEORY T4).")
+                "applies (the general problem is NP-hard, T4).")
     return ChainAnalysis(chain, splits, tuple(trees), verdict, theorem, expl, rule)

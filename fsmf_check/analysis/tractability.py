@@ -1,4 +1,4 @@
-r"""Tractability of two-factor FSMF from the rank-one supports alone (THEORY T1, T2, T3, T6).
+r"""Tractability of two-factor FSMF from the rank-one supports alone (T1, T2, T3, T6).
 
 The rank-one supports are ``S_k = R_k x C_k`` with ``R_k = rows(I[:, k])`` and
 ``C_k = rows(J[:, k])``. Columns with identical supports form equivalence classes (T1); a class
@@ -57,7 +57,7 @@ GRAPH_WORK_LIMIT = 50_000_000
 #: The CEC reduction works on local dense masks of the non-complete classes that meet a
 #: complete rectangle; above this total area it reports ``not-certified`` (size limit).
 CEC_AREA_LIMIT = 20_000_000
-#: ... and above this many rectangle steps (estimated before the first round, THEORY T3).
+#: ... and above this many rectangle steps (estimated before the first round, T3).
 CEC_WORK_LIMIT = 200_000
 
 
@@ -133,7 +133,7 @@ class SupportClass:
 
 @dataclass(frozen=True, eq=False)
 class TractabilityResult:
-    """Verdict of :func:`decide_tractability` with its evidence (THEORY T1-T3).
+    """Verdict of :func:`decide_tractability` with its evidence (T1-T3).
 
     ``classes`` are the equivalence classes of the non-empty rank-one supports, ordered by their
     smallest member. ``covered`` lists the complete rectangles removed by the CEC reduction and
@@ -187,7 +187,7 @@ class TractabilityResult:
         return tuple(out)
 
     def to_dict(self) -> dict[str, object]:
-        """SPEC §5 result object (deterministic)."""
+        """docs/reference/json-schema.md result object (deterministic)."""
         sizes, counts = np.unique(self.class_sizes, return_counts=True)
         out: dict[str, object] = {
             "verdict": self.verdict,
@@ -248,7 +248,7 @@ class TractabilityResult:
                            cidx[cptr[a]:cptr[a + 1]], cidx[cptr[b]:cptr[b + 1]])
 
     def overlap_summary(self) -> dict[str, object]:
-        """Edges and connected components of the class overlap graph G_ov (THEORY T1).
+        """Edges and connected components of the class overlap graph G_ov (T1).
 
         The pairs come from sparse products (:func:`_overlap_pairs`), the components from
         scipy's ``connected_components``; above ``MAX_GRAPH_CLASSES`` classes or
@@ -456,7 +456,7 @@ def find_overlap(rows: list[np.ndarray], cols: list[np.ndarray],
 
     Notes
     -----
-    THEORY T1/T2 (the class overlap graph G_ov); see :func:`_first_overlap` and
+    T1/T2 (the class overlap graph G_ov); see :func:`_first_overlap` and
     :func:`_overlap_pairs` for the method and its cost. Exact.
 
     Examples
@@ -521,7 +521,7 @@ def _first_overlap(rptr: np.ndarray, ridx: np.ndarray, cptr: np.ndarray,
     cum = np.zeros(owners.size + 1, dtype=np.int64)
     np.cumsum(cost_per_owner, out=cum[1:])
     sig_cost = cum[sptr[1:]] - cum[sptr[:-1]]
-    check_work("the class overlap check (THEORY T2)", int(sig_cost.sum()))
+    check_work("the class overlap check (T2)", int(sig_cost.sum()))
     ovw = int(oidx.max()) + 1 if oidx.size else 1
     for s0, s1 in _chunks(np.cumsum(sig_cost)):
         own = owners[sptr[s0]:sptr[s1]]
@@ -559,7 +559,7 @@ def _overlap_pairs(rptr: np.ndarray, ridx: np.ndarray, cptr: np.ndarray, cidx: n
 
     Notes
     -----
-    Two rectangles intersect iff they share a row and share a column (THEORY T1, G_ov). The
+    Two rectangles intersect iff they share a row and share a column (T1, G_ov). The
     pairs sharing a row are the nonzeros of ``B_R B_R^T`` where ``B_R`` is the incidence of
     rectangles and *distinct* row groups (rows contained in the same rectangles count once);
     likewise for columns; the edges are the common off-diagonal nonzeros. Sparse products in
@@ -583,7 +583,7 @@ def _overlap_pairs(rptr: np.ndarray, ridx: np.ndarray, cptr: np.ndarray, cidx: n
 
 
 def overlap_graph(result: TractabilityResult) -> nx.Graph:
-    """Class overlap graph G_ov (THEORY T1): one node per class, an edge per overlapping pair.
+    """Class overlap graph G_ov (T1): one node per class, an edge per overlapping pair.
 
     DTO holds iff the graph has no edge (T2). Node attributes: ``size``, ``complete``; edge
     attribute ``entry`` = ``(min(R_a ∩ R_b), min(C_a ∩ C_b))``.
@@ -612,9 +612,9 @@ def overlap_graph(result: TractabilityResult) -> nx.Graph:
 
 def _explain_dto(res_classes: int, r: int, n_complete: int, structured: bool) -> str:
     how = ("the Kronecker structure makes every two distinct classes use disjoint rows or "
-           "disjoint columns (THEORY T6, derived), " if structured else "")
+           "disjoint columns (T6, derived), " if structured else "")
     return (f"The {r} rank-one supports form {res_classes} equivalence classes that are "
-            f"pairwise disjoint or identical ({how}THEORY T2), so FSMF is solved to global "
+            f"pairwise disjoint or identical ({how}T2), so FSMF is solved to global "
             f"optimality by one truncated SVD per class ({n_complete} complete classes are "
             "filled exactly).")
 
@@ -630,12 +630,12 @@ def decide_tractability(pattern: SupportPattern) -> TractabilityResult:
     Returns
     -------
     TractabilityResult
-        ``verdict`` (``tractable`` | ``not-certified``), ``rule``, the THEORY ``theorem``,
+        ``verdict`` (``tractable`` | ``not-certified``), ``rule``, the ``theorem`` label (docs/theory.md),
         the equivalence classes and, when not certified, a witness and the reason.
 
     Notes
     -----
-    THEORY T1 (classes, completeness), T2 (disjoint-or-identical), T3 (CEC reduction, iterated
+    T1 (classes, completeness), T2 (disjoint-or-identical), T3 (CEC reduction, iterated
     until stable; derived), T6 (Kronecker pairs). Exact and combinatorial: no arithmetic on
     entries. Explicit masks: O(nnz(I) + nnz(J)) to group columns, then the overlap search of
     :func:`find_overlap`; structured Kronecker pairs: O(r) in closed form.
@@ -689,7 +689,7 @@ def _group_columns(pattern: SupportPattern) -> tuple[np.ndarray, np.ndarray, np.
                                                       np.ndarray]:
     """Empty columns, class of every column, class representatives (smallest member), sizes.
 
-    THEORY T1: columns with identical supports ``(I[:, k], J[:, k])`` form a class. Grouped
+    T1: columns with identical supports ``(I[:, k], J[:, k])`` form a class. Grouped
     by a 64-bit hash of both index lists and one sort, verified exactly (O(nnz)).
     """
     mi, mj = pattern.I, pattern.J
@@ -719,7 +719,7 @@ def _decide_explicit(pattern: SupportPattern) -> TractabilityResult:
             verdict="tractable", rule="disjoint-or-identical", theorem="T2",
             explanation=("Every rank-one support is empty (each column k has I[:, k] = 0 or "
                          "J[:, k] = 0), so the only product is the zero matrix: X = Y = 0 is "
-                         "optimal with value ||A||_F^2 (THEORY T2 with no class)."),
+                         "optimal with value ||A||_F^2 (T2 with no class)."),
             pattern=pattern, empty_columns=_ro(empty), n_classes=0,
             class_sizes=_ro(np.empty(0)), class_complete=np.zeros(0, dtype=bool),
             class_rep=_ro(np.empty(0)), class_of=_ro(class_of))
@@ -752,7 +752,7 @@ def _decide_explicit(pattern: SupportPattern) -> TractabilityResult:
                 f"S_{witness['supports'][1]} at {tuple(witness['entry'])}), but after removing "
                 f"{n_cov} complete rectangles the {len(cec['reps'])} representative supports "
                 "are pairwise disjoint or identical, so FSMF is solved exactly by block SVDs "
-                f"plus exact fills (THEORY T3, derived; {cec['rounds']} round(s)).")
+                f"plus exact fills (T3, derived; {cec['rounds']} round(s)).")
         return TractabilityResult(
             verdict="tractable", rule="cec-reduction", theorem="T3", explanation=expl,
             covered=cec["covered"], representatives=cec["reps"], irrelevant=cec["irrelevant"],
@@ -760,7 +760,7 @@ def _decide_explicit(pattern: SupportPattern) -> TractabilityResult:
     expl = (f"Rank-one supports S_{witness['supports'][0]} and S_{witness['supports'][1]} "
             f"overlap at {tuple(witness['entry'])} without being identical and the CEC "
             f"reduction stopped ({cec['reason']}), so no tractability certificate applies; "
-            "only the general problem is known to be NP-hard (THEORY T4), not this instance.")
+            "only the general problem is known to be NP-hard (T4), not this instance.")
     return TractabilityResult(
         verdict="not-certified", rule=None, theorem=None, explanation=expl,
         covered=cec["covered"], representatives=cec["reps"], irrelevant=cec["irrelevant"],
@@ -806,7 +806,7 @@ def _cec_work(cls: _Classes, complete: np.ndarray) -> int:
 
 
 def _cec_reduction(cls: _Classes, sizes: np.ndarray, complete: np.ndarray) -> dict[str, Any]:
-    """THEORY T3 algorithm (CEC-FSMF) steps 2-5, iterated until stable.
+    """T3 algorithm (CEC-FSMF) steps 2-5, iterated until stable.
 
     Classes are indexed by c. Returned rectangles carry the (merged) columns as members. The
     work (rectangle checks) is estimated before the first round and counted during the

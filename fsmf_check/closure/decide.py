@@ -1,25 +1,25 @@
-r"""Closedness of the set of products ``P(I, J)`` (THEORY T5) with proofs and exact witnesses.
+r"""Closedness of the set of products ``P(I, J)`` (T5) with proofs and exact witnesses.
 
 ``P(I, J) = {X Y^T : supp(X) ⊆ I, supp(Y) ⊆ J}`` is closed iff FSMF has a minimizer for every
-target (THEORY 3.1). The decision follows the order recommended in THEORY 3.4:
+target (theory §3.1). The decision follows the order recommended in theory §3.4:
 
 1. **closed**, with the theorem that proves it: output (or input) dimension 1 (a linear
    subspace, T5 derived), dense supports (``{rank <= min(r, m, n)}``, T5 derived), chainable
    Kronecker pairs (disjoint-or-identical by T6), disjoint-or-identical supports (T2) or a
    CEC reduction (T3), the last two from
    :func:`fsmf_check.analysis.tractability.decide_tractability`;
-2. **not-closed**, with an exactly verified witness from the LU-embedding criterion of THEORY
+2. **not-closed**, with an exactly verified witness from the LU-embedding criterion of docs/theory.md
    3.3: a matrix ``A*`` in the closure but not in ``P``, an explicit sequence
    ``(X_t, Y_t)`` whose entries are Laurent polynomials in ``t`` with rational coefficients,
    the limit of ``X_t Y_t^T`` computed with ``sympy.limit``, exact values at sample ``t``, and
    an exact proof that ``A* ∉ P``: the three-entry argument (checked on the masks) and a
    Gröbner basis equal to ``[1]`` (sympy, Buchberger, grevlex) of the polynomial system
    ``X Y^T = A*`` with the support constraints;
-3. optionally the first-order sentence of THEORY 3.4 decided by z3 (``SolverFor("NRA")``) for
+3. optionally the first-order sentence of theory §3.4 decided by z3 (``SolverFor("NRA")``) for
    tiny instances, under a size limit and a timeout (``pip install fsmf-check[qe]``);
 4. otherwise **unknown**, listing what was tried. Never a guess.
 
-Chains (THEORY 3.5): one factor (a linear space), butterfly chains (CLR, T9 derived),
+Chains (theory §3.5): one factor (a linear space), butterfly chains (CLR, T9 derived),
 chainable Kronecker chains (T6, [LZRG-err] abstract) and redundancy-reducible chains are
 closed; two factors reduce exactly to the two-factor question; for three or more factors an
 LU embedding in two adjacent factors, with every other factor square and containing the
@@ -99,9 +99,9 @@ _T = sympy.Symbol("t", positive=True)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClosednessResult:
-    """Verdict on closedness of ``P(I, J)`` (THEORY T5) with its theorem, evidence and witness.
+    """Verdict on closedness of ``P(I, J)`` (T5) with its theorem, evidence and witness.
 
-    ``verdict`` is ``closed`` | ``not-closed`` | ``unknown``; ``theorem`` a THEORY label (or
+    ``verdict`` is ``closed`` | ``not-closed`` | ``unknown``; ``theorem`` a theorem label (docs/theory.md) (or
     None for ``unknown``); ``explanation`` one sentence; ``exact`` True when the verdict is
     proved exactly; ``evidence`` JSON-ready details; ``witness`` (for ``not-closed``) the
     exact sequence and non-membership proof; ``tried`` what was attempted. ``basis`` says what
@@ -133,7 +133,7 @@ class ClosednessResult:
         return None if self.verdict == "unknown" else self.verdict == "closed"
 
     def to_dict(self) -> dict[str, Any]:
-        """SPEC §5 result object (JSON-ready, deterministic)."""
+        """docs/reference/json-schema.md result object (JSON-ready, deterministic)."""
         return {"verdict": self.verdict, "theorem": self.theorem,
                 "explanation": self.explanation, "exact": self.exact,
                 "evidence": self.evidence, "witness": self.witness, "tried": list(self.tried),
@@ -169,12 +169,12 @@ def _laurent_sympy(p: Laurent) -> sympy.Expr:
 
 
 # --------------------------------------------------------------------------------------------
-# the LU-embedding criterion (THEORY 3.3)
+# the LU-embedding criterion (theory §3.3)
 
 
 @dataclass(frozen=True, slots=True)
 class LUEmbedding:
-    """An LU-type sub-pattern of THEORY 3.3 (0-based indices).
+    """An LU-type sub-pattern of theory §3.3 (0-based indices).
 
     Column ``k`` alone covers ``(i1, j1)``, ``(i1, j2)`` and ``(i2, j1)``; column ``l != k``
     also covers ``(i2, j2)``.
@@ -217,7 +217,7 @@ def find_lu_embedding(pattern: SupportPattern) -> LUEmbedding | None:
 
     Notes
     -----
-    THEORY T5 (§3.3, derived): if ``cov(i1,j1) = cov(i1,j2) = cov(i2,j1) = {k}`` and some
+    T5 (§3.3, derived): if ``cov(i1,j1) = cov(i1,j2) = cov(i2,j1) = {k}`` and some
     ``l != k`` covers ``(i2, j2)``, then ``A* = e_{i1} e_{j2}^T + e_{i2} e_{j1}^T`` lies in the
     closure of ``P`` but not in ``P``. Exact (integer coverage counts). For column ``k`` with
     ``U = [cov == 1]`` and ``D = [cov >= 2]`` on ``R_k x C_k``, a witness with this ``(i2, j2)``
@@ -399,7 +399,7 @@ def _mask_strings(M: sp.csc_array) -> list[str]:
 
 
 def lu_embedding_witness(pattern: SupportPattern, emb: LUEmbedding) -> dict[str, Any]:
-    r"""Build and verify the exact non-closedness witness of an LU embedding (THEORY 3.3).
+    r"""Build and verify the exact non-closedness witness of an LU embedding (theory §3.3).
 
     Parameters
     ----------
@@ -424,7 +424,7 @@ def lu_embedding_witness(pattern: SupportPattern, emb: LUEmbedding) -> dict[str,
 
     Notes
     -----
-    THEORY T5 (§3.3, derived). Exact: rationals and sympy only. The Gröbner basis of the full
+    T5 (§3.3, derived). Exact: rationals and sympy only. The Gröbner basis of the full
     system is computed when it has at most :data:`GROEBNER_FULL_MAX_VARS` variables; the local
     system on ``{i1, i2} x {j1, j2}`` (a subset of the equations, so its infeasibility already
     proves ``A* ∉ P``) always.
@@ -445,7 +445,7 @@ def lu_embedding_witness(pattern: SupportPattern, emb: LUEmbedding) -> dict[str,
 
 def _lu_sequence(emb: LUEmbedding, completion: tuple[str, int] | None
                  ) -> tuple[dict[tuple[int, int], Laurent], dict[tuple[int, int], Laurent]]:
-    """THEORY 3.3 sequence, optionally with a constant completion term in column l.
+    """theory §3.3 sequence, optionally with a constant completion term in column l.
 
     ``("row", j3)``: ``y_l = -t e_{j2} + e_{j3}`` adds ``e_{i2} e_{j3}^T``;
     ``("col", i3)``: ``x_l = -t e_{i2} + e_{i3}``, ``y_l = e_{j2}`` adds ``e_{i3} e_{j2}^T``.
@@ -635,7 +635,7 @@ def find_completed_lu_witness(pattern: SupportPattern, *,
     r"""Search LU-type sequences with a completion term whose limit a Gröbner basis excludes.
 
     For columns ``k != l``, rows ``i1 != i2`` and columns ``j1 != j2`` with ``(i, j) ∈ S_k``
-    for the four entries and ``(i2, j2) ∈ S_l``, the sequence of THEORY 3.3 (optionally with a
+    for the four entries and ``(i2, j2) ∈ S_l``, the sequence of theory §3.3 (optionally with a
     constant term ``e_{i2} e_{j3}^T`` or ``e_{i3} e_{j2}^T`` added through column ``l``)
     converges to an explicit ``A*``; when the Gröbner basis of the full system
     ``X Y^T = A*`` is ``[1]``, ``A*`` is in the closure but not in the set. This covers
@@ -655,7 +655,7 @@ def find_completed_lu_witness(pattern: SupportPattern, *,
 
     Notes
     -----
-    THEORY T5 (§3.3-3.4, derived). Exact (rational Laurent sequences, sympy Gröbner bases,
+    T5 (§3.3-3.4, derived). Exact (rational Laurent sequences, sympy Gröbner bases,
     Buchberger, grevlex). Sound but incomplete; cost at most ``max_candidates`` Gröbner bases.
 
     Examples
@@ -763,7 +763,7 @@ def saturation_closedness(pattern: SupportPattern) -> dict[str, Any] | None:
 
     Notes
     -----
-    THEORY T5 with the T3 idea extended (derived, docs/theory.md §3). A set ``T`` of entries
+    T5 with the T3 idea extended (derived, docs/theory.md §3). A set ``T`` of entries
     is *saturated* when ``P + L_T = P`` (``L_T`` the matrices supported on ``T``); then
     ``P = π^{-1}(π(P))`` for the projection ``π`` that zeroes ``T``, so ``P`` is closed iff
     ``π(P)`` is. Start from ``T = ∅``; a group of classes whose projected sum covers every
@@ -875,12 +875,12 @@ def saturation_closedness(pattern: SupportPattern) -> dict[str, Any] | None:
 
 
 # --------------------------------------------------------------------------------------------
-# optional quantifier elimination (THEORY 3.4)
+# optional quantifier elimination (theory §3.4)
 
 
 def decide_closedness_qe(pattern: SupportPattern, *, timeout_s: float = 30.0,
                          max_vars: int = QE_MAX_VARS) -> ClosednessResult:
-    r"""Decide closedness with the first-order sentence of THEORY 3.4, solved by z3 (NRA).
+    r"""Decide closedness with the first-order sentence of theory §3.4, solved by z3 (NRA).
 
     The sentence ``∃A: [∀X1,Y1: X1 Y1^T ≠ A] ∧ [∀ε ∃X2,Y2: ε ≤ 0 ∨ |X2 Y2^T − A|_∞ < ε]`` is
     ``unsat`` iff ``P(I, J)`` is closed.
@@ -903,7 +903,7 @@ def decide_closedness_qe(pattern: SupportPattern, *, timeout_s: float = 30.0,
 
     Notes
     -----
-    THEORY T5 (§3.4): Tarski-Seidenberg makes the question decidable; z3's nlsat is exact but
+    T5 (§3.4): Tarski-Seidenberg makes the question decidable; z3's nlsat is exact but
     doubly exponential in the worst case, hence the limits. z3 is imported lazily
     (``pip install fsmf-check[qe]``).
 
@@ -917,7 +917,7 @@ def decide_closedness_qe(pattern: SupportPattern, *, timeout_s: float = 30.0,
         import z3
     except ImportError:
         return ClosednessResult(verdict="unknown", theorem=None,
-                                explanation=("The quantifier-elimination decision (THEORY 3.4) "
+                                explanation=("The quantifier-elimination decision (theory §3.4) "
                                              "was not run: z3 not installed (pip install "
                                              "fsmf-check[qe])."),
                                 exact=False, evidence={"method": "quantifier-elimination",
@@ -968,7 +968,7 @@ def decide_closedness_qe(pattern: SupportPattern, *, timeout_s: float = 30.0,
     if res == z3.unsat:
         return ClosednessResult(
             verdict="closed", theorem="T5",
-            explanation=("The first-order sentence of THEORY 3.4 asserting a limit point "
+            explanation=("The first-order sentence of theory §3.4 asserting a limit point "
                          "outside P(I, J) is unsatisfiable over the reals (z3 NRA), so the "
                          "set of products is closed (the verdict trusts z3; no independent "
                          "witness is checked, so it is not exact)."),
@@ -986,7 +986,7 @@ def decide_closedness_qe(pattern: SupportPattern, *, timeout_s: float = 30.0,
         evidence["A_model"] = A_model
         return ClosednessResult(
             verdict="not-closed", theorem="T5",
-            explanation=("The first-order sentence of THEORY 3.4 is satisfiable over the reals "
+            explanation=("The first-order sentence of theory §3.4 is satisfiable over the reals "
                          "(z3 NRA): some matrix is a limit of products without being one (the "
                          "verdict trusts z3; no explicit sequence was built, so it is not "
                          "exact)."),
@@ -1030,13 +1030,13 @@ def _decide_two_factor(pattern: SupportPattern, *, qe: bool | str, qe_timeout_s:
         side = "output" if m == 1 else "input"
         return _closed("T5", (f"With {side} dimension 1 the set of products is a sum of "
                               "coordinate subspaces, hence a linear subspace and closed "
-                              "(THEORY 3.2, derived)."),
+                              "(theory §3.2, derived)."),
                        {"rule": f"{side}-dimension-1"}, [f"{side} dimension 1: yes"])
     tried.append("output/input dimension 1: no")
     if _is_dense(pattern):
         q = min(r, m, n)
         return _closed("T5", (f"Both masks are full, so the set of products is {{rank <= {q}}}, "
-                              "which is closed (THEORY 3.2, derived)."),
+                              "which is closed (theory §3.2, derived)."),
                        {"rule": "dense", "rank_bound": q}, tried + ["dense supports: yes"])
     tried.append("dense supports: no")
     if pattern.is_structured:
@@ -1045,7 +1045,7 @@ def _decide_two_factor(pattern: SupportPattern, *, qe: bool | str, qe_timeout_s:
         if is_chainable(left, right):
             return _closed(
                 "T6", (f"The Kronecker pair {left}·{right} is chainable, so its rank-one "
-                       "supports are pairwise disjoint or identical (THEORY T6, derived) and "
+                       "supports are pairwise disjoint or identical (T6, derived) and "
                        "the set of products is a direct sum of closed low-rank sets (T2, T5)."),
                 {"rule": "chainable-kronecker-pair", "I": list(left.as_tuple()),
                  "J_transposed": list(right.as_tuple())},
@@ -1068,7 +1068,7 @@ def _decide_two_factor(pattern: SupportPattern, *, qe: bool | str, qe_timeout_s:
             return _closed(
                 "T2", (f"The rank-one supports form {tr.n_classes} classes that are pairwise "
                        "disjoint or identical, so the set of products is a direct sum of "
-                       "closed sets {rank <= |P|} on disjoint blocks (THEORY T2, T5 §3.2)."),
+                       "closed sets {rank <= |P|} on disjoint blocks (T2, T5 §3.2)."),
                 {"rule": "disjoint-or-identical", "n_classes": tr.n_classes,
                  "tractability_theorem": tr.theorem},
                 tried + ["disjoint-or-identical (T2): yes"])
@@ -1076,7 +1076,7 @@ def _decide_two_factor(pattern: SupportPattern, *, qe: bool | str, qe_timeout_s:
             return _closed(
                 "T3", (f"The complete-equivalence-class reduction succeeds ({len(tr.covered)} "
                        "complete rectangles removed), so FSMF attains its optimum for every "
-                       "target and the set of products is closed (THEORY T3, T5 §3.2, "
+                       "target and the set of products is closed (T3, T5 §3.2, "
                        "derived)."),
                 {"rule": "cec-reduction", "n_classes": tr.n_classes,
                  "covered_rectangles": len(tr.covered), "rounds": tr.rounds,
@@ -1093,7 +1093,7 @@ def _decide_two_factor(pattern: SupportPattern, *, qe: bool | str, qe_timeout_s:
                        "to a product), and outside T the remaining classes leave pairwise "
                        "disjoint rectangles; so the set is the preimage of a direct sum of "
                        "closed low-rank sets under the projection that forgets T, hence closed "
-                       "(THEORY T5 with the T3 lemma, derived)."),
+                       "(T5 with the T3 lemma, derived)."),
                 sat, tried + ["saturation and coordinate projection (T5, derived): yes"])
         tried.append("saturation and coordinate projection (T5, derived): no")
     from fsmf_check.errors import SizeLimitError
@@ -1112,7 +1112,7 @@ def _decide_two_factor(pattern: SupportPattern, *, qe: bool | str, qe_timeout_s:
                 f"({emb.i2},{emb.j1}) while column {emb.l} also covers ({emb.i2},{emb.j2}), so "
                 f"A* = e_{emb.i1} e_{emb.j2}^T + e_{emb.i2} e_{emb.j1}^T is the exact limit of "
                 "an explicit sequence of products but is not a product (three-entry argument "
-                f"and Gröbner basis [1]); THEORY T5 §3.3, derived.")
+                f"and Gröbner basis [1]); T5 §3.3, derived.")
         return ClosednessResult(
             verdict="not-closed", theorem="T5", explanation=expl, exact=True,
             evidence={"method": "lu-embedding", "embedding": emb.to_dict(),
@@ -1126,7 +1126,7 @@ def _decide_two_factor(pattern: SupportPattern, *, qe: bool | str, qe_timeout_s:
             expl = ("An LU-type sequence in columns "
                     f"{e['k']} and {e['l']} converges exactly to an explicit matrix A* whose "
                     "polynomial system X Y^T = A* has Gröbner basis [1], so A* lies in the "
-                    "closure but not in the set (THEORY T5 §3.3-3.4, derived).")
+                    "closure but not in the set (T5 §3.3-3.4, derived).")
             return ClosednessResult(
                 verdict="not-closed", theorem="T5", explanation=expl, exact=True,
                 evidence={"method": "completed-lu-sequence", "embedding": e,
@@ -1312,14 +1312,14 @@ def _decide_chain(chain: Chain, *, qe: bool | str, qe_timeout_s: float) -> Close
         if _is_butterfly(pats):
             return _closed(
                 "T9", ("The butterfly products are exactly the matrices whose level blocks "
-                       "all have rank <= 1 (complementary low-rank characterization, THEORY "
+                       "all have rank <= 1 (complementary low-rank characterization, "
                        "T9), an intersection of closed sets, so the set is closed (derived)."),
                 {"rule": "butterfly-clr", "factors": L}, ["butterfly chain (CLR, T9): yes"])
         tried.append("butterfly chain (CLR, T9): no")
         rep = chain.kronecker_report
         if rep is not None and len(rep.reduced) == 1:
             return _closed(
-                "T6", ("Removing redundant pairs (Algorithm 4.1 of [LZRG-err], THEORY T6) "
+                "T6", ("Removing redundant pairs (Algorithm 4.1 of [LZRG-err], T6) "
                        f"reduces the chain to the single pattern {rep.reduced[0]}, whose set "
                        "of matrices is a linear subspace, hence closed."),
                 {"rule": "redundancy-reduction", "reduced": [list(q.as_tuple())
@@ -1330,7 +1330,7 @@ def _decide_chain(chain: Chain, *, qe: bool | str, qe_timeout_s: float) -> Close
                 verdict="closed", theorem="T6",
                 explanation=("The Kronecker-sparse chain is chainable, which ensures that the "
                              "factorization problem admits an optimum ([LZRG-err] abstract, "
-                             "THEORY T5 §3.2 / T6; cited, not re-derived here, so not exact), "
+                             "T5 §3.2 / T6; cited, not re-derived here, so not exact), "
                              "so the set of products is closed."),
                 exact=False, basis=CHAINABLE_BASIS,
                 evidence={"rule": "chainable-kronecker", "factors": L,
@@ -1356,7 +1356,7 @@ def _decide_chain(chain: Chain, *, qe: bool | str, qe_timeout_s: float) -> Close
                 explanation=(f"Factors {p} and {p + 1} contain an LU-type sub-pattern; with "
                              "the other factors set to identities an explicit sequence of "
                              "products converges exactly to A*, and a Gröbner basis [1] of the "
-                             "chain's equations proves A* is not a product (THEORY T5 §3.3, "
+                             "chain's equations proves A* is not a product (T5 §3.3, "
                              "§3.5, derived)."),
                 exact=True, evidence={"method": "chain-lu-embedding", "pair": [p, p + 1],
                                       "embedding": emb.to_dict()},
@@ -1368,7 +1368,7 @@ def _decide_chain(chain: Chain, *, qe: bool | str, qe_timeout_s: float) -> Close
         return ClosednessResult(
             verdict="unknown", theorem=None,
             explanation=(f"Factors {p} and {p + 1} contain an LU-type sub-pattern, which "
-                         "suggests non-closedness (THEORY 3.5, heuristic only), but no exact "
+                         "suggests non-closedness (theory §3.5, heuristic only), but no exact "
                          "proof was obtained, so closedness is undecided."),
             exact=False, evidence={"method": "heuristic", "pair": [p, p + 1],
                                    "embedding": emb.to_dict(), "heuristic": True},
@@ -1440,7 +1440,7 @@ def closedness_certificate(obj: SupportPattern | Chain, witness: dict[str, Any]
 
 def decide_closedness(obj: object, *, qe: bool | str = "auto",
                       qe_timeout_s: float = 30.0) -> ClosednessResult:
-    r"""Decide whether the set of products of a support pattern is closed (THEORY T5).
+    r"""Decide whether the set of products of a support pattern is closed (T5).
 
     Parameters
     ----------
@@ -1467,7 +1467,7 @@ def decide_closedness(obj: object, *, qe: bool | str = "auto",
 
     Notes
     -----
-    THEORY T5 (§3.1-3.5), using T2/T3 (via decide_tractability), T6 and T9. Exact throughout
+    T5 (§3.1-3.5), using T2/T3 (via decide_tractability), T6 and T9. Exact throughout
     (integer coverage counts, rational Laurent sequences, sympy limits and Gröbner bases).
     Cost: tractability analysis, then the LU-embedding search
     ``O(sum_k |R_k||C_k| min(|R_k|, |C_k|))``, then small Gröbner bases.

@@ -19,7 +19,7 @@ def estimate_analysis(case: Case) -> int:
     """Support nonzeros the analysis of ``case`` handles explicitly (0 when in closed form).
 
     Structured Kronecker patterns and chains and truncated butterflies are decided in closed
-    form (THEORY T6, T11); explicit patterns cost about ``nnz(I) + nnz(J)`` (hashing and
+    form (T6, T11); explicit patterns cost about ``nnz(I) + nnz(J)`` (hashing and
     sorting, near-linear), explicit chains about the nonzeros of their factor masks.
     """
     if case.pattern is not None:
@@ -32,7 +32,7 @@ def estimate_analysis(case: Case) -> int:
 
 
 def tractability_of_case(case: Case) -> dict[str, object]:
-    """SPEC §5 ``tractability`` result of a case (two-factor or chain).
+    """docs/reference/json-schema.md ``tractability`` result of a case (two-factor or chain).
 
     Raises
     ------
@@ -69,7 +69,7 @@ def analyze_case(case: Case | Path | str) -> Outcome:
 
     Notes
     -----
-    THEORY T1-T3, T6 (tractability) and T5 (closedness). Exact and combinatorial.
+    T1-T3, T6 (tractability) and T5 (closedness). Exact and combinatorial.
 
     Examples
     --------

@@ -3,10 +3,10 @@ r"""Library entry points of the exact engine.
 Each returns an :class:`~fsmf_check.commands.outcome.Outcome`.
 
 * :func:`certify_case` -- ``fsmf-check certify CASE`` (exit 0 member, 1 not a member,
-  3 undecided); ``results`` has ``membership`` and ``identifiability`` (SPEC §5).
+  3 undecided); ``results`` has ``membership`` and ``identifiability`` (docs/reference/json-schema.md).
 * :func:`exact_spec_target` and :func:`cross_check_butterfly` -- the exact half of
   ``fsmf-check butterfly MATRIX --cross-check``: the exact verdict for the same matrix and the
-  comparison of numeric factors with the exact ones up to the diagonal scalings (THEORY T8).
+  comparison of numeric factors with the exact ones up to the diagonal scalings (T8).
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def _scalings_to_planted(target: ExactTarget, factors: tuple[np.ndarray, ...],
         "scalings": [[_fmt(bk.to_public(v)) for v in d] for d in D]})
     out: dict[str, object] = {"equivalent": True,
                               "explanation": ("the planted factors equal D_l^-1 F[l] D_{l+1} "
-                                              "for the recovered F (THEORY T8 §4.3)")}
+                                              "for the recovered F (T8 §4.3)")}
     out.update(_cert_entry(cert, verify=True))
     return out
 
@@ -196,7 +196,7 @@ def certify_case(case: object, *, backend: str = "flint", tree: str = "balanced"
     -------
     Outcome
         ``results["membership"]`` (``member`` | ``not-member`` | ``undecided``) and
-        ``results["identifiability"]``; exit code 0 / 1 / 3 (SPEC §4).
+        ``results["identifiability"]``; exit code 0 / 1 / 3 (docs/reference/cli.md).
 
     Raises
     ------
@@ -207,7 +207,7 @@ def certify_case(case: object, *, backend: str = "flint", tree: str = "balanced"
 
     Notes
     -----
-    THEORY T2/T3 (two-factor membership), T7/T9 (chains), T8 (identifiability, scalings).
+    T2/T3 (two-factor membership), T7/T9 (chains), T8 (identifiability, scalings).
     Exact throughout; certificates are re-checked by independent code when ``verify``.
 
     Examples
@@ -321,7 +321,7 @@ def _auto_membership(target: ExactTarget, chain: Chain, order: str, tree: str, b
     for key in ("equivalent_permutations", "evidence"):  # shown once, elsewhere
         entry["search"].pop(key)  # type: ignore[attr-defined]
     tried = (f"exact column-permutation search ({order} order, conflict graph of 2x2 minors "
-             "on row pairs, THEORY T9)",)
+             "on row pairs, T9)",)
     if search.verdict == "found":
         assert search.perm is not None
         permuted = permute_columns(target, search.perm)
@@ -424,7 +424,7 @@ def cross_check_butterfly(exact: ExactTarget, chain: Chain, numeric_factors: lis
 
     Notes
     -----
-    THEORY T8 §4.3: two factorizations of an identifiable butterfly product differ by
+    T8 §4.3: two factorizations of an identifiable butterfly product differ by
     diagonal scalings; the scalings are fitted by propagating entry ratios through the
     interfaces (as in the exact equivalence test) and the largest relative deviation of the
     rescaled numeric factors from the exact ones is reported with ``rtol``.
@@ -526,7 +526,7 @@ def _numeric_agreement(exact: list[np.ndarray], numeric: list[np.ndarray],
     return {"agrees": bool(np.isfinite(dev) and dev <= rtol), "max_relative_deviation": dev,
             "tolerance": rtol,
             "explanation": ("numeric factors compared with D_l^-1 F_exact[l] D_{l+1} for "
-                            "diagonal D fitted from entry ratios (THEORY T8)")}
+                            "diagonal D fitted from entry ratios (T8)")}
 
 
 def butterfly_cross_check(matrix: str, *, tree: str = "left", order: str = "standard",
@@ -552,7 +552,7 @@ def butterfly_cross_check(matrix: str, *, tree: str = "left", order: str = "stan
     Returns
     -------
     (dict, list of str)
-        The ``cross_check`` result object (SPEC §5 style: verdict ``agree`` | ``disagree``,
+        The ``cross_check`` result object (docs/reference/json-schema.md style: verdict ``agree`` | ``disagree``,
         both verdicts, numeric error, agreement up to the T8 scalings) and human lines.
 
     Raises
@@ -562,7 +562,7 @@ def butterfly_cross_check(matrix: str, *, tree: str = "left", order: str = "stan
 
     Notes
     -----
-    THEORY T7 (both algorithms), T8 (scalings), T9 (exact verdict, CLR). The numeric error is
+    T7 (both algorithms), T8 (scalings), T9 (exact verdict, CLR). The numeric error is
     measured against the exact matrix embedded in complex128.
 
     Examples
@@ -631,7 +631,7 @@ def butterfly_cross_check(matrix: str, *, tree: str = "left", order: str = "stan
              f"  numeric relative error vs exact A: {cmp['numeric_error']:.3e}"]
     if exact_ok and not comparable:
         lines.append("  factors not compared: the exact factorization is "
-                     f"{cmp['identifiability']['verdict']} (THEORY T8)")
+                     f"{cmp['identifiability']['verdict']} (T8)")
     elif exact_ok:
         lines.append("  numeric factors equal exact factors up to scaling: "
                      + ("yes" if cmp["agreement"].get("agrees") else "no")

@@ -1,4 +1,4 @@
-r"""``fsmf-check landscape CASE``: certified spurious local minima (THEORY T10). Exit 0/1/3.
+r"""``fsmf-check landscape CASE``: certified spurious local minima (T10). Exit 0/1/3.
 
 Exit 0: the supports are disjoint-or-identical (no spurious minima, theorem); 1: a spurious
 local minimum is certified (the benign-landscape property is refuted); 3: none found (proves

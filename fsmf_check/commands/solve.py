@@ -1,6 +1,6 @@
-r"""Library entry points of ``fsmf-check solve`` and ``fsmf-check butterfly`` (SPEC §4).
+r"""Library entry points of ``fsmf-check solve`` and ``fsmf-check butterfly`` (docs/reference/cli.md).
 
-Both return an :class:`~fsmf_check.commands.outcome.Outcome` whose ``results["solve"]`` follows SPEC §5:
+Both return an :class:`~fsmf_check.commands.outcome.Outcome` whose ``results["solve"]`` follows docs/reference/json-schema.md:
 ``verdict`` ``optimal`` (a proven global optimum: two-factor patterns certified by T2/T3, or a
 chain whose error equals the proven lower bound ``max_l E_l`` of T9 within the tolerance, e.g.
 every two-factor chain such as Monarch, and every exact reconstruction) or
@@ -90,7 +90,7 @@ def _fmt(x: float) -> str:
 def _two_factor_result(sol: TwoFactorSolution) -> dict[str, object]:
     scale = max(1.0, sol.norm_A**2)
     consistent = abs(sol.objective - sol.residual) <= NUMERIC_TOL * scale
-    expl = (f"Globally optimal by THEORY {sol.theorem} ({sol.rule}): one truncated SVD per "
+    expl = (f"Globally optimal by {sol.theorem} ({sol.rule}): one truncated SVD per "
             f"{'representative ' if sol.rule == 'cec-reduction' else ''}class block, so the "
             "optimal value is the mass outside every rank-one support plus the discarded "
             "squared singular values.")
@@ -116,13 +116,13 @@ def _hier_result(res: HierarchicalResult, L: int) -> dict[str, object]:
     exact_rec = res.rel_error <= NUMERIC_TOL
     optimal = _meets_lower_bound(res)
     if optimal:
-        expl = ("Globally optimal (THEORY T9 lower bound with T2/T3 split optima): the "
+        expl = ("Globally optimal (T9 lower bound with T2/T3 split optima): the "
                 "hierarchical algorithm (T7) reached an error equal to the proven lower bound "
                 "max_l E_l within the tolerance, and no product with these supports does "
                 "better." + (" The factorization is exact within the tolerance." if exact_rec
                              else ""))
     else:
-        expl = ("Hierarchical algorithm (THEORY T7): every split is solved to global "
+        expl = ("Hierarchical algorithm (T7): every split is solved to global "
                 "optimality, but the chain as a whole carries only the T9 guarantee, not a "
                 "proof of global optimality (the error is above the lower bound max_l E_l).")
     out: dict[str, object] = {
@@ -138,12 +138,12 @@ def _hier_result(res: HierarchicalResult, L: int) -> dict[str, object]:
                              "two-factor error of the top-level split after l factors; bound "
                              "is rigorous: the upper ends of the level-error enclosures "
                              "(rounding_model), bound_estimate the computed value")
-        out["bound_scope"] = ("stated in THEORY T9 ([LZRG-err] Theorem 7.2 as implemented in the "
+        out["bound_scope"] = ("stated in T9 ([LZRG-err] Theorem 7.2 as implemented in the "
                               "authors' code) for the square dyadic butterfly, left-to-right "
                               "tree, orthonormalized: applied here to the standard order with "
                               "the left tree; reported for information otherwise")
         out["bound_holds"] = bool(res.bound_holds)
-        out["lower_bound_kind"] = ("max_l E_l <= error of the best product (THEORY T9); "
+        out["lower_bound_kind"] = ("max_l E_l <= error of the best product (T9); "
                                    "rigorous: the largest lower end of the level-error "
                                    "enclosures, 0 when rounding cannot exclude an exact "
                                    "product")
@@ -191,7 +191,7 @@ def kronecker_spelling(chain: Chain) -> tuple[Chain, dict[str, object]]:
     So the spelling of a chain (``family``, ``patterns`` or explicit ``factors``) never changes
     the algorithm: a chain whose masks are all Kronecker patterns runs the batched Kronecker
     engine with the same tree and variant as its family spelling. A diagonal mask has several
-    readings ``(a, 1, 1, d)``; the first combination whose product has a closed form (THEORY T6)
+    readings ``(a, 1, 1, d)``; the first combination whose product has a closed form (T6)
     is used.
 
     Returns
@@ -261,9 +261,9 @@ def _choose_tree(chain: object, requested: str | None = None) -> str:
                  "no tree of the chain has")
         msg = (f"{which} a certified split at every node ({t.tree} tree fails at "
                f"F[{p}..{s - 1}] | F[{s}..{q - 1}]{witness_txt}); the hierarchical solver "
-               "needs certified splits (THEORY T2/T3/T7)")
+               "needs certified splits (T2/T3/T7)")
     else:
-        msg = "no tree of the chain has a certified split at every node (THEORY T7)"
+        msg = "no tree of the chain has a certified split at every node (T7)"
     raise NotApplicableError(msg)
 
 
@@ -322,7 +322,7 @@ def solve_case(case: object, *, save: Path | str | None = None,
         Chains only: the factor-bracketing tree (default: the first certified tree among
         left, right, balanced, as ``butterfly``). It must be certified at every node.
     orthonormalize : bool
-        Chains only: orthonormalized variant (THEORY T7), default True as ``butterfly``.
+        Chains only: orthonormalized variant (T7), default True as ``butterfly``.
 
     Returns
     -------
@@ -339,7 +339,7 @@ def solve_case(case: object, *, save: Path | str | None = None,
 
     Notes
     -----
-    THEORY T2/T3 (two-factor optimum), T7 (hierarchical), T9 (bound). Numeric (float64).
+    T2/T3 (two-factor optimum), T7 (hierarchical), T9 (bound). Numeric (float64).
 
     Examples
     --------
@@ -385,14 +385,14 @@ def solve_case(case: object, *, save: Path | str | None = None,
     if case.pattern is not None:  # type: ignore[attr-defined]
         if tree is not None or not orthonormalize:
             msg = ("--tree and --no-orthonormalize apply to chains; this case is a two-factor "
-                   "pattern, solved to global optimality in one step (THEORY T2/T3)")
+                   "pattern, solved to global optimality in one step (T2/T3)")
             raise InvalidInputError(msg)
         t0 = time.perf_counter()
         sol = solve_tractable(case.pattern, A)  # type: ignore[attr-defined]
         elapsed = time.perf_counter() - t0
         results["solve"] = _two_factor_result(sol)
         lines.append(f"pattern: {case.pattern.describe()}")  # type: ignore[attr-defined]
-        lines.append(f"verdict: optimal (proven global optimum, THEORY {sol.theorem}, "
+        lines.append(f"verdict: optimal (proven global optimum, {sol.theorem}, "
                      f"{sol.rule}), {sol.n_blocks} blocks")
         lines.append(f"objective ||A - X Y^T||_F^2 = {sol.objective:.12g} = outside mass "
                      f"{sol.outside_mass:.6g} + discarded singular values^2 "
@@ -422,10 +422,10 @@ def solve_case(case: object, *, save: Path | str | None = None,
                          "patterns spelling")
         if results["solve"]["verdict"] == "optimal":
             lines.append("verdict: optimal (error equals the proven lower bound max_l E_l "
-                         "within tolerance, THEORY T9 with T2/T3 split optima; hierarchical "
+                         "within tolerance, T9 with T2/T3 split optima; hierarchical "
                          "algorithm T7)")
         else:
-            lines.append("verdict: local (hierarchical algorithm, THEORY T7; error above the "
+            lines.append("verdict: local (hierarchical algorithm, T7; error above the "
                          "lower bound max_l E_l, no global optimality proof)")
         lines.extend(_hier_lines(res, chain.n_factors))
         if target.noise_norm:
@@ -455,7 +455,7 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         ``random-butterfly:N[:seed][:noise=EPS]``.
     tree : {"left", "right", "balanced"}
     order : {"standard", "reversed"}
-        Square-dyadic factor order (SPEC §2); ``reversed`` only with the square-dyadic chain.
+        Square-dyadic factor order (docs/theory.md §1); ``reversed`` only with the square-dyadic chain.
     bitrev_columns : bool
         Factorize ``A[:, bitrev]`` (the DFT is then exactly a butterfly product, T9).
     perm : path or "auto", optional
@@ -463,7 +463,7 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         finds the permutation (:func:`fsmf_check.numeric.permutation.find_column_permutation`,
         docs/permutations.md).
     orthonormalize : bool
-        Orthonormalized variant (THEORY T7), default True.
+        Orthonormalized variant (T7), default True.
     progress : callable, optional
         ``progress(done, total, message)`` after each split and level error.
     save, save_format : optional
@@ -481,7 +481,7 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
 
     Notes
     -----
-    THEORY T7 (algorithm, trees, orthonormalization, permutations) and T9 (bound). Numeric.
+    T7 (algorithm, trees, orthonormalization, permutations) and T9 (bound). Numeric.
 
     Examples
     --------
@@ -559,7 +559,7 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
                  f"{' · '.join(str(p) for p in fchain.factors)} ({L} factors)"]
     if perm_info["kind"] == "bit-reversal":
         lines.append("columns bit-reversed: A[:, bitrev] ≈ F[0] @ ... @ F[L-1] "
-                     "(DFT_N[:, bitrev] is exactly a butterfly product, THEORY T7/T9)")
+                     "(DFT_N[:, bitrev] is exactly a butterfly product, T7/T9)")
     elif perm_info["kind"] == "file":
         lines.append(f"columns permuted by {perm_info['file']}: A[:, perm] ≈ F[0] @ ... @ F[L-1]")
     elif perm_info["kind"] == "auto":
@@ -569,7 +569,7 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
                      f"A[:, perm] ≈ F[0] @ ... @ F[L-1], perm = {shown}; unique up to the "
                      f"2^(N-1) swaps of the halves of column groups")
     if M.generator == "dft" and not bitrev_columns and perm is None and square_dyadic:
-        hint = ("the DFT in natural column order is not a butterfly product (THEORY T9); "
+        hint = ("the DFT in natural column order is not a butterfly product (T9); "
                 "use --bitrev for an exact factorization")
         result["hint"] = hint
         lines.append(f"note: {hint}")

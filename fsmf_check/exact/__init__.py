@@ -4,7 +4,7 @@ A user hands in supports and a matrix with exact entries (int, :class:`fractions
 :class:`fsmf_check.model.numbers.GaussianRational` or
 :class:`~fsmf_check.model.cyclotomic.CyclotomicNumber`) and gets a proof, not a float:
 
-* two factors (THEORY T2, T3, T8): :func:`decide_membership`, :func:`decide_identifiability`;
+* two factors (T2, T3, T8): :func:`decide_membership`, :func:`decide_identifiability`;
 * chains (T7, T9, T8): :func:`decide_chain_membership`, :func:`decide_chain_identifiability`,
   :func:`chain_scalings`, :func:`clr_check`;
 * targets: :func:`exact_target` (a case's ``[target]``), :func:`dft_matrix`,

@@ -2,7 +2,7 @@ r"""Exact block routines shared by the two-factor and chain engines (producer si
 
 * :func:`block_factor` writes a block ``B`` of rank <= p as ``U @ V.T`` exactly, or returns a
   nonzero (p+1)-minor. For p = 1 it uses the outer-product identity
-  ``B * b_pq == B[:, q] (x) B[p, :]`` (THEORY 4.4 exact-arithmetic variant; EXACT_NOTES: never a
+  ``B * b_pq == B[:, q] (x) B[p, :]`` (theory §4.4 exact-arithmetic variant; EXACT_NOTES: never a
   general rank routine for "rank <= 1"), O(|B|). For p >= 2 it uses the exact rref:
   ``B = B[:, pivots] @ rref(B)[:k]``, and the minor comes from the pivots of ``B`` and of
   ``B[:, pivots].T``.
@@ -96,7 +96,7 @@ def connected_spanning(obs: np.ndarray) -> bool:
     """Test whether the bipartite graph with edges ``obs`` is connected and spanning.
 
     ``obs`` is an |R| x |C| bool matrix; every row and column vertex must be reached
-    (THEORY T1 graph 2, rank-one completability).
+    (T1 graph 2, rank-one completability).
     """
     nr, nc = obs.shape
     if nr == 0 or nc == 0:

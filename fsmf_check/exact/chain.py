@@ -1,6 +1,6 @@
 r"""Exact membership, recovery and identifiability for chains ``A = F[0] @ ... @ F[L-1]``.
 
-Two independent routes (THEORY T7, T9):
+Two independent routes (T7, T9):
 
 * **Hierarchical recovery in exact arithmetic** (T7, §4.4 "Exact-arithmetic variant"): along a
   factor-bracketing tree, every node ``F[p..q-1]`` is split into a two-factor problem whose
@@ -148,7 +148,7 @@ def _hierarchy(H: np.ndarray, p: int, q: int, tree: str, tr: _Tract, bk: ExactBa
 
 def clr_check(target: ExactTarget, chain: Chain, tr: _Tract | None = None,
               ) -> dict[str, Any]:
-    r"""Complementary low-rank test (THEORY T9): every split of the whole chain, on ``A``.
+    r"""Complementary low-rank test (T9): every split of the whole chain, on ``A``.
 
     Returns ``{"verdict": "holds" | "violated" | "incomplete", "split": s, "refutation": ...,
     "splits_checked": [...], "method": ...}``. For roots-of-unity targets the rank-one blocks
@@ -245,7 +245,7 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
 
     Notes
     -----
-    THEORY T7 (hierarchical algorithm, exact variant: pivots, no SVD), T6 (chainable splits
+    T7 (hierarchical algorithm, exact variant: pivots, no SVD), T6 (chainable splits
     are disjoint-or-identical), T9 (complementary low rank; integer criterion for roots of
     unity). Exact. Cost O(sum over tree nodes of the node's support size) scalar operations for
     rank-one chains, plus an exact product check O(L N^2) for butterflies.
@@ -331,7 +331,7 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
         cert = Certificate("member", "factors", data)
         text = (f"A is exactly a product of the {L} factors: the hierarchical algorithm "
                 f"({tree} tree) recovered exact factors over {target.field.name} through block "
-                "pivots (THEORY T7, exact variant) and their product equals A exactly")
+                "pivots (T7, exact variant) and their product equals A exactly")
         if clr is not None:
             text += "; the complementary low-rank test (T9) agrees"
         return MembershipResult(verdict="member", theorem="T7", explanation=text + ".",
@@ -380,7 +380,7 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
         return MembershipResult(
             verdict="member", theorem="T9",
             explanation=("A is a butterfly product: every level block has rank <= 1 "
-                         "(complementary low rank, THEORY T9, an iff for the square dyadic "
+                         "(complementary low rank, T9, an iff for the square dyadic "
                          "butterfly), although the exact recovery stopped at node "
                          f"{fail.get('node')}."),
             method="complementary-low-rank", field=target.field, backend=bk,
@@ -412,7 +412,7 @@ def _refuted_by(clr: dict[str, Any], chain: Chain, target: ExactTarget, tried: l
     return MembershipResult(
         verdict="not-member", theorem=theorem,
         explanation=(f"A is not a product: {text}; every product of the chain factors through "
-                     f"this split (THEORY {theorem})."),
+                     f"this split ({theorem})."),
         method="minor", field=target.field, backend=target.backend, certificate=cert,
         tried=tuple(tried), evidence={**evidence, "refutation": _jsonable_ref(ref),
                                       "split": clr["split"], "clr": _clr_summary(clr)})
@@ -431,7 +431,7 @@ def chain_scalings(F: list[np.ndarray], G: list[np.ndarray], bk: ExactBackend,
 
     Notes
     -----
-    THEORY T8 §4.3 equivalence test: supports must agree, then every nonzero entry gives
+    T8 §4.3 equivalence test: supports must agree, then every nonzero entry gives
     ``d_{l+1}[c] = d_l[r] G[l][r, c] / F[l][r, c]``; values are propagated from the fixed
     outer interfaces (and from a free root, set to 1, in components that do not reach them)
     and checked on every entry. Exact, linear in the number of nonzeros.
@@ -498,7 +498,7 @@ def decide_chain_identifiability(target: ExactTarget, chain: Chain,
        an empty row of the support of ``F[l+1..L-1]``) never reaches the product; changing it
        gives a second factorization, ``not-identifiable`` (verified exactly, and no diagonal
        scaling maps one onto the other since supports differ).
-    2. **Chainable Kronecker chains** (butterfly, Monarch, rank-r deformable chains): THEORY
+    2. **Chainable Kronecker chains** (butterfly, Monarch, rank-r deformable chains): docs/theory.md
        T8 §4.3 level blocks, every class block of every split of ``A`` has full rank
        ([ZRG-SIMODS] main theorem for the square dyadic butterfly; derived for the other
        chainable Kronecker chains, with block-diagonal GL(r) for rank-r chains).
@@ -581,9 +581,9 @@ def decide_chain_identifiability(target: ExactTarget, chain: Chain,
                 explanation=(f"along the {tree} factor-bracketing tree, every node's two-factor "
                              "split has pairwise disjoint rank-one supports and every "
                              "contribution is nonzero, and no factor entry is free: each node "
-                             "is unique up to diagonal scaling (THEORY T8 §2.6, disjoint "
+                             "is unique up to diagonal scaling (T8 §2.6, disjoint "
                              "supports), so by induction down the tree the factors are unique "
-                             "up to diagonal scaling between consecutive factors (THEORY T8 "
+                             "up to diagonal scaling between consecutive factors (T8 "
                              "§4.3 proof of exact recovery)."),
                 method="nondegenerate-tree", scope="target", up_to="diagonal scaling",
                 certificate=Certificate("identifiable", "nondegenerate-tree", data),
@@ -886,7 +886,7 @@ def _kronecker_identifiability(target: ExactTarget, chain: Chain, factors: list[
         verdict="identifiable", theorem="T8",
         explanation=(f"every class block of every split of A has full rank (class size "
                      f"{max_class}), so the factors are unique up to {up_to} between "
-                     f"consecutive factors (THEORY T8; {theorem_note})."),
+                     f"consecutive factors (T8; {theorem_note})."),
         method="nondegenerate-splits", scope="target", up_to=up_to,
         certificate=Certificate("identifiable", "nondegenerate-splits",
                                 {**data, "split_minors": split_minors}),

@@ -4,7 +4,7 @@ The exact twin of :mod:`fsmf_check.numeric.permutation` (docs/permutations.md, s
 exact path"). For the standard order (factor ``l`` has support ``(2^(l-1), 2, 2, N/2^l)``)
 ``B = F[0] diag(R0, R1)``: on every row pair ``(i, i + N/2)`` the 2-vectors of the columns of
 one half are parallel, i.e. every 2x2 minor of ``A`` on the rows ``(i, i + N/2)`` and two
-columns of one half vanishes (the level blocks of THEORY T9 have rank <= 1).
+columns of one half vanishes (the level blocks of T9 have rank <= 1).
 
 **Conflict graph.** Join two columns when some row pair has a nonzero 2x2 minor on them (zero
 2-vectors are parallel to everything, so they make no edge). A split of the columns into two
@@ -419,7 +419,7 @@ def find_column_permutation_exact(A: object, order: str = "standard", *,
 
     Notes
     -----
-    THEORY T9: the level blocks of a butterfly product have rank <= 1, an iff for the square
+    T9: the level blocks of a butterfly product have rank <= 1, an iff for the square
     dyadic butterfly; the module doc derives the conflict-graph criterion and why forced
     splits make a refutation cover every permutation. Exact: 2x2 minors of backend scalars,
     or exponent differences mod N for roots-of-unity targets (the DFT). Cost ``O(N^2)``
@@ -460,13 +460,13 @@ def find_column_permutation_exact(A: object, order: str = "standard", *,
             perm = perm[bitrev(n)]
         perm.flags.writeable = False
         expl = (f"every split of the columns into halves is valid (rank <= 1 row-pair blocks, "
-                f"THEORY T9) along the whole {order}-order tree"
+                f"T9) along the whole {order}-order tree"
                 + ("; every split was forced" if res.forced else
                    "; some split was not forced"))
         return ExactPermutationSearch("found", order, perm, res.forced, expl, {}, **counts)
     if res.proven:
         expl = (f"no column permutation makes A a butterfly product ({order} order): "
-                f"{_obstruction_text(res.evidence)} (THEORY T9: the level blocks of a "
+                f"{_obstruction_text(res.evidence)} (T9: the level blocks of a "
                 "butterfly product have rank <= 1"
                 + ("; every split above that group was forced or enumerated, so every "
                    "permutation reaches it)" if res.evidence.get("level", 1) != 1 else ")"))

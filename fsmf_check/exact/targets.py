@@ -1,10 +1,10 @@
-r"""Exact targets: materialize a case's ``[target]`` over Q, Q(i) or Q(zeta_N) (SPEC §3).
+r"""Exact targets: materialize a case's ``[target]`` over Q, Q(i) or Q(zeta_N) (docs/reference/case-format.md).
 
 Generators, exactly (documented here so that the numeric engine can reproduce them):
 
 * ``dft`` (n = N): ``DFT[j, k] = z^(-j*k mod N)`` with ``z = zeta_N = exp(2*pi*i/N)``, over
   Q(zeta_N); ``columns = "bitrev"`` permutes the columns by bit reversal, which makes it exactly
-  the standard-order butterfly product (SPEC §2, THEORY T9); ``columns = "auto"`` materializes
+  the standard-order butterfly product (docs/theory.md §1, T9); ``columns = "auto"`` materializes
   the natural order (``certify`` then searches the permutation, :mod:`.permutation`).
 * ``hadamard``: Sylvester ``H[j, k] = (-1)^popcount(j & k)``, over Q.
 * ``random-butterfly`` with ``entries = "integer"``: ``rng = numpy.random.default_rng(seed)``;
@@ -312,7 +312,7 @@ def exact_target(case: object, backend: str = "flint") -> ExactTarget:
 
     Notes
     -----
-    THEORY T9 (DFT over Q(zeta_N), Hadamard over Q). Exact; O(m n) scalars, plus the exact
+    T9 (DFT over Q(zeta_N), Hadamard over Q). Exact; O(m n) scalars, plus the exact
     chain product O(sum of nnz products) for random factors.
 
     Examples

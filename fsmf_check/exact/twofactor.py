@@ -1,4 +1,4 @@
-r"""Exact membership and identifiability for two-factor FSMF (THEORY T2, T3, T8).
+r"""Exact membership and identifiability for two-factor FSMF (T2, T3, T8).
 
 Membership: is ``A = X @ Y.T`` exactly, with ``supp(X) ⊆ I`` and ``supp(Y) ⊆ J``?
 
@@ -75,7 +75,7 @@ class MembershipResult:
         return [self.backend.to_public_array(F) for F in self.factors]
 
     def to_dict(self, certificate: bool = True) -> dict[str, object]:
-        """SPEC §5 result object."""
+        """docs/reference/json-schema.md result object."""
         out: dict[str, object] = {"verdict": self.verdict, "theorem": self.theorem,
                                   "explanation": self.explanation, "exact": True,
                                   "method": self.method, "field": self.field.name}
@@ -108,7 +108,7 @@ class IdentifiabilityResult:
     evidence: dict[str, object] = dataclasses.field(default_factory=dict)
 
     def to_dict(self, certificate: bool = True) -> dict[str, object]:
-        """SPEC §5 result object."""
+        """docs/reference/json-schema.md result object."""
         out: dict[str, object] = {"verdict": self.verdict, "theorem": self.theorem,
                                   "explanation": self.explanation, "exact": True,
                                   "method": self.method, "scope": self.scope,
@@ -142,7 +142,7 @@ def _outside(A: np.ndarray, covered: np.ndarray, bk: ExactBackend) -> dict[str, 
 def _factor_blocks(classes: Sequence[SupportClass], A: np.ndarray, bk: ExactBackend,
                    build: bool, X: np.ndarray | None, Y: np.ndarray | None
                    ) -> dict[str, Any] | None:
-    """Factor each class block exactly (rank <= class size, THEORY T2/T3) into X and Y.
+    """Factor each class block exactly (rank <= class size, T2/T3) into X and Y.
 
     Returns ``None`` when every block has rank <= its class size (factors written into the
     class's rows/columns of ``X``/``Y`` when ``build``), else the refutation: a nonzero
@@ -175,7 +175,7 @@ def factor_tractable(A: np.ndarray, pattern: SupportPattern, tract: Tractability
         if cnt.max(initial=0) > 1:
             i, j = (int(v) for v in np.argwhere(cnt > 1)[0])
             msg = (f"classes reported disjoint overlap at ({i}, {j}); refusing to certify "
-                   "(THEORY T2 precondition)")
+                   "(T2 precondition)")
             raise NotApplicableError(msg)
         ref = _outside(A, cnt > 0, bk)
         if ref:
@@ -198,7 +198,7 @@ def factor_tractable(A: np.ndarray, pattern: SupportPattern, tract: Tractability
     if minor:
         return _Run(False, refutation=minor)
     if build and X is not None and Y is not None:
-        # THEORY T3: the complete classes reproduce A on T exactly (representatives are 0 there);
+        # T3: the complete classes reproduce A on T exactly (representatives are 0 there);
         # each entry of T is assigned to the first complete rectangle containing it.
         assigned = np.zeros((m, n), dtype=bool)
         for t in tract.covered:
@@ -269,7 +269,7 @@ class _Completion:
 
 def rank_one_completion(A: np.ndarray, pattern: SupportPattern, bk: ExactBackend,
                         require_forced: bool = False) -> _Completion:
-    r"""Run the iterative rank-one completion (THEORY T8 §2.6) in exact arithmetic.
+    r"""Run the iterative rank-one completion (T8 §2.6) in exact arithmetic.
 
     Repeatedly pick an unresolved column k whose observable support (entries covered by no
     other unresolved column) is connected and spanning, complete ``x_k y_k^T`` from the data
@@ -510,7 +510,7 @@ def decide_membership(A: object, pattern: SupportPattern, *, backend: str = "fli
 
     Notes
     -----
-    THEORY T2 (disjoint-or-identical: block rank <= class size), T3 (CEC reduction, derived),
+    T2 (disjoint-or-identical: block rank <= class size), T3 (CEC reduction, derived),
     T8 §2.6 (iterative rank-one completion, used constructively for other patterns). Exact.
     Tractable patterns: O(sum of block sizes) for rank-one classes (outer-product identity)
     plus one exact rref per larger class.
@@ -555,11 +555,11 @@ def decide_membership(A: object, pattern: SupportPattern, *, backend: str = "fli
             return _member(pattern, target, run.X, run.Y, tract.theorem or "T2",
                            f"tractable-{tract.rule}",
                            f"A is exactly a product: the pattern is {tract.rule} "
-                           f"(THEORY {tract.theorem}) and every class block has rank at most "
+                           f"({tract.theorem}) and every class block has rank at most "
                            "its class size; exact factors were built from block pivots.")
         assert run.refutation is not None  # a failed run always carries its refutation
         return _not_member(pattern, target, run.refutation, tract.theorem or "T2",
-                           f"the pattern is {tract.rule} (THEORY {tract.theorem})")
+                           f"the pattern is {tract.rule} ({tract.theorem})")
     # not certified: exact arguments that hold for every pattern
     tried.append("entry outside every support")
     ref = _outside(M, _union(pattern), bk)
@@ -574,7 +574,7 @@ def decide_membership(A: object, pattern: SupportPattern, *, backend: str = "fli
     if comp.ok:
         assert comp.X is not None and comp.Y is not None  # a successful completion has factors
         return _member(pattern, target, comp.X, comp.Y, "T8", "rank-one-completion",
-                       "A is exactly a product: the iterative rank-one completion (THEORY T8, "
+                       "A is exactly a product: the iterative rank-one completion (T8, "
                        f"order {comp.order}) built exact factors and X @ Y.T == A was checked "
                        "exactly (the pattern itself is not certified tractable).",
                        extra={"completion_order": comp.order})
@@ -727,7 +727,7 @@ def decide_identifiability(A: object, pattern: SupportPattern, *, backend: str =
     r"""Decide whether the exact factorization of ``A`` is unique up to column scaling.
 
     Two factorizations are equivalent when ``X2 = X P D`` and ``Y2 = Y P D^-1`` for a
-    permutation P (preserving supports) and an invertible diagonal D (THEORY T8 §2.6). When
+    permutation P (preserving supports) and an invertible diagonal D (T8 §2.6). When
     ``A`` is not a product (or is None), the question is asked for the pattern: every product
     whose rank-one contributions have full support on their rectangles.
 
@@ -752,7 +752,7 @@ def decide_identifiability(A: object, pattern: SupportPattern, *, backend: str =
 
     Notes
     -----
-    THEORY T8: trivial degeneracy (a zero contribution leaves a column free), classes of size
+    T8: trivial degeneracy (a zero contribution leaves a column free), classes of size
     >= 2 are never identifiable (``X G``, ``Y G^-T``), disjoint singleton supports with
     nonzero blocks are identifiable [V], iteratively rank-one completable supports are
     identifiable (sufficient for all r [V]); the completion is run in exact arithmetic and is
@@ -829,7 +829,7 @@ def _target_identifiability(target: ExactTarget, pattern: SupportPattern,
             verdict="identifiable", theorem="T8",
             explanation=("the rank-one supports are pairwise disjoint, so each contribution "
                          "X_k Y_k^T is the block of A on S_k, and every block is nonzero: the "
-                         "factors are unique up to column scaling (THEORY T8, [ZRG-2L])."),
+                         "factors are unique up to column scaling (T8, [ZRG-2L])."),
             method="disjoint-supports", scope=scope, up_to="column scaling",
             certificate=Certificate("identifiable", "disjoint-supports", data))
     comp = rank_one_completion(target.A, pattern, bk, require_forced=True)
@@ -839,7 +839,7 @@ def _target_identifiability(target: ExactTarget, pattern: SupportPattern,
             verdict="identifiable", theorem="T8",
             explanation=("the rank-one supports are iteratively completable and every "
                          f"contribution is forced by nonzero data (order {comp.order}): the "
-                         "factors are unique up to column scaling (THEORY T8 §2.6)."),
+                         "factors are unique up to column scaling (T8 §2.6)."),
             method="rank-one-completion", scope=scope, up_to="column scaling",
             certificate=Certificate("identifiable", "completion", data),
             evidence={"completion_order": comp.order})

@@ -1,4 +1,4 @@
-r"""Case files (SPEC §3): TOML or JSON descriptions of a support pattern, a target and expectations.
+r"""Case files (docs/reference/case-format.md): TOML or JSON descriptions of a support pattern, a target and expectations.
 
 A case names a two-factor pattern (explicit masks ``I``/``J`` or a generator family, or one
 split of a chain) or a chain (a family, Kronecker ``patterns`` or explicit ``factors``), an
@@ -9,7 +9,7 @@ loss (integers, ``"p/q"``, Gaussian ``"a+bi"``).
 Target keys: ``A`` (rows of entries) | ``generator`` (``dft``, ``hadamard``,
 ``random-butterfly``, ``random-in-support``) with ``n``, ``seed``, ``entries``
 (``gaussian`` | ``integer``), ``noise`` (float, numeric only), ``columns`` (``natural`` |
-``bitrev``: the DFT with bit-reversed columns is exactly a butterfly product, SPEC §2;
+``bitrev``: the DFT with bit-reversed columns is exactly a butterfly product, docs/theory.md §1;
 ``auto``: ``certify`` searches the column permutation exactly, docs/permutations.md) |
 ``file`` (``.npy``/``.npz``/``.mtx``, relative to the case file). ``columns = "auto"`` is also
 allowed with ``A`` and ``file``.
@@ -93,7 +93,7 @@ class TargetSpec:
 
 @dataclass(frozen=True)
 class Case:
-    """A parsed case file (SPEC §3). ``pattern`` is set for two-factor cases, ``chain`` for chains.
+    """A parsed case file (docs/reference/case-format.md). ``pattern`` is set for two-factor cases, ``chain`` for chains.
 
     For a two-factor case made from a chain split, ``chain`` and ``split`` are also set.
     """
@@ -114,7 +114,7 @@ class Case:
 
     @property
     def shape(self) -> dict[str, int]:
-        """SPEC §5 ``shape``: m, n and r (two-factor) or the number of factors (chain)."""
+        """docs/reference/json-schema.md ``shape``: m, n and r (two-factor) or the number of factors (chain)."""
         if self.pattern is not None:
             return {"m": self.pattern.m, "n": self.pattern.n, "r": self.pattern.r}
         assert self.chain is not None
@@ -129,7 +129,7 @@ class Case:
         return files
 
     def case_ref(self) -> dict[str, object]:
-        """SPEC §5 ``case`` object."""
+        """docs/reference/json-schema.md ``case`` object."""
         return {"name": self.name, "source": display_path(self.path)}
 
 

@@ -83,7 +83,7 @@ def dft(n: int, columns: str = "natural") -> np.ndarray:
 
     Notes
     -----
-    THEORY T7/T9: ``dft(n, "bitrev")`` is exactly the standard-order butterfly product.
+    T7/T9: ``dft(n, "bitrev")`` is exactly the standard-order butterfly product.
     Exponents are reduced mod n in integers before the exponential, so entries are accurate
     to one rounding. O(n^2).
 
@@ -524,7 +524,7 @@ def load_permutation(path: Path | str, n: int) -> np.ndarray:
 
 
 def numeric_target(case: object) -> NumericMatrix:
-    """Materialize a case's ``[target]`` as a float/complex array (SPEC §3).
+    """Materialize a case's ``[target]`` as a float/complex array (docs/reference/case-format.md).
 
     Exact entries become floats (Fractions) or complex numbers (Gaussian rationals);
     generators follow the module doc (``random-in-support`` draws on the case's chain factor

@@ -1,7 +1,7 @@
 r"""Local minima of ``1/2 ||A - X Y^T||^2`` for any two-factor pattern: search, then certify.
 
 :func:`analyze_landscape` runs seeded starts (alternating exact rank-one updates, the
-Sparse-2-Opt style of THEORY E8, and L-BFGS quasi-Newton), polishes each converged point by
+Sparse-2-Opt style of E8, and L-BFGS quasi-Newton), polishes each converged point by
 Newton steps, clusters the stationary points by loss and certifies each local minimum it can:
 
 * **gauge slice** — the mask-preserving symmetries (column scalings and the
@@ -18,7 +18,7 @@ Newton steps, clusters the stationary points by loss and certifies each local mi
 * **spurious** — a feasible rational point (the best point found, rounded) whose exact loss
   is below the certified lower bound of the minimum's loss.
 
-Why this proves a local minimum (THEORY T10, §2.5): the map
+Why this proves a local minimum (T10, §2.5): the map
 ``(t, z) -> g_1(t_1) ... g_s(t_s) . (z, c)`` has an invertible differential at the certified
 point (generators transversal to the slice), so every nearby point is a symmetry image of a
 slice point near ``z*``; the loss is invariant, and on the slice it is strictly convex around
@@ -229,7 +229,7 @@ class LandscapeAnalysis:
     inputs: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """SPEC §5 ``landscape`` result."""
+        """docs/reference/json-schema.md ``landscape`` result."""
         return {"verdict": self.verdict, "theorem": "T10", "explanation": self.explanation,
                 "exact": self.exact, "n_starts": self.n_starts, "seed": self.seed,
                 "n_stationary": self.n_stationary, "n_saddles": self.n_saddles,
@@ -369,7 +369,7 @@ def analyze_landscape(I: Any, J: Any, A: Any, *, starts: int = 20, seed: int = 0
     -------
     LandscapeAnalysis
         ``verdict``: ``not-applicable`` (disjoint-or-identical supports: no spurious minima,
-        THEORY T10 / [LRG-SIMAX]), ``spurious-minimum`` (a certified local minimum above an
+        T10 / [LRG-SIMAX]), ``spurious-minimum`` (a certified local minimum above an
         exact feasible point) or ``no-spurious-found`` (proves nothing).
 
     Raises
@@ -405,7 +405,7 @@ def analyze_landscape(I: Any, J: Any, A: Any, *, starts: int = 20, seed: int = 0
             verdict="not-applicable", exact=True, inputs=inputs,
             explanation=("The rank-one supports are pairwise disjoint or identical: the loss "
                          "decouples into unconstrained low-rank problems, so every local "
-                         "minimum is global (THEORY T10 / [LRG-SIMAX]); nothing to search."))
+                         "minimum is global (T10 / [LRG-SIMAX]); nothing to search."))
     if lay.p > MAX_PARAMETERS:
         msg = (f"the landscape certifier handles at most {MAX_PARAMETERS} parameters; "
                f"this pattern has {lay.p}")
@@ -469,13 +469,13 @@ def analyze_landscape(I: Any, J: Any, A: Any, *, starts: int = 20, seed: int = 0
         verdict = "spurious-minimum"
         expl = (f"{starts} seeded starts reached {len(minima)} local-minimum value(s); {n_sp} "
                 "of them are certified local minima (strict modulo the symmetries) whose loss "
-                "exceeds the exact loss of a feasible rational point, i.e. spurious (THEORY "
+                "exceeds the exact loss of a feasible rational point, i.e. spurious ("
                 "T10; certificate re-checkable by fsmf-check verify).")
     else:
         verdict = "no-spurious-found"
         expl = (f"{starts} seeded starts reached {len(minima)} local-minimum value(s) and no "
                 "certified spurious one; this proves nothing about the landscape "
-                "(THEORY T10; the supports are not disjoint-or-identical).")
+                "(T10; the supports are not disjoint-or-identical).")
     return LandscapeAnalysis(verdict=verdict, explanation=expl, exact=bool(n_sp),
                              minima=tuple(minima), n_starts=starts, seed=seed,
                              n_stationary=n_stat, n_saddles=n_saddle, better=better,

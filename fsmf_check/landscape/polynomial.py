@@ -9,7 +9,7 @@ the entries of ``Y`` on ``J`` (row-major over ``(j, k)``).
 
 Notes
 -----
-THEORY §1 (two-factor FSMF, ``J`` is the support of ``Y``, not of ``Y^T``) and T10 (§2.5).
+theory §1 (two-factor FSMF, ``J`` is the support of ``Y``, not of ``Y^T``) and T10 (§2.5).
 Symmetries: for ``k != l`` with ``I_k ⊆ I_l`` and ``J_l ⊆ J_k`` the one-parameter group
 ``(X, Y) -> (X (1 + t E_kl), Y (1 - t E_lk))`` keeps the supports and ``X Y^T``; with the
 column scalings ``(X_k e^t, Y_k e^{-t})`` these generate every mask-preserving

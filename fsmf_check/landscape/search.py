@@ -1,9 +1,9 @@
-r"""Landscape counterexamples for sparse factorizations (THEORY T10, §2.5, E7, E8, E4).
+r"""Landscape counterexamples for sparse factorizations (T10, §2.5, E7, E8, E4).
 
 Three things live here:
 
 * :func:`e7_certificate` — the spurious local minimum of the two-layer sparse linear network of
-  THEORY E7, proved **exactly** with sympy rationals: zero gradient, loss 8, a feasible point
+  E7, proved **exactly** with sympy rationals: zero gradient, loss 8, a feasible point
   with loss 9/50, the exact Hessian (its characteristic polynomial, a kernel spanned by the
   two scaling directions, all other eigenvalues positive by exact root isolation) and the
   expansion inequality ``2L(w+d) >= 2[(2+d3)(3+d7) - 4]|d4 d8| + 16``, proved from three
@@ -17,7 +17,7 @@ Three things live here:
   analytic gradient and Hessian (floats, labelled numeric, with their tolerances);
   :func:`e8_example` is a documented seeded instance with two distinct local minima.
 * :func:`lu_divergence` — gradient descent on the LU 2x2 pattern with the anti-identity
-  target (THEORY E4): the loss goes to 0 while the parameter norm grows, because the infimum 0
+  target (E4): the loss goes to 0 while the parameter norm grows, because the infimum 0
   is not attained (the set of products is not closed, T5).
 
 Numbers from floats are always reported with the tolerance they were judged against.
@@ -52,9 +52,9 @@ __all__ = [
     "EIG_REL_TOL",
 ]
 
-#: THEORY E7 target ``Y`` (input ``X = I_3``).
+#: E7 target ``Y`` (input ``X = I_3``).
 E7_TARGET = ((1, 2, 0), (2, 10, 0), (0, 0, 4))
-#: THEORY E7 stationary point ``w = (w1, ..., w8)``.
+#: E7 stationary point ``w = (w1, ..., w8)``.
 E7_POINT = (1, 2, 2, 0, 1, 2, 3, 0)
 #: A converged point counts as stationary when ``||grad L||_2 <= GRAD_TOL``.
 GRAD_TOL = 1e-8
@@ -79,7 +79,7 @@ def _e7_loss(w: tuple[sympy.Expr, ...]) -> sympy.Expr:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class E7Certificate:
-    """Exact data of THEORY E7; ``proven`` and ``numeric`` say what is proved and what is not."""
+    """Exact data of E7; ``proven`` and ``numeric`` say what is proved and what is not."""
 
     point: tuple[str, ...]
     loss: str
@@ -99,14 +99,14 @@ class E7Certificate:
     numeric: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """SPEC §5-style result object (exact numbers as strings)."""
+        """docs/reference/json-schema.md-style result object (exact numbers as strings)."""
         return {
             "verdict": "spurious-local-minimum" if self.is_spurious_local_minimum else "unknown",
             "theorem": "T10",
             "explanation": ("At w = (1,2,2,0,1,2,3,0) the E7 network has an exactly zero "
                             "gradient and loss 8, L(w + d) >= 8 whenever |d3|, |d7| <= 1/5, "
                             "and a feasible point has loss 9/50, so w is a spurious local "
-                            "minimum (THEORY E7, T10; proved exactly)."),
+                            "minimum (E7, T10; proved exactly)."),
             "exact": True,
             "point": list(self.point), "loss": self.loss, "gradient": list(self.gradient),
             "hessian": [list(r) for r in self.hessian], "charpoly": self.charpoly,
@@ -123,7 +123,7 @@ class E7Certificate:
 
 
 def e7_certificate() -> E7Certificate:
-    r"""Prove exactly that THEORY E7's point is a spurious local minimum.
+    r"""Prove exactly that E7's point is a spurious local minimum.
 
     Returns
     -------
@@ -138,7 +138,7 @@ def e7_certificate() -> E7Certificate:
 
     Notes
     -----
-    THEORY T10 / E7 (seed "On the landscape of sparse linear networks", Theorem 5). Proof of
+    T10 / E7 (seed "On the landscape of sparse linear networks", Theorem 5). Proof of
     local minimality (checked here as polynomial identities over Q[w, d]):
 
     1. ``2L(w+d) = (4 - d4 d8)^2 + d4^2 (3+d7)^2 + d8^2 (2+d3)^2 + Q(d)`` with ``Q`` a sum of
@@ -359,7 +359,7 @@ def alternating_rank_one(Y: np.ndarray, X: np.ndarray, MU: np.ndarray, MV: np.nd
                          U0: np.ndarray, V0: np.ndarray, *, max_iter: int = 20000,
                          tol: float = 1e-13, grad_tol: float = 1e-11
                          ) -> tuple[np.ndarray, np.ndarray, int]:
-    r"""Cyclic exact rank-one block updates (THEORY E8, Sparse-d-Opt, our reconstruction).
+    r"""Cyclic exact rank-one block updates (E8, Sparse-d-Opt, our reconstruction).
 
     For each hidden unit ``i`` in turn, ``(U[:, i], V[i])`` is replaced by the exact minimizer
     of ``1/2 ||R_i - U[:, i] V[i] X||^2`` over the masks (``R_i`` the residual without unit
@@ -464,15 +464,15 @@ class LandscapeSearch:
         return tuple(mn for mn in self.minima if mn.spurious)
 
     def to_dict(self) -> dict[str, Any]:
-        """SPEC §5-style result object (numeric)."""
+        """docs/reference/json-schema.md-style result object (numeric)."""
         n_sp = len(self.spurious)
         verdict = "spurious-local-minimum" if n_sp else "none-found"
         expl = (f"{self.n_starts} seeded starts of the alternating rank-one search converged "
                 f"to {len(self.minima)} distinct stationary values; {n_sp} of them are "
                 "second-order local minima (modulo symmetries) above the best value found, "
-                "i.e. spurious (THEORY T10, E8; numeric)." if n_sp else
+                "i.e. spurious (T10, E8; numeric)." if n_sp else
                 f"{self.n_starts} seeded starts found no spurious local minimum (this proves "
-                "nothing; THEORY T10, numeric).")
+                "nothing; T10, numeric).")
         return {"verdict": verdict, "theorem": "T10", "explanation": expl, "exact": False,
                 "n_starts": self.n_starts, "n_stationary": self.n_stationary, "seed": self.seed,
                 "tolerances": dict(self.tolerances), "inputs": self.inputs,
@@ -508,7 +508,7 @@ def search_local_minima(Y: np.ndarray, X: np.ndarray, MU: np.ndarray, MV: np.nda
 
     Notes
     -----
-    THEORY T10 (§2.5, E8). Numeric (float64): a point reported spurious is a numerically
+    T10 (§2.5, E8). Numeric (float64): a point reported spurious is a numerically
     certified local minimum whose loss exceeds that of another feasible point; the
     second-order test is sufficient for a local minimum only up to floating-point error.
     Cost per start: ``O(iterations * h * (m N min(m, |S_i|)))``.
@@ -582,7 +582,7 @@ def e8_example(*, seed: int = E8_SEED, n_starts: int = 20) -> LandscapeSearch:
 
     Notes
     -----
-    THEORY T10 / E8 (numeric). With ``X != I`` the disjoint first-layer supports do not make
+    T10 / E8 (numeric). With ``X != I`` the disjoint first-layer supports do not make
     the problem DTO, and the landscape has a spurious local minimum: two distinct values,
     each with exactly ``h = 2`` zero Hessian eigenvalues (the scalings) and the rest positive.
 
@@ -607,7 +607,7 @@ def e8_example(*, seed: int = E8_SEED, n_starts: int = 20) -> LandscapeSearch:
 
 
 # --------------------------------------------------------------------------------------------
-# LU divergence (THEORY E4 / §3.3)
+# LU divergence (E4 / §3.3)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -628,14 +628,14 @@ class LUDivergence:
                                 f"from {self.losses[0]:.3g} to {self.losses[-1]:.3g} while the "
                                 f"parameter norm grows from {self.norms[0]:.3g} to "
                                 f"{self.norms[-1]:.3g}: the infimum 0 is not attained "
-                                "(THEORY E4, T5; numeric)."),
+                                "(E4, T5; numeric)."),
                 "exact": False, "line_search": "Armijo backtracking", "seed": self.seed,
                 "steps": list(self.steps),
                 "losses": list(self.losses), "norms": list(self.norms)}
 
 
 def lu_divergence(*, steps: int = 20000, seed: int = 0, record: int = 6) -> LUDivergence:
-    r"""Run gradient descent on ``1/2 ||A* - X Y^T||^2`` for the LU 2x2 pattern (THEORY E4).
+    r"""Run gradient descent on ``1/2 ||A* - X Y^T||^2`` for the LU 2x2 pattern (E4).
 
     ``A* = [[0, 1], [1, 0]]``, ``I = J = [[1, 0], [1, 1]]``; the start is
     ``numpy.random.default_rng(seed).standard_normal`` on the masks. Each step uses an Armijo
@@ -644,7 +644,7 @@ def lu_divergence(*, steps: int = 20000, seed: int = 0, record: int = 6) -> LUDi
 
     Notes
     -----
-    THEORY E4 and T5 §3.3: the infimum 0 is not attained, so every minimizing sequence
+    E4 and T5 §3.3: the infimum 0 is not attained, so every minimizing sequence
     diverges. Numeric (float64). Cost ``O(steps)``; 20000 steps take about 1 s.
 
     Examples

@@ -12,7 +12,7 @@ a sum of terms ``c*z^k`` with rational ``c`` written ``p/q``, e.g. ``"z^3"``, ``
 
 Notes
 -----
-THEORY T9 (DFT over Q(zeta_N)). Exact. Multiplication is O(d^2) Fraction operations; this
+T9 (DFT over Q(zeta_N)). Exact. Multiplication is O(d^2) Fraction operations; this
 module is meant for input/output and for small checks, the engines use the backend scalars of
 :mod:`fsmf_check.exact._flint` or :mod:`fsmf_check.exact._sympy`.
 """

@@ -1,4 +1,4 @@
-r"""Constructors for the support families of SPEC §2 and THEORY T6, T11, T12.
+r"""Constructors for the support families of docs/theory.md §1 and T6, T11, T12.
 
 Two-factor families return a :class:`~fsmf_check.model.supports.SupportPattern`; chain families
 return a :class:`~fsmf_check.model.supports.Chain`. Butterfly, Monarch, deformable butterfly and
@@ -60,7 +60,7 @@ def log2_exact(n: int, what: str = "n") -> int:
 def bitrev(n: int) -> np.ndarray:
     """Return the bit-reversal permutation of ``0..n-1`` (n a power of two).
 
-    ``DFT_n[:, bitrev(n)]`` is exactly a product of the standard butterfly chain (SPEC §2).
+    ``DFT_n[:, bitrev(n)]`` is exactly a product of the standard butterfly chain (docs/theory.md §1).
 
     Examples
     --------
@@ -83,7 +83,7 @@ def _positive(value: object, what: str) -> int:
 
 
 def butterfly(n: int, order: str = "standard") -> Chain:
-    """Return the square dyadic butterfly chain of size ``n = 2^L`` (SPEC §2, THEORY T6).
+    """Return the square dyadic butterfly chain of size ``n = 2^L`` (docs/theory.md §1, T6).
 
     ``order="standard"``: factor l (1-based, left to right) is ``(2^(l-1), 2, 2, n/2^l)``, so
     ``DFT_n[:, bitrev] = F[0] ... F[L-1]``. ``order="reversed"``: ``(n/2^l, 2, 2, 2^(l-1))``.
@@ -141,7 +141,7 @@ def kronecker_chain(patterns: Sequence[Sequence[int]]) -> Chain:
 
 
 def deformable_chain(tuples: Sequence[Sequence[int]]) -> Chain:
-    """Deformable butterfly chain from 6-tuples ``(a, b, c, d, p, q)`` (THEORY T6).
+    """Deformable butterfly chain from 6-tuples ``(a, b, c, d, p, q)`` (T6).
 
     Each tuple gives the factor pattern ``(a, b*p, c*q, d)``; ``p, q`` are the inner ranks.
 
@@ -162,7 +162,7 @@ def deformable_chain(tuples: Sequence[Sequence[int]]) -> Chain:
 
 def monarch(b: int, d: int | None = None, k: int | None = None, c: int | None = None,
             rank: int = 1) -> Chain:
-    """Monarch pair (THEORY T6): ``(1, b, k*rank, d) · (k, d*rank, c, 1)``, shape (b*d) x (k*c).
+    """Monarch pair (T6): ``(1, b, k*rank, d) · (k, d*rank, c, 1)``, shape (b*d) x (k*c).
 
     ``monarch(m)`` is the square Monarch ``(1, m, m, m) · (m, m, m, 1)`` of size ``m^2``
     ([Dao-M]); the general form is the rectangular Monarch pair with inner rank ``rank``.
@@ -183,11 +183,11 @@ def monarch(b: int, d: int | None = None, k: int | None = None, c: int | None = 
 
 
 def kaleidoscope(n: int, w: int = 1) -> Chain:
-    r"""Kaleidoscope ``(BB^*)^w`` chain of size n (THEORY T12): strides n/2..1, 1..n/2, w times.
+    r"""Kaleidoscope ``(BB^*)^w`` chain of size n (T12): strides n/2..1, 1..n/2, w times.
 
     Notes
     -----
-    THEORY T12: a butterfly matrix is ``B_n B_{n/2} ... B_2`` with ``supp(B_k) = I_{n/k} ⊗ 1_2 ⊗
+    T12: a butterfly matrix is ``B_n B_{n/2} ... B_2`` with ``supp(B_k) = I_{n/k} ⊗ 1_2 ⊗
     I_{k/2}``; ``B^*`` has the same factor supports in reverse order. The chain has ``2 w log2 n``
     factors and ``4 w n log2 n`` parameters (each factor has ``2n`` nonzeros).
 
@@ -204,11 +204,11 @@ def kaleidoscope(n: int, w: int = 1) -> Chain:
 class TruncatedChain(Chain):
     """An explicit chain that remembers it is a butterfly chain restricted to reached rows.
 
-    ``base`` are the Kronecker patterns of the full standard butterfly (THEORY T6) and
+    ``base`` are the Kronecker patterns of the full standard butterfly (T6) and
     ``reached[l]`` the sorted rows of ``base[l]`` kept in factor ``l`` (``reached[0]`` are the
     outputs, in the order of the rows of ``F[0]``). The masks are explicit (sparse), so every
     consumer sees an ordinary chain; the analysis uses ``base`` and ``reached`` to decide
-    every split in closed form (THEORY T6, T11) without forming partial products.
+    every split in closed form (T6, T11) without forming partial products.
     """
 
     def __init__(self, masks: Sequence[sp.sparray], base: Sequence[KronPattern],
@@ -225,7 +225,7 @@ class TruncatedChain(Chain):
 
 @dataclass(frozen=True, slots=True)
 class TruncatedButterfly:
-    """A truncated butterfly network (THEORY T11): chain, outputs and the weight count."""
+    """A truncated butterfly network (T11): chain, outputs and the weight count."""
 
     chain: Chain
     outputs: tuple[int, ...]
@@ -265,7 +265,7 @@ def _restricted_factor(pat: KronPattern, rows: np.ndarray, n_rows: int | None
 
 
 def truncated_butterfly(n: int, outputs: int | Sequence[int]) -> TruncatedButterfly:
-    r"""Butterfly network on ``n = 2^p`` nodes truncated to a set of output nodes (THEORY T11).
+    r"""Butterfly network on ``n = 2^p`` nodes truncated to a set of output nodes (T11).
 
     The standard butterfly chain is restricted to the weights on paths that reach an output:
     ``F[0]`` keeps the output rows, and each later factor keeps only the rows reached by the

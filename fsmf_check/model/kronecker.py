@@ -1,13 +1,13 @@
-r"""Kronecker-sparse supports ``I_a ⊗ 1_{b x c} ⊗ I_d`` and their products (THEORY T6).
+r"""Kronecker-sparse supports ``I_a ⊗ 1_{b x c} ⊗ I_d`` and their products (T6).
 
 A :class:`KronPattern` ``(a, b, c, d)`` is the 0/1 mask of shape ``(a*b*d) x (a*c*d)`` with
 entry ``(i, j)`` set iff ``i = (alpha*b + beta)*d + delta`` and ``j = (alpha*c + gamma)*d + delta``
 for some ``alpha < a``, ``beta < b``, ``gamma < c``, ``delta < d``. The square dyadic butterfly
-factor ``l`` (1-based, left to right) of size ``N = 2^L`` is ``(2^(l-1), 2, 2, N/2^l)`` (SPEC §2).
+factor ``l`` (1-based, left to right) of size ``N = 2^L`` is ``(2^(l-1), 2, 2, N/2^l)`` (docs/theory.md §1).
 
 Notes
 -----
-THEORY T6 (§4.1): a consecutive pair is *chainable* iff ``a1*c1/a2 == b2*d2/d1 =: r`` is an
+T6 (§4.1): a consecutive pair is *chainable* iff ``a1*c1/a2 == b2*d2/d1 =: r`` is an
 integer with ``a1 | a2`` and ``d2 | d1`` (the definition of lazylinop's ``Chain.chainability``,
 pair by pair); a pair can be chainable only *after transposition*, i.e. ``(p2^T, p1^T)`` is
 chainable with ``(a, b, c, d)^T = (a, c, b, d)`` (the reversed butterfly order); its product
@@ -47,7 +47,7 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class KronPattern:
-    """The Kronecker-sparse support ``I_a ⊗ 1_{b x c} ⊗ I_d`` (THEORY T6).
+    """The Kronecker-sparse support ``I_a ⊗ 1_{b x c} ⊗ I_d`` (T6).
 
     Examples
     --------
@@ -172,7 +172,7 @@ class KronPattern:
 
 
 def _pair_rank(p1: KronPattern, p2: KronPattern) -> int | None:
-    """Return r if (p1, p2) is chainable (THEORY T6), else None."""
+    """Return r if (p1, p2) is chainable (T6), else None."""
     if p1.shape[1] != p2.shape[0]:
         return None
     num1, num2 = p1.a * p1.c, p2.b * p2.d
@@ -183,7 +183,7 @@ def _pair_rank(p1: KronPattern, p2: KronPattern) -> int | None:
 
 
 def is_chainable(p1: KronPattern, p2: KronPattern) -> bool:
-    """Return True iff the consecutive pair ``p1 · p2`` is chainable (THEORY T6).
+    """Return True iff the consecutive pair ``p1 · p2`` is chainable (T6).
 
     Examples
     --------
@@ -196,7 +196,7 @@ def is_chainable(p1: KronPattern, p2: KronPattern) -> bool:
 
 
 def product_pattern(p1: KronPattern, p2: KronPattern) -> KronPattern:
-    """Return the support of ``M1 @ M2`` for a chainable pair, in closed form (THEORY T6).
+    """Return the support of ``M1 @ M2`` for a chainable pair, in closed form (T6).
 
     Raises
     ------
@@ -206,7 +206,7 @@ def product_pattern(p1: KronPattern, p2: KronPattern) -> KronPattern:
 
     Notes
     -----
-    THEORY T6 [V]: product pattern ``(a1, b1*d1/d2, a2*c2/a1, d2)``. O(1).
+    T6 [V]: product pattern ``(a1, b1*d1/d2, a2*c2/a1, d2)``. O(1).
 
     Examples
     --------
@@ -214,7 +214,7 @@ def product_pattern(p1: KronPattern, p2: KronPattern) -> KronPattern:
     KronPattern(a=1, b=4, c=4, d=2)
     """
     if _pair_rank(p1, p2) is None:
-        msg = f"patterns {p1} and {p2} are not chainable (THEORY T6); no closed-form product"
+        msg = f"patterns {p1} and {p2} are not chainable (T6); no closed-form product"
         raise ShapeError(msg)
     return KronPattern(p1.a, p1.b * p1.d // p2.d, p2.a * p2.c // p1.a, p2.d)
 
@@ -255,7 +255,7 @@ def chain_product(patterns: Sequence[KronPattern]) -> KronPattern | None:
 
 @dataclass(frozen=True, slots=True)
 class PairReport:
-    """Chainability and redundancy of one consecutive pair ``(l, l+1)`` (0-based, THEORY T6).
+    """Chainability and redundancy of one consecutive pair ``(l, l+1)`` (0-based, T6).
 
     ``chainable``/``rank``: the pair as given (lazylinop's definition); ``chainable_transposed``/
     ``rank_transposed``: the pair ``(p_{l+1}^T, p_l^T)`` of the transposed chain.
@@ -296,7 +296,7 @@ CHAINABLE_DEFINITION = ("every consecutive pair l: a_l divides a_{l+1}, d_{l+1} 
 
 @dataclass(frozen=True, slots=True)
 class ChainReport:
-    """Chainability of a Kronecker chain and its redundancy-free reduction (THEORY T6).
+    """Chainability of a Kronecker chain and its redundancy-free reduction (T6).
 
     ``chainable`` is True iff every pair is chainable as given (lazylinop's definition),
     ``chainable_transposed`` iff every pair of the transposed chain is; ``product`` is the
@@ -341,7 +341,7 @@ def analyze_kronecker_chain(patterns: Sequence[KronPattern]) -> ChainReport:
 
     Notes
     -----
-    THEORY T6: a chain is chainable when every consecutive pair is (lazylinop's
+    T6: a chain is chainable when every consecutive pair is (lazylinop's
     ``Chain.chainability``); the report also says whether the transposed chain is (the
     reversed butterfly order is chainable only transposed), so ``chainable`` always agrees with
     the pairs it summarizes. A pair is redundant iff ``r >= min(b1, c2)`` (in the orientation
@@ -382,7 +382,7 @@ def analyze_kronecker_chain(patterns: Sequence[KronPattern]) -> ChainReport:
 
 
 def remove_redundancy(patterns: Sequence[KronPattern]) -> tuple[KronPattern, ...]:
-    """Merge redundant chainable pairs until none remains (Algorithm 4.1, THEORY T6).
+    """Merge redundant chainable pairs until none remains (Algorithm 4.1, T6).
 
     Examples
     --------

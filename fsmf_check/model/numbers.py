@@ -109,7 +109,7 @@ class GaussianRational:
         return self.im == 0
 
     def to_exact_string(self) -> str:
-        """SPEC §5 form: ``"1+2i"``, ``"-1/2i"``, ``"3"``."""
+        """docs/reference/json-schema.md form: ``"1+2i"``, ``"-1/2i"``, ``"3"``."""
         re_s, im_s = format_exact(self.re), format_exact(self.im)
         if self.im == 0:
             return re_s

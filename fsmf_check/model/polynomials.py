@@ -10,7 +10,7 @@ certificates use them so that the certificate checker never computes a Gröbner 
 
 Notes
 -----
-THEORY T5 (non-closedness: the limit is not a product) and T2/T3 (Gröbner refutation of
+T5 (non-closedness: the limit is not a product) and T2/T3 (Gröbner refutation of
 membership). Exact. The cost is that of Buchberger's algorithm with cofactor bookkeeping;
 ``max_pairs`` bounds it.
 """

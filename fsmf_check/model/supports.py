@@ -1,13 +1,13 @@
 r"""Immutable support patterns: two-factor masks ``(I, J)`` and chains of factor masks.
 
-Two-factor FSMF (SPEC §2): ``A (m x n) ~ X @ Y.T`` with ``supp(X) ⊆ I (m x r)`` and
+Two-factor FSMF (docs/theory.md §1): ``A (m x n) ~ X @ Y.T`` with ``supp(X) ⊆ I (m x r)`` and
 ``supp(Y) ⊆ J (n x r)``. A chain is ``A ~ F[0] @ ... @ F[L-1]``, factors listed left to right.
 
 Patterns are stored either explicitly (a read-only scipy CSC mask per side) or in structured
 form (a pair of :class:`~fsmf_check.model.kronecker.KronPattern`), so that a butterfly split with
 ``n = 2^16`` never materializes an ``N x N`` array. Partial products of a chain are computed
 exactly as boolean products of the masks (integer sparse products clipped to 0/1, no floats,
-no cancellation), or by the closed form of THEORY T6 for chainable Kronecker chains.
+no cancellation), or by the closed form of T6 for chainable Kronecker chains.
 """
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ class Chain:
 
     Each factor is a :class:`KronPattern` or an explicit 0/1 mask. When every factor is a
     Kronecker pattern the chain is *structured* and partial products use the closed form of
-    THEORY T6 whenever the sub-chain is chainable.
+    T6 whenever the sub-chain is chainable.
 
     Examples
     --------
@@ -306,7 +306,7 @@ class Chain:
     def partial_support(self, p: int, q: int) -> KronPattern | sp.csc_array:
         """Support of ``F[p] @ ... @ F[q-1]`` (0-based, q exclusive), exactly.
 
-        A :class:`KronPattern` when the sub-chain is chainable (closed form, THEORY T6),
+        A :class:`KronPattern` when the sub-chain is chainable (closed form, T6),
         otherwise a 0/1 CSC array from exact boolean products.
         """
         if not 0 <= p < q <= self.n_factors:
@@ -326,7 +326,7 @@ class Chain:
         """Two-factor pattern of the split ``(F[p..s-1]) x (F[s..q-1])`` (0-based, q exclusive).
 
         ``I`` is the support of the left part and ``J`` the transpose of the right part's
-        support, so that ``F[p] ... F[q-1] = X @ Y.T`` (THEORY §1 convention).
+        support, so that ``F[p] ... F[q-1] = X @ Y.T`` (theory §1 convention).
         """
         q = self.n_factors if q is None else q
         if not p < s < q:
@@ -342,7 +342,7 @@ class Chain:
 
     @cached_property
     def kronecker_report(self):  # noqa: ANN201
-        """Chainability / redundancy report (THEORY T6), or None for explicit chains."""
+        """Chainability / redundancy report (T6), or None for explicit chains."""
         return analyze_kronecker_chain(self.patterns) if self.is_structured else None
 
     def describe(self) -> str:

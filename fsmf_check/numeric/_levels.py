@@ -1,4 +1,4 @@
-r"""Level-split errors ``E_l`` with rigorous floating-point enclosures (THEORY T9).
+r"""Level-split errors ``E_l`` with rigorous floating-point enclosures (T9).
 
 For a chainable Kronecker split of rank ``r`` the level error is
 ``E_l^2 = outside + sum_blocks sum_{i > r} lambda_i(G_b)`` with ``G_b`` the Gram matrix of the
@@ -131,7 +131,7 @@ def level_enclosure(B: np.ndarray, r: int, outside: float = 0.0, outside_margin:
 
     Notes
     -----
-    THEORY T9 (level errors), T2 (Eckart-Young per block). Rounding model in the module doc.
+    T9 (level errors), T2 (Eckart-Young per block). Rounding model in the module doc.
     O(#blocks * p * q * k) flops for the Gram products plus O(#blocks * k^3) for eigvalsh.
 
     Examples

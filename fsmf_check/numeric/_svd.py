@@ -193,9 +193,9 @@ def truncated_split(B: np.ndarray, k: int, scaling: str = "balanced",
 
     Notes
     -----
-    THEORY T2 (Eckart-Young per block). See the module doc for the method; complex blocks use
+    T2 (Eckart-Young per block). See the module doc for the method; complex blocks use
     conjugate transposes, and ``B ≈ X @ Y`` with ``Y`` the plain-transposed right factor
-    (THEORY §1). O(nb * p * q * min(p, q)).
+    (theory §1). O(nb * p * q * min(p, q)).
 
     Examples
     --------
@@ -269,7 +269,7 @@ def truncated_svd(B: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.nda
 
     Notes
     -----
-    THEORY T2 (Algorithm 1: truncated SVD per class, Eckart-Young). One batched Gram product,
+    T2 (Algorithm 1: truncated SVD per class, Eckart-Young). One batched Gram product,
     ONE batched ``np.linalg.svd`` (hermitian) of the ``min(p,q)``-sized Gram matrices and two
     batched products: O(nb * p * q * min(p, q)) flops. Complex blocks use conjugate
     transposes.

@@ -1,6 +1,6 @@
 r"""Compact factor chains: Kronecker-sparse "twiddles" and explicit sparse factors.
 
-A factor with Kronecker support ``(a, b, c, d)`` (THEORY T6) is stored as its nonzero values
+A factor with Kronecker support ``(a, b, c, d)`` (T6) is stored as its nonzero values
 only, a *twiddle* array ``T`` of shape ``(a, d, b, c)``: the factor's entry at row
 ``(alpha*b + beta)*d + delta`` and column ``(alpha*c + gamma)*d + delta`` is
 ``T[alpha, delta, beta, gamma]``. Applying the factor to a vector is then one batched matrix
@@ -147,7 +147,7 @@ class _ChainMixin(ABC):
 
 @dataclass(frozen=True, eq=False)
 class KroneckerFactors(_ChainMixin):
-    r"""A chain of Kronecker-sparse factors stored as twiddles (THEORY T6, T7).
+    r"""A chain of Kronecker-sparse factors stored as twiddles (T6, T7).
 
     ``patterns[l]`` is the support of factor ``l`` and ``values[l]`` its twiddle of shape
     ``(a, d, b, c)`` (module doc). The product is ``F[0] @ ... @ F[L-1]``.

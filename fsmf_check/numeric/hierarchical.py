@@ -1,11 +1,11 @@
-r"""The hierarchical factorization of a matrix along a tree of a chain (THEORY T7, T9).
+r"""The hierarchical factorization of a matrix along a tree of a chain (T7, T9).
 
 At a node covering factors ``F[p..q-1]`` with split ``s`` the current matrix ``H`` is split
 into ``X Y^T`` by the globally optimal two-factor solver of the split's support (T2): for a
 chainable Kronecker pair every class is one block of ``H`` and the whole split is ONE batched
 truncated SVD of a reshaped stack of blocks, then ``HIER(X, p, s)`` and ``HIER(Y^T, s, q)``.
 
-Vectorized recipe (derived from THEORY T6/T7, the same reshape as the authors' einops rule).
+Vectorized recipe (derived from T6/T7, the same reshape as the authors' einops rule).
 A node of pattern ``(a, b, c, d)`` stores its nonzeros as a twiddle ``T`` of shape
 ``(a, d, b, c)`` (fsmf_check.numeric.factors). For the split into a left pattern
 ``(a, b1, c1, d1)`` and a right pattern ``(a2, b2, c2, d)`` with interface rank ``r``,
@@ -22,7 +22,7 @@ Square dyadic butterflies in reversed order are not chainable in the 4-tuple cal
 their transposes are: such chains are factorized as ``A^T`` with the mirrored tree and the
 factors are transposed back (``(a, b, c, d) -> (a, c, b, d)``).
 
-Orthonormalized variant (THEORY T7, "Algorithm 6.2" of [LZRG-err]): the pieces of the chain
+Orthonormalized variant (T7, "Algorithm 6.2" of [LZRG-err]): the pieces of the chain
 are kept in a canonical form, every piece left of the node being factorized has
 column-orthonormal ``b x r`` groups and every piece right of it row-orthonormal ``r x c``
 groups (a QR per group, the triangular factor pushed into the neighbour: an interface
@@ -197,7 +197,7 @@ class HierarchicalResult:
 
 
 def _pair(PL: KronPattern, PR: KronPattern) -> tuple[int, int, int] | None:
-    """``(r, e, f)`` of a chainable pair (THEORY T6), else None."""
+    """``(r, e, f)`` of a chainable pair (T6), else None."""
     if PL.shape[1] != PR.shape[0] or PR.a % PL.a or PL.d % PR.d:
         return None
     f, e = PR.a // PL.a, PL.d // PR.d
@@ -259,7 +259,7 @@ def _qr_groups(G: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _interface(P1: KronPattern, P2: KronPattern) -> tuple[int, int, int]:
     rr = _pair(P1, P2)
     if rr is None:
-        msg = (f"orthonormalization needs chainable neighbouring pieces (THEORY T6); {P1} and "
+        msg = (f"orthonormalization needs chainable neighbouring pieces (T6); {P1} and "
                f"{P2} are not; rerun without orthonormalization")
         raise NotApplicableError(msg)
     return rr
@@ -536,14 +536,14 @@ def _chain_error(Z: np.ndarray, factors: KroneckerFactors | SparseFactors) -> fl
 
 
 def level_errors(A: object, chain: Chain) -> np.ndarray:
-    r"""Exact two-factor errors ``E_l`` of the top-level splits ``l = 1..L-1`` (THEORY T9).
+    r"""Exact two-factor errors ``E_l`` of the top-level splits ``l = 1..L-1`` (T9).
 
     ``E_l = min ||A - X Y^T||_F`` over the split after ``l`` factors (left ``F[0..l-1]``); no
     product of the chain's supports does better than ``max_l E_l``.
 
     Notes
     -----
-    THEORY T9 (§4.2, §4.5). Chainable Kronecker splits: the eigenvalues of the Gram
+    T9 (§4.2, §4.5). Chainable Kronecker splits: the eigenvalues of the Gram
     matrices of the level blocks (short side), one pass per level over cache-sized chunks on
     two threads; other chains: the globally optimal two-factor solver of each split (T2/T3).
     O(L * N^2 * min block side). Computed values; :func:`level_error_bounds` gives rigorous
@@ -565,7 +565,7 @@ def level_errors(A: object, chain: Chain) -> np.ndarray:
 
 
 def level_error_bounds(A: object, chain: Chain) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""Level errors with rigorous enclosures: ``(estimates, lower, upper)`` (THEORY T9).
+    r"""Level errors with rigorous enclosures: ``(estimates, lower, upper)`` (T9).
 
     ``lower[l] <= E_l <= upper[l]`` under the rounding model of
     :mod:`fsmf_check.numeric._levels` (IEEE double, backward-stable LAPACK eigensolver with a
@@ -663,7 +663,7 @@ def _level_enclosures(A: np.ndarray, chain: Chain, progress: ProgressFn | None =
 
 
 def t9_bound(E: np.ndarray) -> float:
-    r"""Return the THEORY T9 bound ``sum_{l=1}^{L-1} 2^(L-l-1) E_l`` from the level errors.
+    r"""Return the T9 bound ``sum_{l=1}^{L-1} 2^(L-l-1) E_l`` from the level errors.
 
     Examples
     --------
@@ -693,7 +693,7 @@ def hierarchical(A: object, chain: Chain, *, tree: str = "left", orthonormalize:
                  column_perm: np.ndarray | None = None, bound: bool = True,
                  progress: ProgressFn | None = None, overwrite_a: bool = False
                  ) -> HierarchicalResult:
-    r"""Factorize ``A[:, column_perm] ≈ F[0] ... F[L-1]`` with supports of ``chain`` (THEORY T7).
+    r"""Factorize ``A[:, column_perm] ≈ F[0] ... F[L-1]`` with supports of ``chain`` (T7).
 
     Parameters
     ----------
@@ -706,7 +706,7 @@ def hierarchical(A: object, chain: Chain, *, tree: str = "left", orthonormalize:
         before ``F[L-1]`` (s = q - 1); ``balanced``: the left part has ``ceil`` of half the
         factors (same trees as :func:`fsmf_check.analysis.chains.tree_nodes`).
     orthonormalize : bool, default True
-        Keep the other pieces column/row-orthonormal (THEORY T7); Kronecker chains only.
+        Keep the other pieces column/row-orthonormal (T7); Kronecker chains only.
     column_perm : array of int, optional
         Factorize ``A[:, column_perm]`` (e.g. the bit reversal for the DFT).
     bound : bool, default True
@@ -730,7 +730,7 @@ def hierarchical(A: object, chain: Chain, *, tree: str = "left", orthonormalize:
 
     Notes
     -----
-    THEORY T7 (algorithm, trees, orthonormalization), T6 (chainable pairs have disjoint
+    T7 (algorithm, trees, orthonormalization), T6 (chainable pairs have disjoint
     classes, so each split is solved exactly by one batched truncated SVD), T9 (bound). Exact
     butterfly products are recovered to rounding for every tree ([LZRG-ICASSP] Theorem 3).
     Numeric (float64/complex128). Cost: one batched SVD per node; for the square dyadic

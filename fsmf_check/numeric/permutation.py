@@ -3,7 +3,7 @@ r"""Find the column permutation that makes a matrix a butterfly product (docs/pe
 For the standard order (factor ``l`` has support ``(2^(l-1), 2, 2, N/2^l)``) the product
 ``B = F[0] ... F[L-1]`` splits after ``F[0]`` as ``F[0] diag(R_0, R_1)``: on every row pair
 ``(i, i + N/2)`` the 2-vectors of the columns of one half are parallel (the level blocks of
-THEORY T9 have rank <= 1). With the columns shuffled, the halves are unknown sets of ``N/2``
+T9 have rank <= 1). With the columns shuffled, the halves are unknown sets of ``N/2``
 columns; they are found by clustering the columns by how parallel their 2-vectors are over all
 row pairs, each row pair's rank-one block is compressed to its right singular vector, and the
 two halves are split the same way, recursively (``log2 N`` levels).
@@ -163,7 +163,7 @@ def find_column_permutation(A: object, order: str = "standard") -> PermutationSe
 
     Notes
     -----
-    THEORY T9 (the level blocks of a butterfly product have rank <= 1), T7 (the hierarchical
+    T9 (the level blocks of a butterfly product have rank <= 1), T7 (the hierarchical
     algorithm then factorizes ``A[:, perm]``). Numeric: an exact product is recovered when the
     two halves of every split have different directions on some row pair (generic); with
     noise the clustering averages over all row pairs. Cost ``O(N^2)`` (module doc).

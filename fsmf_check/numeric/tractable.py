@@ -4,17 +4,17 @@ r"""Globally optimal two-factor FSMF for certified patterns, by SVDs of sub-bloc
 ``supp(Y) ⊆ J`` when :func:`~fsmf_check.analysis.tractability.decide_tractability` certifies
 the pattern, and refuses otherwise (no silent local method):
 
-* rule ``disjoint-or-identical`` (THEORY T2, Algorithm 1): one truncated SVD of rank ``|P|``
+* rule ``disjoint-or-identical`` (T2, Algorithm 1): one truncated SVD of rank ``|P|``
   per equivalence class ``P`` on the block ``A[R_P, C_P]``; the optimum is
   ``sum_{(i,j) not covered} |A_ij|^2 + sum_P sum_{t > |P|} sigma_t(A[R_P, C_P])^2``;
-* rule ``cec-reduction`` (THEORY T3, derived): the DTO solution on the representative
+* rule ``cec-reduction`` (T3, derived): the DTO solution on the representative
   rectangles of ``A`` restricted to the complement of ``T`` (the union of complete
   rectangles), then the complete classes reproduce ``A`` exactly on ``T``.
 
 Blocks of equal shape and class size are stacked and factored by ONE batched truncated SVD
 (:func:`~fsmf_check.numeric._svd.truncated_split`); structured Kronecker pairs are gathered by a
 reshape of ``A`` without materializing any mask. Complex ``A``: ``X = U sqrt(S)`` and
-``Y = (sqrt(S) V^H)^T`` (a plain transpose, THEORY §1).
+``Y = (sqrt(S) V^H)^T`` (a plain transpose, theory §1).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ __all__ = ["TwoFactorSolution", "solve_tractable", "closed_form_value"]
 
 @dataclass(frozen=True, eq=False)
 class TwoFactorSolution:
-    r"""A proven global optimum of two-factor FSMF (THEORY T2/T3).
+    r"""A proven global optimum of two-factor FSMF (T2/T3).
 
     ``X`` (m x r) and ``Y`` (n x r) are scipy CSC arrays inside the supports ``I`` and ``J``.
     ``objective`` is the closed-form optimal value ``outside_mass + discarded`` (squared
@@ -107,14 +107,14 @@ def solve_tractable(pattern: SupportPattern, A: object,
 
     Notes
     -----
-    THEORY T2 (Theorem 1 of [LZRG-ICASSP], Algorithm 1) and T3 (CEC reduction, derived).
+    T2 (Theorem 1 of [LZRG-ICASSP], Algorithm 1) and T3 (CEC reduction, derived).
     The optimal value is in closed form (sum of the mass outside every rank-one support and
     of the discarded squared singular values per class). Numeric (float64). Cost: one batched
     truncated SVD per distinct (block shape, class size), O(sum_P |R_P| |C_P| min(|R_P|,|C_P|)).
 
     Examples
     --------
-    E1 of THEORY §5 (value 13) and E2 (value 5):
+    E1 of theory §5 (value 13) and E2 (value 5):
 
     >>> P = SupportPattern(["10", "01"], ["10", "01"])
     >>> sol = solve_tractable(P, [[1, 2], [3, 4]])
@@ -127,7 +127,7 @@ def solve_tractable(pattern: SupportPattern, A: object,
     >>> solve_tractable(families.lu(2), np.eye(2))
     Traceback (most recent call last):
     ...
-    fsmf_check.errors.NotApplicableError: solve_tractable needs a certified pattern (THEORY T2/T3); rank-one supports S_0 and S_1 overlap at (1, 1) without being identical and the CEC reduction does not apply
+    fsmf_check.errors.NotApplicableError: solve_tractable needs a certified pattern (T2/T3); rank-one supports S_0 and S_1 overlap at (1, 1) without being identical and the CEC reduction does not apply
     """
     A = validate_matrix(A, "target A")
     if A.shape != (pattern.m, pattern.n):
@@ -139,7 +139,7 @@ def solve_tractable(pattern: SupportPattern, A: object,
         w = res.witness or {}
         k1, k2 = (w.get("supports") or ["?", "?"])[:2]
         entry = tuple(w.get("entry") or ())
-        msg = (f"solve_tractable needs a certified pattern (THEORY T2/T3); rank-one supports "
+        msg = (f"solve_tractable needs a certified pattern (T2/T3); rank-one supports "
                f"S_{k1} and S_{k2} overlap at {entry} without being identical and the CEC "
                "reduction does not apply")
         raise NotApplicableError(msg)
@@ -155,7 +155,7 @@ def closed_form_value(pattern: SupportPattern, A: object) -> float:
     r"""Optimal value of a certified pattern by the closed form, from full SVDs (independent check).
 
     Uses one dense ``np.linalg.svd`` per class (a loop, for tests and small inputs): the mass
-    outside the covered entries plus the discarded squared singular values (THEORY T2/T3).
+    outside the covered entries plus the discarded squared singular values (T2/T3).
 
     Examples
     --------
@@ -165,7 +165,7 @@ def closed_form_value(pattern: SupportPattern, A: object) -> float:
     A = validate_matrix(A, "target A")
     res = decide_tractability(pattern)
     if not res.tractable:
-        msg = "closed_form_value needs a certified pattern (THEORY T2/T3)"
+        msg = "closed_form_value needs a certified pattern (T2/T3)"
         raise NotApplicableError(msg)
     covered = np.zeros(A.shape, dtype=bool)
     total = 0.0
@@ -234,7 +234,7 @@ def _rank_in_class(class_of: np.ndarray, members_order: np.ndarray) -> np.ndarra
 
 def _solve_kronecker(pattern: SupportPattern, A: np.ndarray,
                      res: TractabilityResult) -> TwoFactorSolution:
-    # THEORY T6: a Kronecker pair's classes are keyed by (alpha, delta) of the left columns
+    # T6: a Kronecker pair's classes are keyed by (alpha, delta) of the left columns
     # and of the right rows; distinct keys give disjoint rows / columns, so the pattern is DTO.
     left, right = pattern.kronecker  # type: ignore[misc]
     a1, b1, c1, d1 = left.as_tuple()
@@ -315,7 +315,7 @@ def _solve_dto(pattern: SupportPattern, A: np.ndarray,
 
 def _solve_cec(pattern: SupportPattern, A: np.ndarray,
                res: TractabilityResult) -> TwoFactorSolution:
-    # THEORY T3 step 6: DTO on the representatives (their rectangles avoid T by construction),
+    # T3 step 6: DTO on the representatives (their rectangles avoid T by construction),
     # then the complete classes reproduce A exactly on T; overlapping complete rectangles
     # share T, so each entry of T is assigned to the first rectangle containing it.
     builder = _Builder(A.dtype)

@@ -16,7 +16,7 @@ _THEOREMS = {
     "T1": "rank-one supports and equivalence classes",
     "T2": "disjoint-or-identical supports (Theorem 1 of [LZRG-ICASSP], citing [LRG-SIMAX])",
     "T3": "complete-equivalence-class reduction (derived reconstruction of [LRG-SIMAX])",
-    "T5": "closedness of the set of products (THEORY §3)",
+    "T5": "closedness of the set of products (theory §3)",
     "T4": "NP-hardness of general FSMF",
     "T6": "Kronecker-sparse supports and chainability",
     "T7": "hierarchical butterfly algorithm",
@@ -44,7 +44,7 @@ def _dense_from_entries(m: int, n: int, entries: list[list[Any]]) -> list[list[s
 def _theorem(label: str | None) -> str:
     if not label:
         return "none"
-    return f"{label} ({_THEOREMS.get(label, 'see THEORY.md')})"
+    return f"{label} ({_THEOREMS.get(label, 'see docs/theory.md')})"
 
 
 def _summary(results: dict[str, dict[str, Any]]) -> list[str]:
@@ -147,7 +147,7 @@ def _pyexpr(x: str) -> str:
 def _closedness(res: dict[str, Any]) -> list[str]:
     out = ["## Closedness of the set of products", "",
            "**Question.** Is P(I, J) = {X Yᵀ : supp(X) ⊆ I, supp(Y) ⊆ J} closed? Equivalently "
-           "(THEORY §3.1): does ‖A − XYᵀ‖_F attain its infimum for every target A?", "",
+           "(theory §3.1): does ‖A − XYᵀ‖_F attain its infimum for every target A?", "",
            f"**Verdict:** {res['verdict']}. **Theorem:** {_theorem(res.get('theorem'))}. "
            f"**Exact:** {'yes' if res.get('exact') else 'no'}.", "", res["explanation"], ""]
     w = res.get("witness")
@@ -236,7 +236,7 @@ def render_markdown(case: Case, results: dict[str, dict[str, Any]], omitted: dic
         lines.append(f"- target: {case.target.kind}" + (" (exact)" if case.target.is_exact
                                                          else " (numeric)"))
     lines += ["- conventions: A ≈ X Yᵀ with supp(X) ⊆ I (m × r), supp(Y) ⊆ J (n × r); chains "
-              "F[0] ⋯ F[L−1]; indices are 0-based; theorem labels refer to THEORY.md", ""]
+              "F[0] ⋯ F[L−1]; indices are 0-based; theorem labels refer to docs/theory.md", ""]
     lines += ["## Summary", ""] + _summary(results) + [""]
     if pictures:
         lines += ["## Pictures", ""]

@@ -126,7 +126,7 @@ def rank_one_supports_png(m: int, n: int, classes: list[dict[str, Any]], path: P
 
 def overlap_graph_png(classes: list[dict[str, Any]], edges: list[tuple[int, int]],
                       path: Path) -> None:
-    """Draw the class overlap graph (THEORY T1): classes on a circle, an edge per overlap."""
+    """Draw the class overlap graph (T1): classes on a circle, an edge per overlap."""
     k = len(classes)
     ang = 2 * np.pi * np.arange(k) / max(k, 1) + np.pi / 2
     pos = np.c_[np.cos(ang), np.sin(ang)] if k > 1 else np.zeros((1, 2))

@@ -83,18 +83,18 @@ def render_sweep_markdown(summary: dict[str, Any], picture: str | None) -> str:
                 row += f" {summary['pair_counts'][q][v]} |"
             lines.append(row)
     if "landscape" in summary.get("numeric_questions", []):
-        lines += ["", "Landscape verdicts are numeric (seeded local searches, THEORY T10): "
+        lines += ["", "Landscape verdicts are numeric (seeded local searches, T10): "
                   "`none-found` proves nothing, `spurious-local-minimum` is a numerically "
                   "certified second-order point."]
     if summary.get("trees") is not None:
         lines += ["", "## Chain tractability", "",
-                  "Cases whose tree has a certified two-factor problem at every node (THEORY "
+                  "Cases whose tree has a certified two-factor problem at every node ("
                   "T7):", "", "| tree | cases |", "| --- | --- |"]
         lines += [f"| {t} | {c} |" for t, c in summary["trees"].items()]
         lines += ["", "| certified top-level splits | cases |", "| --- | --- |"]
         lines += [f"| {k} | {c} |" for k, c in summary["certified_splits"].items()]
     if summary.get("chainable"):
-        lines += ["", "Kronecker chainability (THEORY T6): " + ", ".join(
+        lines += ["", "Kronecker chainability (T6): " + ", ".join(
             f"{c} {k}" for k, c in summary["chainable"].items()) + "."]
     if summary.get("combined"):
         lines += ["", "## Tractability and closedness together", "",

@@ -9,7 +9,7 @@ Case ``i`` draws its chain from ``numpy.random.default_rng([seed, i, 0])`` and i
 * ``family = "kronecker"``: ``L`` uniform in the ``factors`` range, then each factor
   ``(a, b, c, d)`` (the pattern ``I_a ⊗ 1_{b x c} ⊗ I_d``) uniform among the patterns of the
   ranges whose rows ``a*b*d`` equal the columns of the previous factor (and, with
-  ``chainable = true``, that form a chainable pair with it, THEORY T6) and from which a chain
+  ``chainable = true``, that form a chainable pair with it, T6) and from which a chain
   of the remaining length can still be completed. The candidates are listed in increasing
   ``(a, b, c, d)`` order, so the draw is reproducible and never rejected.
 * ``target = "planted"``: nonzero integer factors (entries in ``±[1, 3]``) on the masks, the
@@ -79,7 +79,7 @@ class ChainCase:
 
         ``{"factors": [[row strings], ...]}`` for explicit chains; ``{"patterns":
         [[a, b, c, d], ...], "chainable": bool}`` for Kronecker chains (``chainable``: every
-        consecutive pair chainable as given, THEORY T6).
+        consecutive pair chainable as given, T6).
         """
         if self.patterns is not None:
             pats = [KronPattern(*p) for p in self.patterns]

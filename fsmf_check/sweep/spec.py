@@ -86,7 +86,7 @@ class SweepSpec:
     Chain sweeps (``kind = "chain"``, always ``mode = "sample"``, ``shape = (0, 0, 0)``):
     ``family`` is ``explicit`` or ``kronecker``; ``factors`` and ``dims`` are inclusive
     ranges; ``kron`` holds the inclusive ranges of ``a, b, c, d``; ``chainable`` keeps only
-    chains whose consecutive Kronecker pairs are chainable (THEORY T6).
+    chains whose consecutive Kronecker pairs are chainable (T6).
     """
 
     name: str

@@ -282,7 +282,7 @@ def _not_member(c: _Ctx) -> None:
         else:
             need(not bool_prod(c.masks)[i, j], f"({i}, {j}) is covered by a path of the chain")
         c.checks.append(f"A[{i}, {j}] = {e.get('value')} != 0 and no factorization "
-                        "reaches this entry (THEORY T1)")
+                        "reaches this entry (T1)")
         return
     if kind == "minor":
         mi = c.get("minor")
@@ -300,7 +300,7 @@ def _not_member(c: _Ctx) -> None:
         need(meet <= t < len(rows), f"{meet} rank-one supports meet the rectangle; a "
              f"{len(rows)}-minor does not bound the rank below that")
         c.checks.append(f"det A[{rows}, {cols}] = {mi.get('value')} != 0 by elimination, but "
-                        f"only {meet} rank-one supports meet this rectangle (THEORY T2)")
+                        f"only {meet} rank-one supports meet this rectangle (T2)")
         return
     I, J = _split_masks(c, split)
     _nullstellensatz(c, c.ev, A, I, J, "nullstellensatz")
@@ -326,7 +326,7 @@ def _identifiable(c: _Ctx) -> None:
                     need(bool(nonzero(X[:, k]).any() and nonzero(Y[:, k]).any()),
                          f"contribution {k} is zero (degenerate)")
             c.checks.append("rank-one supports pairwise disjoint, every contribution nonzero "
-                            "(THEORY T8)")
+                            "(T8)")
             return
         _replay_completion(c, A, I, J, c.get("completion_order"))
         return
@@ -370,7 +370,7 @@ def _identifiable(c: _Ctx) -> None:
             n_blocks += 1
     c.checks.append(f"every split: class rectangles disjoint and not complete; {n_blocks} "
                     "class blocks each have a nonzero minor of their class size (recomputed by "
-                    "elimination), so they have full rank (THEORY T8)")
+                    "elimination), so they have full rank (T8)")
 
 
 def _no_free_entry(c: _Ctx) -> None:
@@ -437,7 +437,7 @@ def _nondegenerate_tree(c: _Ctx, facs: list[np.ndarray]) -> None:
     c.checks.append(f"{L - 1} tree nodes: at each, the rank-one supports of the split are "
                     "pairwise disjoint and every contribution is nonzero at a recorded entry of "
                     "the exact partial product, so each node is unique up to diagonal scaling "
-                    "and, down the tree, so are the factors (THEORY T8)")
+                    "and, down the tree, so are the factors (T8)")
 
 
 def _classes(I: np.ndarray, J: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, int]]:
@@ -497,7 +497,7 @@ def _replay_completion(c: _Ctx, A: np.ndarray, I: np.ndarray, J: np.ndarray,
         unresolved.discard(k)
     need(not nonzero(Z).any(), "completion: nonzero residual after all supports")
     c.checks.append(f"rank-one completion replayed in the order {list(order)}: every "
-                    "contribution is forced and the residual is 0 (THEORY T8 §2.6)")
+                    "contribution is forced and the residual is 0 (T8 §2.6)")
 
 
 def _compatible(x: np.ndarray, y: np.ndarray, x2: np.ndarray, y2: np.ndarray) -> bool:
@@ -576,12 +576,12 @@ def _not_identifiable(c: _Ctx) -> None:
         need(not _perfect_matching(adj, r),
              "the two factorizations are equal up to scaling and permutation of columns")
         c.checks.append("no matching of the rank-one terms up to scaling: the two "
-                        "factorizations are essentially different (THEORY T8)")
+                        "factorizations are essentially different (T8)")
     else:
         need(not _chain_equivalent(f1, f2),
              "the two chain factorizations are related by diagonal scalings")
         c.checks.append("the ratio propagation through the interfaces is inconsistent: no "
-                        "diagonal scalings relate the two factorizations (THEORY T8)")
+                        "diagonal scalings relate the two factorizations (T8)")
 
 
 def _equivalent(c: _Ctx) -> None:
@@ -605,7 +605,7 @@ def _equivalent(c: _Ctx) -> None:
         need(same(Fl * inv[:, None] * Dv[idx + 1][None, :], Gl),
              f"factor {idx}: D^-1 F D differs from the reference factor")
     c.checks.append(f"every reference factor equals D_l^-1 F[l] D_(l+1) ({len(F)} factors, "
-                    "outer scalings the identity; THEORY T8 §4.3)")
+                    "outer scalings the identity; T8 §4.3)")
 
 
 def _not_closed(c: _Ctx) -> None:
@@ -676,7 +676,7 @@ def _not_closed(c: _Ctx) -> None:
     else:
         _nullstellensatz(c, proof, lim, None, None, "A* is not a product")
     c.checks.append("A* lies in the closure of the set of products but not in it: the set is "
-                    "not closed (THEORY T5)")
+                    "not closed (T5)")
 
 
 def _spurious_minimum(c: _Ctx) -> None:
@@ -714,7 +714,7 @@ def check_certificate(data: Any) -> VerifyReport:
 
     Notes
     -----
-    THEORY T1-T3, T5, T7-T9 (table in the module docstring). Exact.
+    T1-T3, T5, T7-T9 (table in the module docstring). Exact.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-r"""Independent re-check of closedness verdicts (THEORY T5) from their JSON form alone.
+r"""Independent re-check of closedness verdicts (T5) from their JSON form alone.
 
 A ``not-closed`` result carries a witness whose ``certificate`` entry is an
 ``fsmf-check/certificate/2`` object (claim ``not-closed``, evidence ``witness-sequence``);
@@ -50,7 +50,7 @@ def verify_closedness_witness(witness: dict[str, Any]) -> tuple[str, ...]:
 
     Notes
     -----
-    THEORY T5 (§3.3). Exact arithmetic over Q only.
+    T5 (§3.3). Exact arithmetic over Q only.
 
     Examples
     --------
@@ -110,7 +110,7 @@ def verify_closedness(result: dict[str, Any]) -> WitnessCheck:
 
 
 def verify_report_closedness(path: Path | str) -> WitnessCheck:
-    """Re-verify the ``closedness`` result of a ``report.json`` (or any SPEC §5 JSON file).
+    """Re-verify the ``closedness`` result of a ``report.json`` (or any docs/reference/json-schema.md JSON file).
 
     Examples
     --------

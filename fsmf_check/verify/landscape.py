@@ -13,7 +13,7 @@ python-flint. Two kinds of evidence:
   pivots of the interval ``LDL^T`` of ``H(B)``; the loss on the box is enclosed.
 
 In both cases ``better_point`` must have an exact loss strictly below the certified lower
-bound of the minimum's loss. Notes: THEORY T10 (§2.5).
+bound of the minimum's loss. Notes: T10 (§2.5).
 """
 
 from __future__ import annotations

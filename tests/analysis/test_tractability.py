@@ -1,4 +1,4 @@
-"""Tractability verdicts (THEORY T1-T3, T6) against references and a brute-force definition."""
+"""Tractability verdicts (T1-T3, T6) against references and a brute-force definition."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ..strategies import kron_patterns, two_factor_masks
 
 
 def brute_force(I: np.ndarray, J: np.ndarray) -> tuple[str, str | None]:
-    """THEORY T2/T3 straight from the definitions, with Python sets and all pairs compared."""
+    """T2/T3 straight from the definitions, with Python sets and all pairs compared."""
     supports = {}
     for k in range(I.shape[1]):
         R = frozenset(np.flatnonzero(I[:, k]).tolist())
@@ -154,7 +154,7 @@ def test_cec_reduction_reports_representatives() -> None:
 
 
 def test_np_hard_gadget_is_not_certified() -> None:
-    # THEORY §2.2: full rank-one column + complete singleton at the unobserved entry (0, 0)
+    # theory §2.2: full rank-one column + complete singleton at the unobserved entry (0, 0)
     res = decide_tractability(SupportPattern(["11", "10", "10"], ["11", "10", "10"]))
     assert res.verdict == "not-certified"
     assert "NP-hard" in res.explanation and "not this instance" in res.explanation
@@ -179,7 +179,7 @@ def test_butterfly_splits_are_disjoint_rank_one(L: int, order: str) -> None:
         assert res.class_sizes.tolist() == [1] * N
         c = res.support_class(0)
         if order == "standard":
-            # THEORY §4.1: R_d = {d + t N/2^s}, C_a = {a N/2^s, ..., (a+1) N/2^s - 1}
+            # theory §4.1: R_d = {d + t N/2^s}, C_a = {a N/2^s, ..., (a+1) N/2^s - 1}
             assert c.rows.tolist() == list(range(0, N, N // 2**s))
             assert c.cols.tolist() == list(range(N // 2**s))
 

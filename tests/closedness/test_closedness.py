@@ -1,4 +1,4 @@
-"""Closedness verdicts (THEORY T5).
+"""Closedness verdicts (T5).
 
 Theorems for closed patterns, exact LU witnesses re-checked by the independent checker, and
 honest ``unknown`` verdicts.
@@ -45,7 +45,7 @@ def test_lu_2x2_witness_is_the_paper_sequence():
     assert w["A"]["dense"] == [["0", "1"], ["1", "0"]]
     X = _dense_seq(w["sequence"]["X"], (2, 2))
     Y = _dense_seq(w["sequence"]["Y"], (2, 2))
-    # THEORY §3.3: X_t = [[1,0],[t,1]], Y_t = [[1/t,0],[1,-t]]
+    # theory §3.3: X_t = [[1,0],[t,1]], Y_t = [[1/t,0],[1,-t]]
     assert X == sympy.Matrix([[1, 0], [t, 1]])
     assert Y == sympy.Matrix([[1 / t, 0], [1, -t]])
     assert (X * Y.T).applyfunc(sympy.simplify) == sympy.Matrix([[1 / t, 1], [1, 0]])

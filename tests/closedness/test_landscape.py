@@ -1,4 +1,4 @@
-"""Landscape counterexamples (THEORY T10): E7 exactly, E8 and the LU divergence numerically."""
+"""Landscape counterexamples (T10): E7 exactly, E8 and the LU divergence numerically."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ def test_e8_example_has_a_spurious_local_minimum():
 
 
 def test_search_on_dto_pattern_finds_only_the_global_minimum():
-    # a DTO FSMF instance (X = I, one full class) has no spurious local minima (THEORY T10)
+    # a DTO FSMF instance (X = I, one full class) has no spurious local minima (T10)
     rng = np.random.default_rng(1)
     Y = rng.standard_normal((4, 3))
     res = search_local_minima(Y, np.eye(3), np.ones((4, 1)), np.ones((1, 3)), n_starts=6)

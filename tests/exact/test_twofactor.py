@@ -35,7 +35,7 @@ def _target(A: np.ndarray, bk) -> ExactTarget:
     return ExactTarget(A, bk.field, bk, "test")
 
 
-# ---- THEORY E1-E4 reference values ---------------------------------------------------------
+# ---- E1-E4 reference values ---------------------------------------------------------
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

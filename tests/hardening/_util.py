@@ -1,6 +1,6 @@
 """Shared helpers of the hardening suite: run the CLI in-process and judge the outcome.
 
-The rule checked everywhere (SPEC §4): a command exits 0, 1 or 3 after running, or 2 for bad
+The rule checked everywhere (docs/reference/cli.md): a command exits 0, 1 or 3 after running, or 2 for bad
 input with exactly one ``Error: ...`` line on stderr; never a traceback, never exit 4
 (internal error) on user input.
 
@@ -42,7 +42,7 @@ def traced_peak(func: Callable[[], Any]) -> tuple[Any, int]:
 
 
 def assert_clean(result: Result) -> None:
-    """Assert the SPEC §4 contract for one run (see the module docstring)."""
+    """Assert the docs/reference/cli.md contract for one run (see the module docstring)."""
     text = result.stdout + result.stderr
     assert "Traceback" not in text, text[-2000:]
     assert result.exit_code in (0, 1, 2, 3), (

@@ -1,4 +1,4 @@
-"""Fuzz the case-file reader and the commands that read cases (SPEC §3, §4).
+"""Fuzz the case-file reader and the commands that read cases (docs/reference/case-format.md, §4).
 
 Three mutation families, all seeded from the shipped cases:
 
@@ -185,7 +185,7 @@ def valid_cases(draw) -> dict[str, Any]:
 @given(valid_cases(), st.sampled_from(["analyze", "certify", "closedness", "solve"]))
 def test_commands_on_random_valid_cases_exit_cleanly(tmp_path_factory, case: dict,
                                                      command: str) -> None:
-    """Valid input never crashes; the JSON verdicts use the SPEC §5 vocabularies."""
+    """Valid input never crashes; the JSON verdicts use the docs/reference/json-schema.md vocabularies."""
     path = tmp_path_factory.mktemp("valid") / "v.json"
     path.write_text(json.dumps(case))
     res = run_cli(command, path, "--json", *(["--no-qe"] if command == "closedness" else []))

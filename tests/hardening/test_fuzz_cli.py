@@ -1,4 +1,4 @@
-"""Fuzz the command line: random option strings for every command (SPEC §4).
+"""Fuzz the command line: random option strings for every command (docs/reference/cli.md).
 
 Arguments are drawn from every option name of every command (right or wrong for the
 command drawn), option values (valid, out of range, NaN, empty, unicode, paths that exist,

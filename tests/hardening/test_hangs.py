@@ -55,7 +55,7 @@ def test_butterfly_2_24_is_analyzed_in_closed_form(tmp_path: Path) -> None:
     tract = res["tractability"]
     assert tract["verdict"] == "tractable" and tract["n_factors"] == 24
     assert all(t["all_tractable"] for t in tract["trees"])
-    # THEORY T6: every butterfly split has N classes of one rank-one support each
+    # T6: every butterfly split has N classes of one rank-one support each
     assert {s["n_classes"] for s in tract["splits"]} == {2**24}
     assert res["closedness"]["verdict"] == "closed"
 
@@ -67,7 +67,7 @@ def test_truncated_butterfly_2_20_is_analyzed_in_closed_form(tmp_path: Path) -> 
     tract = json.loads(proc.stdout)["results"]["tractability"]
     assert tract["verdict"] == "tractable" and tract["n_factors"] == 20
     # split after F[0]: the 16 output rows lie in 16 row classes of F[0], each met by 2
-    # classes of the right part (THEORY T6, T11)
+    # classes of the right part (T6, T11)
     first = tract["splits"][0]
     assert first["verdict"] == "tractable" and first["n_classes"] == 32
 

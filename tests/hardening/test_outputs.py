@@ -1,4 +1,4 @@
-"""Outputs are atomic and deterministic; inputs are never modified (SPEC §4-5, STYLE 7.9-7.10).
+"""Outputs are atomic and deterministic; inputs are never modified (docs/reference/cli.md-5, STYLE 7.9-7.10).
 
 * Atomic writes: ``report`` (report.md, report.json, pictures) and ``solve --save`` are made to
   fail in the middle of a write (``os.fsync``) or at the final rename (``os.replace``); the

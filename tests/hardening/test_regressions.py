@@ -1,6 +1,6 @@
 """Regression tests for the defects the hardening suite found (all fixed).
 
-Each test asserts the behaviour SPEC §4 requires (bad input: exit 2 and one ``Error:`` line;
+Each test asserts the behaviour docs/reference/cli.md requires (bad input: exit 2 and one ``Error:`` line;
 never exit 4; sizes refused before allocation); its docstring names the defect it guards.
 """
 
@@ -175,7 +175,7 @@ def test_unwritable_output_is_a_usage_error(tmp_path: Path, command: str) -> Non
 
 def test_check_with_invalid_case_prints_an_error_line(tmp_path: Path) -> None:
     """Regression: fsmf_check/checking.py check_paths / cli.py check: an invalid case file
-    gives exit 2 but no 'Error: ...' line on stderr (SPEC §4)."""
+    gives exit 2 but no 'Error: ...' line on stderr (docs/reference/cli.md)."""
     (tmp_path / "bad.toml").write_text('name = "bad"\n[supports]\nI = ["12"]\nJ = ["1"]\n')
     res = run_cli("check", tmp_path)
     _expect_usage_error(res, "bad.toml")

@@ -1,4 +1,4 @@
-"""General landscape certifier (THEORY T10): certificates re-checked by the Fraction checker."""
+"""General landscape certifier (T10): certificates re-checked by the Fraction checker."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rigorous T9 bounds (THEORY T9, docs/numeric-bounds.md): rounding never fakes a lower bound
+"""Rigorous T9 bounds (T9, docs/numeric-bounds.md): rounding never fakes a lower bound
 and never breaks an upper bound.
 
 * exact butterfly products (Hadamard, bit-reversed DFT, integer random butterflies) never get

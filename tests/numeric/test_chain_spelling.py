@@ -1,5 +1,5 @@
 """The spelling of a chain never changes the algorithm; solve/butterfly chain options; reported
-errors equal the errors recomputed from the saved factors (THEORY T6/T7)."""
+errors equal the errors recomputed from the saved factors (T6/T7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CLI `solve` and `butterfly` (SPEC §4/§5): JSON, exit codes, one-line errors, --save."""
+"""CLI `solve` and `butterfly` (docs/reference/cli.md/§5): JSON, exit codes, one-line errors, --save."""
 
 from __future__ import annotations
 

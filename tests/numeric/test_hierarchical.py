@@ -1,4 +1,4 @@
-"""Hierarchical factorization (THEORY T7, T9): planted recovery, DFT/Hadamard, bounds, matvec."""
+"""Hierarchical factorization (T7, T9): planted recovery, DFT/Hadamard, bounds, matvec."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_planted_butterfly_recovered(order: str, tree: str, cplx: bool, ortho: b
         chain = families.butterfly(n, order)
         A, _ = _planted(chain, n, cplx)
         res = hierarchical(A, chain, tree=tree, orthonormalize=ortho, bound=False)
-        # exact product: recovery to rounding (THEORY T7 exact case, [LZRG-ICASSP] Thm 3)
+        # exact product: recovery to rounding (T7 exact case, [LZRG-ICASSP] Thm 3)
         assert res.rel_error <= 1e-10, (n, res.rel_error)
         assert res.factors.patterns == chain.patterns
         B = _dense_product(res.factors)
@@ -176,6 +176,6 @@ def test_uncertified_chain_refused() -> None:
     from fsmf_check.model.supports import Chain
 
     lower = np.tril(np.ones((3, 3), dtype=np.int8))
-    chain = Chain([lower, lower.T])  # the split is the LU pattern (THEORY E4): not certified
+    chain = Chain([lower, lower.T])  # the split is the LU pattern (E4): not certified
     with pytest.raises(NotApplicableError, match="not certified"):
         hierarchical(np.eye(3), chain)

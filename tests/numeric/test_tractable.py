@@ -1,4 +1,4 @@
-"""Two-factor global optimum by block SVDs (THEORY T2, T3): values, supports, optimality."""
+"""Two-factor global optimum by block SVDs (T2, T3): values, supports, optimality."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def _loss(A: np.ndarray, X: np.ndarray, Y: np.ndarray) -> float:
 
 
 def _independent_value(I: np.ndarray, J: np.ndarray, A: np.ndarray) -> float:
-    """Compute the closed form of THEORY T2 by brute force (group columns in Python)."""
+    """Compute the closed form of T2 by brute force (group columns in Python)."""
     classes: dict[tuple[bytes, bytes], int] = {}
     for k in range(I.shape[1]):
         if I[:, k].any() and J[:, k].any():
@@ -151,7 +151,7 @@ def test_cec_cases_optimal(name: str) -> None:
 
 
 def test_cec_with_residual_block_value() -> None:
-    # THEORY T3 by hand: T = {0} x {0,1,2}, representative rows {1,2} x cols {0,1,2} rank 1,
+    # T3 by hand: T = {0} x {0,1,2}, representative rows {1,2} x cols {0,1,2} rank 1,
     # column 2 covers (3,3); uncovered: row 3 cols 0..2 and rows 0..2 col 3.
     case = load_case(CASES / "cec-with-residual-block.toml")
     A = np.arange(16.0).reshape(4, 4) ** 1.5
@@ -176,7 +176,7 @@ def test_kronecker_path_equals_explicit(n: int, split: int, cplx: bool) -> None:
 
 
 def test_complex_uses_plain_transpose() -> None:
-    # X Y^T (plain transpose) must reproduce a complex rank-one block exactly (THEORY §1)
+    # X Y^T (plain transpose) must reproduce a complex rank-one block exactly (theory §1)
     P = SupportPattern(["1", "1"], ["1", "1", "1"])
     x = np.array([1 + 2j, -1j])
     y = np.array([2 - 1j, 1j, 3.0])

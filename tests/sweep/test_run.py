@@ -32,7 +32,7 @@ def full_run(tmp_path_factory):
 def test_every_2x2x2_pair_reference_counts(full_run):
     out, data = full_run
     s = data.summary
-    # the only non-closed 2 x 2 x 2 patterns are the 8 relabelings of LU (THEORY T5 §3.3)
+    # the only non-closed 2 x 2 x 2 patterns are the 8 relabelings of LU (T5 §3.3)
     assert s["cases"] == 256
     assert s["counts"]["closedness"] == {"closed": 248, "not-closed": 8}
     assert s["counts"]["tractability"] == {"not-certified": 8, "tractable": 248}
