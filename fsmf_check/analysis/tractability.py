@@ -630,7 +630,7 @@ def decide_tractability(pattern: SupportPattern) -> TractabilityResult:
     Returns
     -------
     TractabilityResult
-        ``verdict`` (``tractable`` | ``not-certified``), ``rule``, the ``theorem`` label (docs/theory.md),
+        ``verdict`` (``tractable`` | ``not-certified``), ``rule``, the ``theorem`` label,
         the equivalence classes and, when not certified, a witness and the reason.
 
     Notes

@@ -8,8 +8,8 @@ target (theory §3.1). The decision follows the order recommended in theory §3.
    Kronecker pairs (disjoint-or-identical by T6), disjoint-or-identical supports (T2) or a
    CEC reduction (T3), the last two from
    :func:`fsmf_check.analysis.tractability.decide_tractability`;
-2. **not-closed**, with an exactly verified witness from the LU-embedding criterion of docs/theory.md
-   3.3: a matrix ``A*`` in the closure but not in ``P``, an explicit sequence
+2. **not-closed**, with an exactly verified witness from the LU-embedding criterion of theory
+   §3: a matrix ``A*`` in the closure but not in ``P``, an explicit sequence
    ``(X_t, Y_t)`` whose entries are Laurent polynomials in ``t`` with rational coefficients,
    the limit of ``X_t Y_t^T`` computed with ``sympy.limit``, exact values at sample ``t``, and
    an exact proof that ``A* ∉ P``: the three-entry argument (checked on the masks) and a
@@ -101,7 +101,7 @@ _T = sympy.Symbol("t", positive=True)
 class ClosednessResult:
     """Verdict on closedness of ``P(I, J)`` (T5) with its theorem, evidence and witness.
 
-    ``verdict`` is ``closed`` | ``not-closed`` | ``unknown``; ``theorem`` a theorem label (docs/theory.md) (or
+    ``verdict`` is ``closed`` | ``not-closed`` | ``unknown``; ``theorem`` a theorem label (or
     None for ``unknown``); ``explanation`` one sentence; ``exact`` True when the verdict is
     proved exactly; ``evidence`` JSON-ready details; ``witness`` (for ``not-closed``) the
     exact sequence and non-membership proof; ``tried`` what was attempted. ``basis`` says what
@@ -445,7 +445,7 @@ def lu_embedding_witness(pattern: SupportPattern, emb: LUEmbedding) -> dict[str,
 
 def _lu_sequence(emb: LUEmbedding, completion: tuple[str, int] | None
                  ) -> tuple[dict[tuple[int, int], Laurent], dict[tuple[int, int], Laurent]]:
-    """theory §3.3 sequence, optionally with a constant completion term in column l.
+    """LU witness sequence (theory §3), optionally with a constant completion term in column l.
 
     ``("row", j3)``: ``y_l = -t e_{j2} + e_{j3}`` adds ``e_{i2} e_{j3}^T``;
     ``("col", i3)``: ``x_l = -t e_{i2} + e_{i3}``, ``y_l = e_{j2}`` adds ``e_{i3} e_{j2}^T``.

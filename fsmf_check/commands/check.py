@@ -1,4 +1,4 @@
-"""``fsmf-check check``: run cases and compare them with their ``[expect]`` blocks (docs/reference/case-format.md, cli.md).
+"""``fsmf-check check``: run cases and compare them with their ``[expect]`` blocks.
 
 Each expectation key is answered by the engine that proves it, through the same library
 entry point the corresponding command uses, so ``check`` exercises exactly what users run:

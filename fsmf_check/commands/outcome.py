@@ -23,7 +23,7 @@ EXIT_INTERRUPTED = 130
 
 @dataclass
 class Outcome:
-    """What a command produced: docs/reference/json-schema.md ``results``, human text and the exit code.
+    """What a command produced: the JSON ``results``, human text and the exit code.
 
     ``results`` maps a question (``"tractability"``, ``"membership"``, ...) to an object with
     at least ``verdict``, ``theorem``, ``explanation`` and ``exact``. ``extra`` adds top-level

@@ -4,7 +4,7 @@ Collects every answer the tool can give about one case — tractability (T1-T3, 
 closedness (T5) with its independently re-checked witness, the exact membership /
 identifiability certificate (fsmf_check.exact, when available), the numeric optimum
 (fsmf_check.numeric, when available) and landscape facts (T10) — and writes
-``report.json`` (the docs/reference/json-schema.md envelope, command ``report``), ``report.md`` and PNG pictures,
+``report.json`` (the JSON envelope, command ``report``), ``report.md`` and PNG pictures,
 all atomically. Everything outside the ``run`` section is deterministic.
 """
 

@@ -1,4 +1,4 @@
-r"""Case files (docs/reference/case-format.md): TOML or JSON descriptions of a support pattern, a target and expectations.
+r"""Case files: TOML or JSON descriptions of a support pattern, a target and expectations.
 
 A case names a two-factor pattern (explicit masks ``I``/``J`` or a generator family, or one
 split of a chain) or a chain (a family, Kronecker ``patterns`` or explicit ``factors``), an
@@ -93,7 +93,7 @@ class TargetSpec:
 
 @dataclass(frozen=True)
 class Case:
-    """A parsed case file (docs/reference/case-format.md). ``pattern`` is set for two-factor cases, ``chain`` for chains.
+    """A parsed case file. ``pattern`` is set for two-factor cases, ``chain`` for chains.
 
     For a two-factor case made from a chain split, ``chain`` and ``split`` are also set.
     """
@@ -114,7 +114,7 @@ class Case:
 
     @property
     def shape(self) -> dict[str, int]:
-        """docs/reference/json-schema.md ``shape``: m, n and r (two-factor) or the number of factors (chain)."""
+        """JSON ``shape``: m, n and r (two-factor) or the number of factors (chain)."""
         if self.pattern is not None:
             return {"m": self.pattern.m, "n": self.pattern.n, "r": self.pattern.r}
         assert self.chain is not None

@@ -60,7 +60,7 @@ def log2_exact(n: int, what: str = "n") -> int:
 def bitrev(n: int) -> np.ndarray:
     """Return the bit-reversal permutation of ``0..n-1`` (n a power of two).
 
-    ``DFT_n[:, bitrev(n)]`` is exactly a product of the standard butterfly chain (docs/theory.md §1).
+    ``DFT_n[:, bitrev(n)]`` is exactly a product of the standard butterfly chain (theory §1).
 
     Examples
     --------

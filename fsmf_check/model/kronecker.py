@@ -3,7 +3,7 @@ r"""Kronecker-sparse supports ``I_a ⊗ 1_{b x c} ⊗ I_d`` and their products (
 A :class:`KronPattern` ``(a, b, c, d)`` is the 0/1 mask of shape ``(a*b*d) x (a*c*d)`` with
 entry ``(i, j)`` set iff ``i = (alpha*b + beta)*d + delta`` and ``j = (alpha*c + gamma)*d + delta``
 for some ``alpha < a``, ``beta < b``, ``gamma < c``, ``delta < d``. The square dyadic butterfly
-factor ``l`` (1-based, left to right) of size ``N = 2^L`` is ``(2^(l-1), 2, 2, N/2^l)`` (docs/theory.md §1).
+factor ``l`` (1-based, left to right) of size ``N = 2^L`` is ``(2^(l-1), 2, 2, N/2^l)`` (theory §1).
 
 Notes
 -----

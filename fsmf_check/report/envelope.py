@@ -55,7 +55,7 @@ def to_jsonable(obj: object) -> object:
 
 
 def envelope(outcome: Outcome, elapsed_s: float) -> dict[str, object]:
-    """Build the docs/reference/json-schema.md object; everything outside ``run`` is deterministic."""
+    """Build the JSON object; everything outside ``run`` is deterministic."""
     out: dict[str, object] = {
         "schema": SCHEMA,
         "tool": {"name": "fsmf-check", "version": __version__},

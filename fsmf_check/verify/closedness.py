@@ -110,7 +110,7 @@ def verify_closedness(result: dict[str, Any]) -> WitnessCheck:
 
 
 def verify_report_closedness(path: Path | str) -> WitnessCheck:
-    """Re-verify the ``closedness`` result of a ``report.json`` (or any docs/reference/json-schema.md JSON file).
+    """Re-verify the ``closedness`` result of a ``report.json`` (or any JSON output).
 
     Examples
     --------
