@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from fsmf_check._limits import check_dense, check_dim, check_nnz
 from fsmf_check.errors import InvalidInputError, SizeLimitError
@@ -228,6 +227,8 @@ def truncated_butterfly(n: int, outputs: int | Sequence[int]) -> TruncatedButter
     >>> T.chain.shape, T.weights, T.weights <= T.bound
     ((4, 16), 88, True)
     """
+    import scipy.sparse as sp
+
     p = log2_exact(n)
     if isinstance(outputs, bool):
         outs: tuple = ()
@@ -301,6 +302,8 @@ def block_diagonal(blocks: Sequence[Sequence[int]]) -> SupportPattern:
     >>> block_diagonal([[2, 2, 1], [1, 3, 2]]).shape
     (3, 5, 3)
     """
+    import scipy.sparse as sp
+
     if not blocks:
         msg = "block-diagonal pattern needs at least one block [m, n, r]"
         raise InvalidInputError(msg)
@@ -328,6 +331,8 @@ def random_pattern(m: int, n: int, r: int, density: float = 0.3, seed: int = 0) 
     >>> random_pattern(4, 5, 3, 0.5, seed=1).shape
     (4, 5, 3)
     """
+    import scipy.sparse as sp
+
     m, n, r = _positive(m, "random m"), _positive(n, "random n"), _positive(r, "random r")
     if not isinstance(density, int | float) or not 0.0 < float(density) <= 1.0:
         msg = f"random density must be in (0, 1]; got {density!r}"
