@@ -62,6 +62,7 @@ __all__ = [
     "add_relative_noise",
     "numeric_target",
     "load_permutation",
+    "load_matrix_bitrev",
 ]
 
 _GENERATORS = ("dft", "hadamard", "random-butterfly")
@@ -111,10 +112,21 @@ def dft(n: int, columns: str = "natural") -> np.ndarray:
         raise InvalidInputError(msg)
     roots = np.exp(-2j * np.pi * j / n)  # one rounding per entry, then a gather per row chunk
     out = np.empty((n, n), dtype=np.complex128)
-    step = max(1, (1 << 16) // n)
+    # exponents j*k mod n in exact integer arithmetic (int32 while j*k < 2^31), an L1-sized
+    # chunk of rows at a time into one reused buffer; mod n is a mask for powers of two
+    itype = np.int32 if (n - 1) * (n - 1) < 2**31 else np.int64
+    jj, kk = j.astype(itype), k.astype(itype)
+    step = max(1, (1 << 14) // n)
+    buf = np.empty((min(step, n), n), dtype=itype)
     for i0 in range(0, n, step):
         i1 = min(n, i0 + step)
-        np.take(roots, np.outer(j[i0:i1], k) % n, out=out[i0:i1])
+        e = buf[: i1 - i0]
+        np.multiply(jj[i0:i1, None], kk[None, :], out=e)
+        if n & (n - 1) == 0:
+            np.bitwise_and(e, n - 1, out=e)
+        else:
+            np.remainder(e, n, out=e)
+        np.take(roots, e, out=out[i0:i1])
     return out
 
 
@@ -159,6 +171,7 @@ def draw_factor_entries(masks: list[sp.sparray], rng: np.random.Generator,
 
     Examples
     --------
+    >>> import scipy.sparse as sp
     >>> [v.tolist() for *_, v in draw_factor_entries(
     ...     [sp.csr_array(np.eye(2, dtype=np.int8))], np.random.default_rng(0), "integer")]
     [[7, 3]]
@@ -179,6 +192,7 @@ def random_factor_values(masks: list[sp.sparray], rng: np.random.Generator,
 
     Examples
     --------
+    >>> import scipy.sparse as sp
     >>> F = random_factor_values([sp.csr_array(np.eye(2, dtype=np.int8))],
     ...                          np.random.default_rng(0), "integer")
     >>> F[0].toarray().tolist()
@@ -557,6 +571,34 @@ def load_matrix(matrix: str | Path) -> NumericMatrix:
         A = read_matrix_file(path)
         return NumericMatrix(_readonly(A), f"matrix file {path.name}", None, {"file": str(path)})
     return parse_matrix_spec(text)
+
+
+def load_matrix_bitrev(matrix: str | Path) -> tuple[NumericMatrix, bool]:
+    """:func:`load_matrix`, with a ``dft:N`` spec generated directly in bit-reversed columns.
+
+    Returns ``(M, permuted)``: when ``permuted`` is True, ``M.A`` already holds
+    ``DFT_N[:, bitrev(N)]`` (the same entries as permuting the natural DFT, one pass less)
+    and ``M.description`` still names the DFT; otherwise ``M`` is what :func:`load_matrix`
+    returns and the caller permutes.
+
+    Examples
+    --------
+    >>> M, permuted = load_matrix_bitrev("dft:8")
+    >>> permuted, bool(np.array_equal(M.A, dft(8)[:, bitrev(8)]))
+    (True, True)
+    >>> load_matrix_bitrev("hadamard:4")[1]
+    False
+    """
+    text = str(matrix)
+    path = Path(text)
+    if path.suffix in (".npy", ".npz", ".mtx") or path.exists():
+        return load_matrix(path), False
+    ms = parse_spec(text)
+    if ms.generator != "dft" or ms.n & (ms.n - 1):
+        return parse_matrix_spec(text), False
+    n = ms.n
+    return NumericMatrix(_readonly(dft(n, "bitrev")), f"DFT_{n} (natural column order)", "dft",
+                         {"n": n}), True
 
 
 def load_permutation(path: Path | str, n: int) -> np.ndarray:

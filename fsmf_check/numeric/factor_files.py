@@ -231,6 +231,7 @@ def save_factors(path: Path | str, factors: KroneckerFactors | SparseFactors | S
 
     Examples
     --------
+    >>> import scipy.sparse as sp
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> F = [sp.csr_array(np.array([[1.0, 2.0], [0.0, 1.0]])), sp.csr_array(np.eye(2))]
@@ -388,6 +389,7 @@ def load_factors(path: Path | str) -> list[sp.csr_array]:
 
     Examples
     --------
+    >>> import scipy.sparse as sp
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "f.npz"
     >>> _ = save_factors(p, [sp.csr_array(np.eye(2) * 3)])

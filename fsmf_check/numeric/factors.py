@@ -243,6 +243,7 @@ class SparseFactors(_ChainMixin):
 
     Examples
     --------
+    >>> import scipy.sparse as sp
     >>> F = SparseFactors((sp.csr_array(np.eye(2)), sp.csr_array(np.ones((2, 2)))))
     >>> F.to_dense().tolist()
     [[1.0, 1.0], [1.0, 1.0]]
