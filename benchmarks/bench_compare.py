@@ -10,8 +10,10 @@ and each N, one fresh Python process per tool and run (median of ``--repeats``):
   left to right: the same algorithm), wall time from process start to the end of the call;
 * ``pyfaust``: ``pyfaust.fact.butterfly(A, type="bbtree")``, the same way.
 
-The competitors get the same matrices (built by ``fsmf_check.inputs.matrix_specs``) and their
-error evaluation is outside the timed span. Peak memory is the peak RSS of the process (for
+The competitors get the same matrices (built by ``fsmf_check.inputs.matrix_specs``, so their
+whole-process times include the same generation cost as fsmf-check's) and their error
+evaluation is outside the timed span; machine load changes all three tools differently (the
+competitors use BLAS threads), so run it on a quiet machine and record ``uptime``. Peak memory is the peak RSS of the process (for
 the competitors, at the end of the call). The physical limit is one read of the matrix in
 memory (``np.add.reduce`` over a resident N x N array), the least any method must do.
 lazylinop and pyfaust come from the optional ``bench`` extra (``pip install .[bench]``); a tool

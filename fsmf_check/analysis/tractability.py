@@ -23,15 +23,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from fsmf_check._limits import check_work
 from fsmf_check.model.supports import SupportPattern
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "SupportClass",
@@ -254,6 +254,9 @@ class TractabilityResult:
         scipy's ``connected_components``; above ``MAX_GRAPH_CLASSES`` classes or
         ``GRAPH_WORK_LIMIT`` work the graph is not built and a note says so.
         """
+        import scipy.sparse as sp
+        from scipy.sparse.csgraph import connected_components
+
         if self.rule == "disjoint-or-identical":
             return {"n_edges": 0, "n_components": self.n_classes, "edges": [],
                     "note": "no edges: the class rectangles are pairwise disjoint (T2)"}
@@ -425,6 +428,8 @@ def _distinct(ptr: np.ndarray, idx: np.ndarray, sel: np.ndarray) -> np.ndarray:
 
 def _transpose(ptr: np.ndarray, idx: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Transpose "set -> sorted items" into "item -> sorted sets" (CSR to CSC, counting sort)."""
+    import scipy.sparse as sp
+
     n = ptr.size - 1
     itype = np.int32 if max(width, n, idx.size) < 2**31 else np.int64
     M = sp.csr_array((np.ones(idx.size, dtype=np.int8), idx.astype(itype, copy=False),
@@ -565,6 +570,8 @@ def _overlap_pairs(rptr: np.ndarray, ridx: np.ndarray, cptr: np.ndarray, cidx: n
     likewise for columns; the edges are the common off-diagonal nonzeros. Sparse products in
     C with work ``sum |group|^2`` per side, estimated before the products are formed.
     """
+    import scipy.sparse as sp
+
     k = rptr.size - 1
     mats = []
     for ptr, idx in ((rptr, ridx), (cptr, cidx)):
@@ -595,6 +602,8 @@ def overlap_graph(result: TractabilityResult) -> nx.Graph:
     >>> G.number_of_nodes(), sorted(G.edges())
     (3, [(0, 1), (0, 2), (1, 2)])
     """
+    import networkx as nx
+
     G = nx.Graph()
     for c in range(result.n_classes):
         G.add_node(c, size=int(result.class_sizes[c]), complete=bool(result.class_complete[c]))

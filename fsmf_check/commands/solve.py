@@ -23,7 +23,13 @@ from fsmf_check.commands.outcome import EXIT_OK, Outcome
 from fsmf_check.errors import InvalidInputError, NotApplicableError
 from fsmf_check.files import check_outputs
 from fsmf_check.inputs.cases import as_case
-from fsmf_check.inputs.matrix_specs import bitrev, load_matrix, load_permutation, numeric_target
+from fsmf_check.inputs.matrix_specs import (
+    bitrev,
+    load_matrix,
+    load_matrix_bitrev,
+    load_permutation,
+    numeric_target,
+)
 from fsmf_check.model.families import butterfly
 from fsmf_check.model.kronecker import (
     KronPattern,
@@ -499,7 +505,10 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
     """
     if save is not None:
         format_of(save, save_format)  # a bad name fails before the work
-    M = load_matrix(matrix)
+    # a dft:N spec with --bitrev is generated in bit-reversed column order (same entries,
+    # no permutation pass over the matrix); everything else is permuted by the engine
+    M, pre_permuted = load_matrix_bitrev(matrix) if bitrev_columns else (load_matrix(matrix),
+                                                                          False)
     A = M.A
     m, n = A.shape
     pats = parse_chain_spec(chain, (m, n))
@@ -544,7 +553,7 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         except ValueError:
             pass
     res = hierarchical(A, fchain, tree=tree, orthonormalize=orthonormalize,
-                       column_perm=col_perm,
+                       column_perm=None if pre_permuted else col_perm,
                        progress=_engine_progress(progress, _hier_steps(fchain, tree)),
                        overwrite_a=True)
     result = _hier_result(res, L)

@@ -21,21 +21,29 @@ Every failure is one :class:`~fsmf_check.errors.InvalidInputError` line.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from fsmf_check._limits import (
     MAX_FILE_BYTES,
     MAX_PERM_BYTES_PER_ENTRY,
     check_dense,
     check_dim,
+    check_nnz,
 )
 from fsmf_check.errors import InvalidInputError, NonFiniteError, ShapeError, SizeLimitError
 from fsmf_check.inputs.matrix_files import read_npy_stream, read_raw_matrix
 from fsmf_check.model.families import bitrev, butterfly, log2_exact
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+    from fsmf_check.model.kronecker import KronPattern
 
 __all__ = [
     "NumericMatrix",
@@ -54,6 +62,7 @@ __all__ = [
     "add_relative_noise",
     "numeric_target",
     "load_permutation",
+    "load_matrix_bitrev",
 ]
 
 _GENERATORS = ("dft", "hadamard", "random-butterfly")
@@ -74,7 +83,7 @@ class NumericMatrix:
     description: str
     generator: str | None = None
     params: dict[str, object] = field(default_factory=dict)
-    planted: tuple[sp.csr_array, ...] | None = None
+    planted: Sequence[sp.csr_array] | None = None
     noise_norm: float = 0.0
 
 
@@ -103,10 +112,21 @@ def dft(n: int, columns: str = "natural") -> np.ndarray:
         raise InvalidInputError(msg)
     roots = np.exp(-2j * np.pi * j / n)  # one rounding per entry, then a gather per row chunk
     out = np.empty((n, n), dtype=np.complex128)
-    step = max(1, (1 << 16) // n)
+    # exponents j*k mod n in exact integer arithmetic (int32 while j*k < 2^31), an L1-sized
+    # chunk of rows at a time into one reused buffer; mod n is a mask for powers of two
+    itype = np.int32 if (n - 1) * (n - 1) < 2**31 else np.int64
+    jj, kk = j.astype(itype), k.astype(itype)
+    step = max(1, (1 << 14) // n)
+    buf = np.empty((min(step, n), n), dtype=itype)
     for i0 in range(0, n, step):
         i1 = min(n, i0 + step)
-        np.take(roots, np.outer(j[i0:i1], k) % n, out=out[i0:i1])
+        e = buf[: i1 - i0]
+        np.multiply(jj[i0:i1, None], kk[None, :], out=e)
+        if n & (n - 1) == 0:
+            np.bitwise_and(e, n - 1, out=e)
+        else:
+            np.remainder(e, n, out=e)
+        np.take(roots, e, out=out[i0:i1])
     return out
 
 
@@ -133,6 +153,8 @@ def hadamard(n: int) -> np.ndarray:
 
 
 def _mask_rowmajor(M: sp.sparray) -> tuple[np.ndarray, np.ndarray]:
+    import scipy.sparse as sp
+
     coo = sp.coo_array(M)
     order = np.lexsort((coo.col, coo.row))
     return coo.row[order].astype(np.int64), coo.col[order].astype(np.int64)
@@ -149,6 +171,7 @@ def draw_factor_entries(masks: list[sp.sparray], rng: np.random.Generator,
 
     Examples
     --------
+    >>> import scipy.sparse as sp
     >>> [v.tolist() for *_, v in draw_factor_entries(
     ...     [sp.csr_array(np.eye(2, dtype=np.int8))], np.random.default_rng(0), "integer")]
     [[7, 3]]
@@ -159,11 +182,7 @@ def draw_factor_entries(masks: list[sp.sparray], rng: np.random.Generator,
     out = []
     for M in masks:
         rows, cols = _mask_rowmajor(M)
-        if entries == "integer":
-            vals = rng.integers(-9, 10, size=rows.size)
-        else:
-            vals = rng.standard_normal(rows.size)
-        out.append((rows, cols, vals))
+        out.append((rows, cols, _draw(rows.size, rng, entries)))
     return out
 
 
@@ -173,11 +192,14 @@ def random_factor_values(masks: list[sp.sparray], rng: np.random.Generator,
 
     Examples
     --------
+    >>> import scipy.sparse as sp
     >>> F = random_factor_values([sp.csr_array(np.eye(2, dtype=np.int8))],
     ...                          np.random.default_rng(0), "integer")
     >>> F[0].toarray().tolist()
     [[7.0, 0.0], [0.0, 3.0]]
     """
+    import scipy.sparse as sp
+
     return [sp.csr_array((vals.astype(np.float64), (rows, cols)), shape=M.shape)
             for M, (rows, cols, vals) in zip(masks, draw_factor_entries(masks, rng, entries),
                                              strict=True)]
@@ -218,9 +240,89 @@ def add_relative_noise(B: np.ndarray, noise: float, rng: np.random.Generator
     return B + W, target
 
 
+class PlantedFactors(Sequence["sp.csr_array"]):
+    """Planted factors as scipy CSR arrays, built on first access from their drawn entries.
+
+    A generated butterfly product is used far more often than its planted factors, so the
+    factors (and scipy.sparse) are materialized only when a caller indexes this sequence.
+    """
+
+    def __init__(self, entries: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                 shapes: Sequence[tuple[int, int]]) -> None:
+        self._entries = tuple(entries)
+        self._shapes = tuple(shapes)
+        self._factors: tuple[sp.csr_array, ...] | None = None
+
+    def _all(self) -> tuple[sp.csr_array, ...]:
+        if self._factors is None:
+            import scipy.sparse as sp
+
+            self._factors = tuple(
+                sp.csr_array((vals.astype(np.float64), (rows, cols)), shape=shape)
+                for (rows, cols, vals), shape in zip(self._entries, self._shapes, strict=True))
+        return self._factors
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, idx):  # noqa: ANN001, ANN204 - int -> array, slice -> tuple
+        return self._all()[idx]
+
+
+def _kron_rowmajor(p: KronPattern) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the ones of ``I_a ⊗ 1_{b x c} ⊗ I_d`` in row-major order.
+
+    Row ``(alpha*b + beta)*d + delta`` holds columns ``(alpha*c + gamma)*d + delta`` for
+    increasing ``gamma``: the order of :func:`_mask_rowmajor` without building the mask.
+    """
+    check_nnz(f"Kronecker pattern {p.as_tuple()}", p.nnz)
+    a, b, c, d = p.as_tuple()
+    alpha = np.arange(a, dtype=np.int64)[:, None, None, None]
+    beta = np.arange(b, dtype=np.int64)[None, :, None, None]
+    delta = np.arange(d, dtype=np.int64)[None, None, :, None]
+    gamma = np.arange(c, dtype=np.int64)[None, None, None, :]
+    shape = (a, b, d, c)
+    rows = np.broadcast_to((alpha * b + beta) * d + delta, shape).ravel()
+    cols = np.broadcast_to((alpha * c + gamma) * d + delta, shape).ravel()
+    return rows, cols
+
+
+def _draw(size: int, rng: np.random.Generator, entries: str) -> np.ndarray:
+    if entries == "integer":
+        return rng.integers(-9, 10, size=size)
+    return rng.standard_normal(size)
+
+
+def _standard_butterfly_dense(values: list[np.ndarray], n: int) -> np.ndarray:
+    """Dense ``F[0] @ ... @ F[L-1]`` of standard-order butterfly factors, right to left.
+
+    ``values[l]`` are the entries of factor ``l`` in row-major order. The partial product
+    ``F[l] ... F[L-1]`` is block diagonal with ``2^l`` blocks of size ``n / 2^l``, and each
+    entry of ``F[l] @ (F[l+1] ... F[L-1])`` is ONE product (butterfly supports have a unique
+    path, THEORY T6): one broadcast multiplication per factor, 2 n^2 multiplications in all,
+    bit for bit the entries of the sparse right-to-left product.
+    """
+    check_dense("product of factors", n, n)
+    L = len(values)
+    P = values[-1].reshape(n // 2, 2, 2).astype(np.float64)  # (n/2, 2, 2, 1): 2x2 blocks
+    for ell in range(L - 2, -1, -1):
+        a, s = 2**ell, n // 2 ** (ell + 1)
+        V = values[ell].reshape(a, 2, s, 2).astype(np.float64)   # [alpha, beta, delta, gamma]
+        P4 = P.reshape(a, 2, s, s)                                 # [alpha, gamma, delta, j]
+        out = np.empty((a, 2, s, 2, s))
+        np.multiply(V[..., None], P4.transpose(0, 2, 1, 3)[:, None], out=out)
+        P = out.reshape(a, 2 * s, 2 * s)
+    return P.reshape(n, n)
+
+
 def random_butterfly(n: int, seed: int = 0, noise: float = 0.0, order: str = "standard",
                      entries: str = "gaussian") -> NumericMatrix:
     """Product of random butterfly factors (plus relative Gaussian noise), see module doc.
+
+    The factor entries are drawn factor by factor in row-major order of each mask
+    (:func:`draw_factor_entries`). In the standard order the dense product is formed by
+    :func:`_standard_butterfly_dense` without any sparse matrix; ``planted`` builds the
+    factors on first access.
 
     Examples
     --------
@@ -228,17 +330,27 @@ def random_butterfly(n: int, seed: int = 0, noise: float = 0.0, order: str = "st
     >>> M.A.shape, len(M.planted), M.noise_norm
     ((8, 8), 3, 0.0)
     """
+    if entries not in ("gaussian", "integer"):
+        msg = f"entries must be 'gaussian' or 'integer'; got {entries!r}"
+        raise InvalidInputError(msg)
     chain = butterfly(n, order)
     rng = np.random.default_rng(seed)
-    factors = random_factor_values([chain.factor_mask(i) for i in range(chain.n_factors)],
-                                   rng, entries)
-    B = _sparse_chain_dense(factors)
+    pats = chain.patterns or ()
+    drawn = []
+    for p in pats:
+        rows, cols = _kron_rowmajor(p)
+        drawn.append((rows, cols, _draw(rows.size, rng, entries)))
+    planted = PlantedFactors(drawn, [p.shape for p in pats])
+    if order == "standard":
+        B = _standard_butterfly_dense([v for *_, v in drawn], n)
+    else:
+        B = _sparse_chain_dense(list(planted))
     A, nw = add_relative_noise(B, noise, rng)
     desc = f"random butterfly product (n={n}, seed={seed}, order={order}"
     desc += f", relative noise={noise:g})" if noise else ")"
     return NumericMatrix(_readonly(A), desc, "random-butterfly",
                          {"n": n, "seed": seed, "noise": noise, "order": order},
-                         tuple(factors), nw)
+                         planted, nw)
 
 
 def _readonly(A: np.ndarray) -> np.ndarray:
@@ -268,7 +380,9 @@ def validate_matrix(A: object, what: str = "matrix") -> np.ndarray:
     ...
     fsmf_check.errors.NonFiniteError: matrix has a non-finite entry (nan) at row 0, column 1
     """
-    if sp.issparse(A):
+    # no import: a scipy sparse array can only exist once scipy.sparse is loaded
+    sp = sys.modules.get("scipy.sparse")
+    if sp is not None and sp.issparse(A):
         A = A.toarray()  # type: ignore[union-attr]
     try:
         arr = np.asarray(A)
@@ -457,6 +571,34 @@ def load_matrix(matrix: str | Path) -> NumericMatrix:
         A = read_matrix_file(path)
         return NumericMatrix(_readonly(A), f"matrix file {path.name}", None, {"file": str(path)})
     return parse_matrix_spec(text)
+
+
+def load_matrix_bitrev(matrix: str | Path) -> tuple[NumericMatrix, bool]:
+    """:func:`load_matrix`, with a ``dft:N`` spec generated directly in bit-reversed columns.
+
+    Returns ``(M, permuted)``: when ``permuted`` is True, ``M.A`` already holds
+    ``DFT_N[:, bitrev(N)]`` (the same entries as permuting the natural DFT, one pass less)
+    and ``M.description`` still names the DFT; otherwise ``M`` is what :func:`load_matrix`
+    returns and the caller permutes.
+
+    Examples
+    --------
+    >>> M, permuted = load_matrix_bitrev("dft:8")
+    >>> permuted, bool(np.array_equal(M.A, dft(8)[:, bitrev(8)]))
+    (True, True)
+    >>> load_matrix_bitrev("hadamard:4")[1]
+    False
+    """
+    text = str(matrix)
+    path = Path(text)
+    if path.suffix in (".npy", ".npz", ".mtx") or path.exists():
+        return load_matrix(path), False
+    ms = parse_spec(text)
+    if ms.generator != "dft" or ms.n & (ms.n - 1):
+        return parse_matrix_spec(text), False
+    n = ms.n
+    return NumericMatrix(_readonly(dft(n, "bitrev")), f"DFT_{n} (natural column order)", "dft",
+                         {"n": n}), True
 
 
 def load_permutation(path: Path | str, n: int) -> np.ndarray:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from fsmf_check._limits import MAX_RANDOM_NNZ, check_dense, check_dim, check_nnz
 from fsmf_check.errors import InvalidInputError, SizeLimitError
 from fsmf_check.model.kronecker import KronPattern
 from fsmf_check.model.supports import Chain, SupportPattern
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = [
     "butterfly",
@@ -247,6 +250,8 @@ def _restricted_factor(pat: KronPattern, rows: np.ndarray, n_rows: int | None
     Returns the mask (``n_rows`` rows when given, with row ``t`` = ``rows[t]``; else the full
     row count with the other rows empty) and the sorted columns it reaches. O(len(rows) * c).
     """
+    import scipy.sparse as sp
+
     alpha, delta = pat.row_keys(rows)
     base = alpha * pat.c * pat.d + delta
     offs = pat.d * np.arange(pat.c, dtype=np.int64)
@@ -354,6 +359,8 @@ def block_diagonal(blocks: Sequence[Sequence[int]]) -> SupportPattern:
     >>> block_diagonal([[2, 2, 1], [1, 3, 2]]).shape
     (3, 5, 3)
     """
+    import scipy.sparse as sp
+
     if not blocks:
         msg = "block-diagonal pattern needs at least one block [m, n, r]"
         raise InvalidInputError(msg)
@@ -381,6 +388,8 @@ def random_pattern(m: int, n: int, r: int, density: float = 0.3, seed: int = 0) 
     >>> random_pattern(4, 5, 3, 0.5, seed=1).shape
     (4, 5, 3)
     """
+    import scipy.sparse as sp
+
     m, n, r = _positive(m, "random m"), _positive(n, "random n"), _positive(r, "random r")
     if not isinstance(density, int | float) or not 0.0 < float(density) <= 1.0:
         msg = f"random density must be in (0, 1]; got {density!r}"

@@ -21,12 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from fsmf_check._limits import check_dim, check_nnz
 from fsmf_check.errors import MaskError, ShapeError
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp  # imported where used: `import fsmf_check` stays light
 
 __all__ = [
     "KronPattern",
@@ -112,6 +115,8 @@ class KronPattern:
 
     def to_sparse(self) -> sp.csr_array:
         """Materialize the mask as a scipy CSR array of int8 (size-checked)."""
+        import scipy.sparse as sp
+
         check_nnz(f"Kronecker pattern {self.as_tuple()}", self.nnz)
         a, b, c, d = self.as_tuple()
         alpha, beta, gamma, delta = np.meshgrid(
@@ -428,6 +433,8 @@ def recognize_pattern(mask: sp.sparray | np.ndarray) -> tuple[KronPattern, ...]:
     >>> recognize_pattern(np.array([[1, 1], [0, 1]]))
     ()
     """
+    import scipy.sparse as sp
+
     M = sp.csr_array(mask)
     M.sum_duplicates()
     M.eliminate_zeros()

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from fsmf_check._limits import MAX_FACTORS, check_dense, check_dim, check_nnz
 from fsmf_check.errors import MaskError, ShapeError, SizeLimitError
 from fsmf_check.model.kronecker import KronPattern, analyze_kronecker_chain, chain_product
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp  # imported where used: `import fsmf_check` stays light
 
 __all__ = ["SupportPattern", "Chain", "as_mask", "bool_product"]
 
@@ -42,6 +45,8 @@ def as_mask(M: object, name: str) -> sp.csc_array:
     ...
     fsmf_check.errors.MaskError: mask J must contain only 0 and 1; found 2 at row 0, column 1
     """
+    import scipy.sparse as sp
+
     if sp.issparse(M):
         S = sp.csc_array(M, copy=True)
         if S.ndim != 2:
@@ -111,6 +116,8 @@ def bool_product(left: sp.sparray, right: sp.sparray) -> sp.csc_array:
     Path counts are computed in int64 and clipped to 1 after every product, so no float and no
     cancellation can enter: the result is the set of (i, j) joined by at least one path.
     """
+    import scipy.sparse as sp
+
     prod = sp.csc_array(left, dtype=np.int64) @ sp.csc_array(right, dtype=np.int64)
     prod = sp.csc_array(prod)
     prod.eliminate_zeros()
@@ -328,6 +335,8 @@ class Chain:
         ``I`` is the support of the left part and ``J`` the transpose of the right part's
         support, so that ``F[p] ... F[q-1] = X @ Y.T`` (theory §1 convention).
         """
+        import scipy.sparse as sp
+
         q = self.n_factors if q is None else q
         if not p < s < q:
             msg = (f"split {s} must satisfy {p} < split < {q} for a chain with "

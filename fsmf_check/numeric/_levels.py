@@ -25,7 +25,6 @@ exact products get ``lo_l = 0`` and the T9 upper bound cannot fail through round
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -153,6 +152,8 @@ def level_enclosure(B: np.ndarray, r: int, outside: float = 0.0, outside_margin:
 
     n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     if n_workers > 1 and len(slices) > 1:
+        from concurrent.futures import ThreadPoolExecutor  # stdlib, loads logging: on use only
+
         with ThreadPoolExecutor(n_workers) as pool:
             parts = list(pool.map(work, slices))
     else:

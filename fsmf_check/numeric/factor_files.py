@@ -34,10 +34,9 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.io
-import scipy.sparse as sp
 
 from fsmf_check._limits import MAX_FILE_BYTES
 from fsmf_check.errors import InvalidInputError, SizeLimitError
@@ -45,6 +44,9 @@ from fsmf_check.files import atomic_write_bytes
 from fsmf_check.model.families import bitrev
 from fsmf_check.model.kronecker import KronPattern
 from fsmf_check.numeric.factors import KroneckerFactors, SparseFactors, twiddle_indices
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["FORMATS", "FactorFile", "format_of", "save_factors", "read_factor_file",
            "load_factors", "NPZ_LAYOUT"]
@@ -70,6 +72,8 @@ class FactorFile:
 
     def product_factors(self) -> list[sp.csr_array]:
         """Factors whose product approximates ``A`` itself (``P^T`` folded into the last)."""
+        import scipy.sparse as sp
+
         out = list(self.factors)
         if self.column_perm is not None:
             inv = np.empty_like(self.column_perm)
@@ -106,6 +110,8 @@ def format_of(path: Path | str, fmt: str | None = None) -> str:
 
 def _as_csr_list(factors: KroneckerFactors | SparseFactors | Sequence[sp.sparray]
                  ) -> list[sp.csr_array]:
+    import scipy.sparse as sp
+
     if isinstance(factors, KroneckerFactors | SparseFactors):
         return factors.to_scipy_sparse()
     return [sp.csr_array(F) for F in factors]
@@ -182,6 +188,9 @@ def _json_bytes(mats: list[sp.csr_array], perm: np.ndarray | None,
 
 
 def _mat_bytes(mats: list[sp.csr_array], perm: np.ndarray | None) -> bytes:
+    import scipy.io
+    import scipy.sparse as sp
+
     folded = FactorFile(tuple(mats), perm, None, "mat").product_factors()
     cell = np.empty((1, len(folded)), dtype=object)
     for idx, F in enumerate(folded):
@@ -222,6 +231,7 @@ def save_factors(path: Path | str, factors: KroneckerFactors | SparseFactors | S
 
     Examples
     --------
+    >>> import scipy.sparse as sp
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> F = [sp.csr_array(np.array([[1.0, 2.0], [0.0, 1.0]])), sp.csr_array(np.eye(2))]
@@ -261,6 +271,8 @@ def _bad(path: Path, why: str) -> InvalidInputError:
 
 
 def _read_npz(path: Path) -> FactorFile:
+    import scipy.sparse as sp
+
     try:
         with np.load(path, allow_pickle=False) as z:
             keys = set(z.files)
@@ -282,6 +294,8 @@ def _read_npz(path: Path) -> FactorFile:
 
 
 def _read_json(path: Path) -> FactorFile:
+    import scipy.sparse as sp
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, OSError) as exc:
@@ -319,6 +333,9 @@ def _read_json(path: Path) -> FactorFile:
 
 
 def _read_mat(path: Path) -> FactorFile:
+    import scipy.io
+    import scipy.sparse as sp
+
     try:
         contents = scipy.io.loadmat(path)
     except (ValueError, OSError, TypeError, NotImplementedError) as exc:
@@ -372,6 +389,7 @@ def load_factors(path: Path | str) -> list[sp.csr_array]:
 
     Examples
     --------
+    >>> import scipy.sparse as sp
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "f.npz"
     >>> _ = save_factors(p, [sp.csr_array(np.eye(2) * 3)])

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from fsmf_check._limits import check_dense
 from fsmf_check.errors import ShapeError
 from fsmf_check.model.kronecker import KronPattern
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = [
     "KroneckerFactors",
@@ -84,6 +87,8 @@ def twiddle_to_sparse(T: np.ndarray, p: KronPattern) -> sp.csr_array:
     >>> twiddle_to_sparse(np.ones((1, 1, 2, 2)), KronPattern(1, 2, 2, 1)).toarray().tolist()
     [[1.0, 1.0], [1.0, 1.0]]
     """
+    import scipy.sparse as sp
+
     rows, cols = twiddle_indices(p)
     return sp.csr_array((np.asarray(T).ravel(), (rows.ravel(), cols.ravel())), shape=p.shape)
 
@@ -238,6 +243,7 @@ class SparseFactors(_ChainMixin):
 
     Examples
     --------
+    >>> import scipy.sparse as sp
     >>> F = SparseFactors((sp.csr_array(np.eye(2)), sp.csr_array(np.ones((2, 2)))))
     >>> F.to_dense().tolist()
     [[1.0, 1.0], [1.0, 1.0]]
@@ -273,6 +279,8 @@ class SparseFactors(_ChainMixin):
 
     def to_npz_dict(self) -> dict[str, np.ndarray]:
         """Arrays for ``numpy.savez``: ``F{l}_data``, ``_indices``, ``_indptr``, ``_shape``."""
+        import scipy.sparse as sp
+
         out: dict[str, np.ndarray] = {}
         for idx, F in enumerate(self.values):
             C = sp.csr_array(F)

@@ -40,7 +40,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
 from fsmf_check._limits import check_dense
 from fsmf_check.analysis.chains import TREES, tree_nodes
@@ -373,6 +372,8 @@ def _run_kron(Z: np.ndarray, pats: tuple[KronPattern, ...], nodes: list[tuple[in
 
 def _run_generic(Z: np.ndarray, chain: Chain, nodes: list[tuple[int, int, int]],
                  progress: ProgressFn | None) -> tuple[SparseFactors, list[SplitRecord]]:
+    import scipy.sparse as sp
+
     L = chain.n_factors
     pieces: list[list] = [[0, L, Z]]
     records: list[SplitRecord] = []
@@ -495,6 +496,8 @@ def _abs_product_norm(factors: KroneckerFactors | SparseFactors) -> float:
         norms = [float(np.sqrt(M.sum(axis=3).max(initial=0.0) * M.sum(axis=2).max(initial=0.0)))
                  for M in mats[1:]]
     else:
+        import scipy.sparse as sp
+
         smats = [abs(sp.csr_array(F)) for F in factors.values]
         fro = float(np.sqrt(_sumsq(smats[0].data)))
         norms = [float(np.sqrt(M.sum(axis=1).max(initial=0.0) * M.sum(axis=0).max(initial=0.0)))

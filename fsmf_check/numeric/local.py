@@ -17,11 +17,14 @@ least-squares solves, ``O(sum_l (m n) nnz(F[l])^2)``; the input size is limited 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from fsmf_check.errors import ShapeError, SizeLimitError
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["LocalSolution", "solve_local", "MAX_SYSTEM_ENTRIES"]
 
@@ -105,6 +108,8 @@ def solve_local(A: np.ndarray, masks: list[np.ndarray | sp.sparray], *, starts: 
     >>> sol.rel_error < 1e-5
     True
     """
+    import scipy.sparse as sp
+
     dense = [np.asarray(M.toarray() if sp.issparse(M) else M) != 0 for M in masks]
     if not dense:
         msg = "the local solver needs at least one factor mask"

@@ -20,9 +20,9 @@ reshape of ``A`` without materializing any mask. Complex ``A``: ``X = U sqrt(S)`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from fsmf_check.analysis.tractability import TractabilityResult, decide_tractability
 from fsmf_check.errors import NotApplicableError, ShapeError
@@ -30,6 +30,9 @@ from fsmf_check.inputs.matrix_specs import validate_matrix
 from fsmf_check.model.supports import SupportPattern
 from fsmf_check.numeric._svd import truncated_split
 from fsmf_check.numeric._threads import single_blas_thread
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["TwoFactorSolution", "solve_tractable", "closed_form_value"]
 
@@ -205,6 +208,8 @@ class _Builder:
         self.yv.append(np.asarray(vals).ravel())
 
     def build(self, m: int, n: int, r: int) -> tuple[sp.csc_array, sp.csc_array]:
+        import scipy.sparse as sp
+
         def mk(rs: list, cs: list, vs: list, shape: tuple[int, int]) -> sp.csc_array:
             if not rs:
                 return sp.csc_array(shape, dtype=self.dtype)

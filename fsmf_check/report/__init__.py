@@ -1,12 +1,37 @@
 """Reports: render results as ``report.md``, ``report.json`` and PNG pictures.
 
 This layer renders what :mod:`fsmf_check.commands` computed and computes nothing itself;
-matplotlib is imported only in :mod:`fsmf_check.report.pictures` (Agg backend).
+matplotlib is imported only in :mod:`fsmf_check.report.pictures` (Agg backend). Names are
+imported on first use, so that rendering one JSON envelope (``report.envelope``) does not
+load the report builder and the engines behind it.
 """
 
 from __future__ import annotations
 
-from fsmf_check.report.build import write_report
-from fsmf_check.report.envelope import SCHEMA, dumps, envelope, to_jsonable
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fsmf_check.report.build import write_report
+    from fsmf_check.report.envelope import SCHEMA, dumps, envelope, to_jsonable
+
+_LAZY = {"write_report": "fsmf_check.report.build", "SCHEMA": "fsmf_check.report.envelope",
+         "dumps": "fsmf_check.report.envelope", "envelope": "fsmf_check.report.envelope",
+         "to_jsonable": "fsmf_check.report.envelope"}
 
 __all__ = ["write_report", "SCHEMA", "dumps", "envelope", "to_jsonable"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public names on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 'fsmf_check.report' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
