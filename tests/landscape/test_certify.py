@@ -93,3 +93,18 @@ def test_cli_landscape_json(tmp_path):
                                  "--starts", "10", "--json"])
     assert r.exit_code == 1
     assert json.loads(r.output)["results"]["landscape"]["verdict"] == "spurious-minimum"
+
+
+@pytest.mark.parametrize("path", sorted(CASES.glob("landscape-*.toml")), ids=lambda p: p.stem)
+def test_every_shipped_landscape_case_has_a_certificate_that_verifies(path: Path,
+                                                                      tmp_path: Path) -> None:
+    cert = tmp_path / "c.json"
+    out = landscape_outcome(load_case(path), starts=10, certificate=cert)
+    land = out.results["landscape"]
+    assert land["verdict"] == "spurious-minimum" and out.exit_code == 1
+    spurious = [mn for mn in land["minima"] if mn["spurious"] and mn["certified"]]
+    assert spurious, land["minima"]
+    # the spurious minimum is strictly above another certified minimum's loss
+    assert min(Fraction(mn["objective"]) for mn in land["minima"]) < min(
+        Fraction(mn["objective"]) for mn in spurious)
+    assert check_certificate(json.loads(cert.read_text())).status == "verified"
