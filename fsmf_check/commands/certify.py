@@ -89,9 +89,7 @@ def _scalings_to_planted(target: ExactTarget, factors: tuple[np.ndarray, ...],
 
 
 def _dense(target: ExactTarget) -> dict[str, object]:
-    from fsmf_check.exact.certificates import encode_dense
-
-    return encode_dense(target.A, target.backend)
+    return target.dense()
 
 
 def _fmt(x: object) -> str:

@@ -58,6 +58,17 @@ class ExactTarget:
     planted: list[np.ndarray] | None = None
     exponents: np.ndarray | None = None
     meta: dict[str, object] = field(default_factory=dict)
+    #: (A, encoding): the certificate encoding of ``A``, built once (see :meth:`dense`)
+    _dense: tuple[np.ndarray, dict[str, object]] | None = field(default=None, repr=False,
+                                                                compare=False)
+
+    def dense(self) -> dict[str, object]:
+        """The certificate form ``{"shape", "rows"}`` of ``A``, encoded once per matrix."""
+        from fsmf_check.exact.certificates import encode_dense
+
+        if self._dense is None or self._dense[0] is not self.A:
+            self._dense = (self.A, encode_dense(self.A, self.backend, self.exponents))
+        return self._dense[1]
 
     @property
     def shape(self) -> tuple[int, int]:
