@@ -394,9 +394,10 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
             if clr["verdict"] == "violated":  # pragma: no cover - contradicts exact factors
                 msg = "internal error: CLR refutes a verified factorization"
                 raise AssertionError(msg)
+        fmt = ScalarFormatter(bk)
         data = {"field": target.field.to_dict(), "structure": encode_structure(chain),
                 "target": target.dense(),
-                "factors": [encode_sparse(F, bk) for F in factors]}
+                "factors": [encode_sparse(F, bk, fmt) for F in factors]}
         cert = Certificate("member", "factors", data)
         text = (f"A is exactly a product of the {L} factors: the hierarchical algorithm "
                 f"({tree} tree) recovered exact factors over {target.field.name} through block "
@@ -605,10 +606,15 @@ def decide_chain_identifiability(target: ExactTarget, chain: Chain,
                          f"membership is {membership.verdict}."),
             method="none", scope="target", up_to=None)
     factors = list(membership.factors)
+    mcert = membership.certificate
+    if mcert is not None and mcert.method == "factors" and "factors" in mcert.data:
+        encoded = mcert.data["factors"]  # the same factors, already encoded
+    else:
+        fmt = ScalarFormatter(bk)
+        encoded = [encode_sparse(F, bk, fmt) for F in factors]
     data: dict[str, object] = {"field": target.field.to_dict(),
                                "structure": encode_structure(chain),
-                               "target": target.dense(),
-                               "factors": [encode_sparse(F, bk) for F in factors]}
+                               "target": target.dense(), "factors": encoded}
     if L == 1:
         return IdentifiabilityResult(
             verdict="identifiable", theorem="T8", explanation="a single factor equals A.",
