@@ -80,7 +80,7 @@ def roots_factor_node(E: np.ndarray, nz: np.ndarray, tract: TractabilityResult, 
 
 
 def order_n_root(N: int) -> tuple[int, int]:
-    """A prime ``p = 1 (mod N)`` below 2^31 and ``w`` of multiplicative order exactly N."""
+    """Return a prime ``p = 1 (mod N)`` below 2^31 and ``w`` of multiplicative order exactly N."""
     from sympy import factorint, isprime
 
     qs = list(factorint(N))

@@ -44,6 +44,7 @@ class ScalarFormatter:
         self.cache: dict[int, tuple[object, str]] = {}
 
     def __call__(self, v: object) -> str:
+        """Return the string of one scalar."""
         hit = self.cache.get(id(v))
         if hit is None:
             hit = (v, _fmt(self.bk.to_public(v)))
@@ -51,7 +52,7 @@ class ScalarFormatter:
         return hit[1]
 
     def many(self, values: list[object]) -> list[str]:
-        """Formatted strings of ``values`` (in order)."""
+        """Return the strings of ``values`` (in order)."""
         cache, out = self.cache, []
         append = out.append
         for v in values:
