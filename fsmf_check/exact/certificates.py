@@ -53,7 +53,7 @@ class ScalarFormatter:
 
     def many(self, values: list[object]) -> list[str]:
         """Return the strings of ``values`` (in order)."""
-        cache, out = self.cache, []
+        cache, out = self.cache, list[str]()
         append = out.append
         for v in values:
             hit = cache.get(id(v))
