@@ -11,7 +11,12 @@ atomically.
 
 Targets (SPEC brief): N = 256 rational <= 5 s, DFT_64 exact <= 10 s (time to certificate).
 
-Usage: python benchmarks/bench_exact.py [--quick]
+A second table times the whole process ``fsmf-check certify CASE`` (wall clock, a fresh
+interpreter, imports included) for the DFT_N with bit-reversed columns over Q(zeta_N) and the
+random integer butterfly product (seed 0), N = 256, 512, 1024 (performance issue item 2:
+<= 10 s each at N = 1024). ``--certify-only`` runs just that table.
+
+Usage: python benchmarks/bench_exact.py [--quick] [--certify-only]
 """
 
 from __future__ import annotations
@@ -86,10 +91,63 @@ def run_case(kind: str, n: int) -> dict[str, object]:
             "t_certificate_s": round(t_target + t_mem, 4)}
 
 
+_CASE = """name = "bench-{gen}-{n}"
+kind = "chain"
+
+[supports]
+family = "butterfly"
+n = {n}
+
+[target]
+{target}
+"""
+_TARGETS = {"dft": 'generator = "dft"\ncolumns = "bitrev"',
+            "integer": 'generator = "random-butterfly"\nentries = "integer"\nseed = 0'}
+
+
+def run_certify(gen: str, n: int) -> dict[str, object]:
+    """Wall time of one ``python -m fsmf_check certify CASE`` process."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        case = Path(tmp) / f"{gen}-{n}.toml"
+        case.write_text(_CASE.format(gen=gen, n=n, target=_TARGETS[gen]))
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "fsmf_check", "certify", str(case)],
+                              capture_output=True, text=True, env=env, check=False)
+        wall = time.perf_counter() - t0
+    verdict = next((ln.split(":", 1)[1].split("(")[0].strip() for ln in proc.stdout.splitlines()
+                    if ln.strip().startswith("membership:")), "error")
+    return {"case": f"certify {gen}", "N": n, "exit_code": proc.returncode,
+            "membership": verdict, "wall_s": round(wall, 2)}
+
+
+def certify_table(sizes: list[int]) -> list[dict[str, object]]:
+    """Whole-process ``certify`` rows (DFT bit-reversed and integer butterfly)."""
+    print(f"{'whole process':18} {'N':>5} {'verdict':>10} {'wall s':>7}")
+    rows = []
+    for gen in ("dft", "integer"):
+        for n in sizes:
+            row = run_certify(gen, n)
+            rows.append(row)
+            print(f"{row['case']:18} {n:>5} {row['membership']:>10} {row['wall_s']:>7.2f}",
+                  flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only (smoke run)")
+    parser.add_argument("--certify-only", action="store_true",
+                        help="only the whole-process certify table")
     args = parser.parse_args()
+    whole = certify_table([64, 128] if args.quick else [256, 512, 1024])
+    if args.certify_only:
+        return
     sizes_q = [16, 64] if args.quick else [16, 32, 64, 128, 256, 512]
     sizes_z = [8, 16] if args.quick else [8, 16, 32, 64, 128]
     plan = ([("rational", n) for n in sizes_q] + [("hadamard", n) for n in sizes_q]
@@ -113,7 +171,7 @@ def main() -> None:
                        "processor": platform.processor(), "cpus": _cpus()},
            "libraries": {"python-flint": flint.__version__, "sympy": sympy.__version__,
                          "numpy": np.__version__},
-           "rows": rows}
+           "rows": rows, "certify_rows": whole}
     path = Path(__file__).resolve().parent / "results" / "bench_exact.json"
     atomic_write_text(path, json.dumps(out, indent=2) + "\n")
     print(f"wrote {path}")

@@ -3,7 +3,7 @@ r"""Library entry points of the exact engine.
 Each returns an :class:`~fsmf_check.commands.outcome.Outcome`.
 
 * :func:`certify_case` -- ``fsmf-check certify CASE`` (exit 0 member, 1 not a member,
-  3 undecided); ``results`` has ``membership`` and ``identifiability`` (docs/reference/json-schema.md).
+  3 undecided); ``results`` has ``membership`` and ``identifiability``.
 * :func:`exact_spec_target` and :func:`cross_check_butterfly` -- the exact half of
   ``fsmf-check butterfly MATRIX --cross-check``: the exact verdict for the same matrix and the
   comparison of numeric factors with the exact ones up to the diagonal scalings (T8).
@@ -135,9 +135,7 @@ def _scalings_to_planted(target: ExactTarget, factors: tuple[np.ndarray, ...],
 
 
 def _dense(target: ExactTarget) -> dict[str, object]:
-    from fsmf_check.exact.certificates import encode_dense
-
-    return encode_dense(target.A, target.backend)
+    return target.dense()
 
 
 def _fmt(x: object) -> str:
@@ -552,7 +550,7 @@ def butterfly_cross_check(matrix: str, *, tree: str = "left", order: str = "stan
     Returns
     -------
     (dict, list of str)
-        The ``cross_check`` result object (docs/reference/json-schema.md style: verdict ``agree`` | ``disagree``,
+        The ``cross_check`` result object (verdict ``agree`` | ``disagree``,
         both verdicts, numeric error, agreement up to the T8 scalings) and human lines.
 
     Raises

@@ -232,7 +232,7 @@ class FlintBackend(ExactBackend):
             return Fraction(int(q.p), int(q.q))
         if not isinstance(s, _Cyc):
             s = self.scalar(s)
-        coeffs = [Fraction(int(c.p), int(c.q)) for c in s.p.coeffs()]  # type: ignore[union-attr]
+        coeffs = [Fraction(int(c.p), int(c.q)) for c in s.p.coeffs()]  # type: ignore[attr-defined]
         if self.ctx.N == 4:
             coeffs += [Fraction(0)] * (2 - len(coeffs))
             return GaussianRational(coeffs[0], coeffs[1])
@@ -323,7 +323,7 @@ class FlintBackend(ExactBackend):
 
 
 def _primes_below(start: int, count: int) -> list[int]:
-    out = []
+    out: list[int] = []
     p = start
     while len(out) < count:
         p -= 1

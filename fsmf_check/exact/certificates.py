@@ -27,35 +27,71 @@ from fsmf_check.model.certificate_schema import SCHEMA as CERT_SCHEMA
 from fsmf_check.model.certificate_schema import Certificate, encode_structure
 
 __all__ = ["Certificate", "CERT_SCHEMA", "encode_dense", "encode_sparse", "encode_structure",
-           "MAX_CERT_ENTRIES", "full_rank_minor", "encode_polynomial"]
+           "MAX_CERT_ENTRIES", "full_rank_minor", "encode_polynomial", "ScalarFormatter"]
 
 #: Certificates whose target has more entries than this are summarized in command output
 #: (the certificate object still exists in the library result).
 MAX_CERT_ENTRIES = 1 << 16
 
 
-def encode_dense(M: np.ndarray, bk: ExactBackend) -> dict[str, Any]:
-    """Dense ``{"shape": [m, n], "rows": [[str]]}`` form."""
-    cache: dict[int, str] = {}
-    rows = []
-    for row in M:
-        out = []
-        for v in row:
-            key = id(v)
-            s = cache.get(key)
-            if s is None:
-                s = _fmt(bk.to_public(v))
-                cache[key] = s
-            out.append(s)
-        rows.append(out)
-    return {"shape": [int(M.shape[0]), int(M.shape[1])], "rows": rows}
+class ScalarFormatter:
+    """Format backend scalars (``format_exact`` of ``to_public``), once per scalar object.
+
+    Exact matrices share scalar objects (equal entries of generated targets are one object),
+    so the cache is keyed by identity; the cache keeps every formatted object alive, so an
+    identity is never reused for another value while the formatter exists.
+    """
+
+    def __init__(self, bk: ExactBackend) -> None:
+        self.bk = bk
+        self.cache: dict[int, tuple[object, str]] = {}
+
+    def __call__(self, v: object) -> str:
+        """Return the string of one scalar."""
+        hit = self.cache.get(id(v))
+        if hit is None:
+            hit = (v, _fmt(self.bk.to_public(v)))
+            self.cache[id(v)] = hit
+        return hit[1]
+
+    def many(self, values: list[object]) -> list[str]:
+        """Return the strings of ``values`` (in order)."""
+        cache, out = self.cache, list[str]()
+        append = out.append
+        for v in values:
+            hit = cache.get(id(v))
+            if hit is None:
+                hit = (v, _fmt(self.bk.to_public(v)))
+                cache[id(v)] = hit
+            append(hit[1])
+        return out
 
 
-def encode_sparse(M: np.ndarray, bk: ExactBackend) -> dict[str, object]:
+def encode_dense(M: np.ndarray, bk: ExactBackend,
+                 exponents: np.ndarray | None = None) -> dict[str, Any]:
+    """Dense ``{"shape": [m, n], "rows": [[str]]}`` form.
+
+    ``exponents`` (optional, ``M[j, k] = z^exponents[j, k]``) formats each distinct root of
+    unity once and indexes the strings.
+    """
+    m, n = (int(v) for v in M.shape)
+    if exponents is not None and bk.field.N > 2 and exponents.shape == M.shape:
+        N = bk.field.N
+        strs = np.empty(N, dtype=object)
+        strs[:] = [_fmt(bk.to_public(bk.root_of_unity(e))) for e in range(N)]
+        return {"shape": [m, n], "rows": strs[np.asarray(exponents) % N].tolist()}
+    flat = ScalarFormatter(bk).many(M.reshape(-1).tolist())
+    return {"shape": [m, n], "rows": [flat[i * n:(i + 1) * n] for i in range(m)]}
+
+
+def encode_sparse(M: np.ndarray, bk: ExactBackend,
+                  fmt: ScalarFormatter | None = None) -> dict[str, object]:
     """Sparse ``{"shape": [m, n], "entries": [[i, j, str], ...]}`` form (row-major)."""
+    fmt = fmt or ScalarFormatter(bk)
     nz = np.argwhere(bk.nonzero_mask(M))
+    vals = fmt.many(M[nz[:, 0], nz[:, 1]].tolist()) if nz.size else []
     return {"shape": [int(M.shape[0]), int(M.shape[1])],
-            "entries": [[int(i), int(j), _fmt(bk.to_public(M[i, j]))] for i, j in nz]}
+            "entries": [[int(i), int(j), v] for (i, j), v in zip(nz.tolist(), vals, strict=True)]}
 
 
 def _fmt(x: object) -> str:

@@ -32,7 +32,7 @@ from fsmf_check.exact._backend import ExactBackend
 from fsmf_check.exact._blocks import minor_evidence
 from fsmf_check.exact.certificates import (
     Certificate,
-    encode_dense,
+    ScalarFormatter,
     encode_sparse,
     encode_structure,
     full_rank_minor,
@@ -146,6 +146,78 @@ def _hierarchy(H: np.ndarray, p: int, q: int, tree: str, tr: _Tract, bk: ExactBa
     return _hierarchy(run.Y.T.copy(), s, q, tree, tr, bk, leaves)
 
 
+class _NotFast(Exception):
+    """The roots-of-unity fast path does not apply to this node (general path instead)."""
+
+
+def _roots_hierarchy(E: np.ndarray, nz: np.ndarray, p: int, q: int, tree: str, tr: _Tract,
+                     N: int, leaves: dict[int, tuple[np.ndarray, np.ndarray]],
+                     ) -> dict[str, object] | None:
+    """:func:`_hierarchy` in exponents mod N (module :mod:`._roots`); raises _NotFast."""
+    from fsmf_check.exact._roots import roots_factor_node
+
+    if q - p == 1:
+        mask = tr.chain.factor_mask(p).toarray().astype(bool)
+        if (nz & ~mask).any():  # pragma: no cover - supports guarantee this never happens
+            return {"node": [p, p + 1, q], "reason": "leaf outside its support"}
+        leaves[p] = (E, nz)
+        return None
+    s = _split_of(p, q, tree)
+    pattern, tract = tr.get(p, s, q)
+    if not tract.tractable:
+        raise _NotFast
+    res = roots_factor_node(E, nz, tract, N, pattern.r)  # type: ignore[attr-defined]
+    if res is None:
+        raise _NotFast
+    kind, X, Y = res
+    if kind == "ref":
+        return {"node": [p, s, q], "refutation": X}
+    pair_x: Any = X
+    pair_y: Any = Y
+    EX, nX = pair_x
+    EY, nY = pair_y
+    fail = _roots_hierarchy(EX, nX, p, s, tree, tr, N, leaves)
+    if fail:
+        return fail
+    return _roots_hierarchy(EY.T.copy(), nY.T.copy(), s, q, tree, tr, N, leaves)
+
+
+def _roots_recovery(target: ExactTarget, tree: str, tr: _Tract,
+                    ) -> tuple[dict[str, object] | None, dict[int, np.ndarray], bool] | None:
+    """Exponent version of the recovery for roots-of-unity targets, or None (not applicable).
+
+    Returns ``(fail, leaves, product_ok)``; the leaves are backend scalars, identical to the
+    ones the general path builds. ``product_ok`` is the exact product check.
+    """
+    from fsmf_check.exact._roots import roots_product_equals
+
+    E, N, bk = target.exponents, target.field.N, target.backend
+    if E is None or N <= 2 or E.shape != target.A.shape:
+        return None
+    nz = np.ones(E.shape, dtype=bool)
+    L = tr.chain.n_factors
+    rl: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    try:
+        fail = _roots_hierarchy(np.asarray(E, dtype=np.int64) % N, nz, 0, L, tree, tr, N, rl)
+    except _NotFast:
+        return None
+    if fail is not None:
+        return fail, {}, False
+    ok = roots_product_equals([rl[i] for i in range(L)], np.asarray(E, dtype=np.int64), nz,
+                              N, tr.chain)
+    if ok is None:
+        return None
+    roots = np.empty(N, dtype=object)
+    roots[:] = [bk.root_of_unity(e) for e in range(N)]
+    leaves: dict[int, np.ndarray] = {}
+    for i in range(L):
+        El, nl = rl[i]
+        F = bk.zeros(*El.shape)
+        F[nl] = roots[El[nl] % N]
+        leaves[i] = F
+    return None, leaves, ok
+
+
 def clr_check(target: ExactTarget, chain: Chain, tr: _Tract | None = None,
               ) -> dict[str, Any]:
     r"""Complementary low-rank test (T9): every split of the whole chain, on ``A``.
@@ -206,7 +278,7 @@ def _chain_refutation(ref: dict[str, Any], chain: Chain, target: ExactTarget,
     bk = target.backend
     data: dict[str, Any] = {"field": target.field.to_dict(),
                                "structure": encode_structure(chain),
-                               "target": encode_dense(target.A, bk), "split": split}
+                               "target": target.dense(), "split": split}
     where = "" if split is None else f" for the split after factor {split}"
     if ref["kind"] == "entry":
         i, j = int(ref["row"]), int(ref["col"])
@@ -286,6 +358,7 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
                                                                      "col": j}})
     # 2. roots-of-unity fast path (T9 integer criterion) as an early refutation
     clr = None
+    product_checked = False  # set by the roots-of-unity path (exponent product check)
     if target.exponents is not None and L > 1:
         tried.append("complementary low rank, integer criterion for roots of unity (T9)")
         clr = clr_check(target, chain, tr)
@@ -299,7 +372,11 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
         tried.append(f"hierarchical exact recovery ({tree} tree, T7)")
         tr.target_field = target.field
         leaves = {}
-        fail = _hierarchy(target.A, 0, L, tree, tr, bk, leaves)
+        fast = _roots_recovery(target, tree, tr)
+        if fast is not None:
+            fail, leaves, product_checked = fast
+        else:
+            fail = _hierarchy(target.A, 0, L, tree, tr, bk, leaves)
         top = fail is not None and fail.get("node") == [0, _split_of(0, L, tree), L]
         if fail is not None and not (top and "refutation" in fail) and L > 2:
             # any bracketing tree is exact (T7): try the others before giving up
@@ -315,7 +392,8 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
                     break
     if fail is None:
         factors = [leaves[i] for i in range(L)]
-        if not bk.equal(chain_product(factors, bk), target.A):  # pragma: no cover
+        if not (product_checked  # pragma: no cover
+                or bk.equal(chain_product(factors, bk), target.A)):
             msg = "internal error: recovered chain factors do not reproduce A"
             raise AssertionError(msg)
         if cross_check and clr is None and L > 1:
@@ -325,9 +403,10 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
             if clr["verdict"] == "violated":  # pragma: no cover - contradicts exact factors
                 msg = "internal error: CLR refutes a verified factorization"
                 raise AssertionError(msg)
+        fmt = ScalarFormatter(bk)
         data = {"field": target.field.to_dict(), "structure": encode_structure(chain),
-                "target": encode_dense(target.A, bk),
-                "factors": [encode_sparse(F, bk) for F in factors]}
+                "target": target.dense(),
+                "factors": [encode_sparse(F, bk, fmt) for F in factors]}
         cert = Certificate("member", "factors", data)
         text = (f"A is exactly a product of the {L} factors: the hierarchical algorithm "
                 f"({tree} tree) recovered exact factors over {target.field.name} through block "
@@ -341,7 +420,8 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
     evidence["hierarchy_stopped"] = _jsonable_ref(fail)
     top = fail["node"] == [0, _split_of(0, L, tree), L] if "node" in fail else False
     if "refutation" in fail and top:
-        clr = {"verdict": "violated", "split": fail["node"][1], "refutation": fail["refutation"],
+        node: Any = fail["node"]
+        clr = {"verdict": "violated", "split": node[1], "refutation": fail["refutation"],
                "method": "exact block ranks"}
         return _refuted_by(clr, chain, target, tried, evidence, order)
     # 4. the failure is inside the tree: decide with the CLR route on A itself
@@ -358,7 +438,7 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
             X, Y = two.factors  # type: ignore[misc]
             factors = [X, Y.T.copy()]
             data = {"field": target.field.to_dict(), "structure": encode_structure(chain),
-                    "target": encode_dense(target.A, bk),
+                    "target": target.dense(),
                     "factors": [encode_sparse(F, bk) for F in factors]}
             return MembershipResult(verdict="member", theorem=two.theorem,
                                     explanation=two.explanation, method=two.method,
@@ -536,10 +616,15 @@ def decide_chain_identifiability(target: ExactTarget, chain: Chain,
                          f"membership is {membership.verdict}."),
             method="none", scope="target", up_to=None)
     factors = list(membership.factors)
+    mcert = membership.certificate
+    if mcert is not None and mcert.method == "factors" and "factors" in mcert.data:
+        encoded = mcert.data["factors"]  # the same factors, already encoded
+    else:
+        fmt = ScalarFormatter(bk)
+        encoded = [encode_sparse(F, bk, fmt) for F in factors]
     data: dict[str, Any] = {"field": target.field.to_dict(),
                                "structure": encode_structure(chain),
-                               "target": encode_dense(target.A, bk),
-                               "factors": [encode_sparse(F, bk) for F in factors]}
+                               "target": target.dense(), "factors": encoded}
     if L == 1:
         return IdentifiabilityResult(
             verdict="identifiable", theorem="T8", explanation="a single factor equals A.",
@@ -834,6 +919,9 @@ def _kronecker_identifiability(target: ExactTarget, chain: Chain, factors: list[
     tr = _Tract(chain)
     max_class = 1
     split_minors: list[dict[str, Any]] = []
+    nzA = (np.ones(target.A.shape, dtype=bool) if target.exponents is not None
+           else bk.nonzero_mask(target.A))  # roots of unity are never zero
+    fmt = ScalarFormatter(bk)
     for s in range(1, L):
         pattern, tract = tr.get(0, s, L)
         if not tract.tractable or tract.rule != "disjoint-or-identical":
@@ -851,9 +939,11 @@ def _kronecker_identifiability(target: ExactTarget, chain: Chain, factors: list[
                                  f"{c.rows.size}x{c.cols.size} block (a redundant pair, T6): "
                                  "the level-block argument of T8 does not apply."),
                     method="none", scope="target", up_to=None)
-            B = target.A[np.ix_(c.rows, c.cols)]
-            full = (bk.nonzero_mask(B).any() if c.size == 1 else bk.rank(B) == c.size)
-            minor = full_rank_minor(target.A, c.rows, c.cols, c.size, bk) if full else None
+            if c.size == 1:
+                full, minor = _nonzero_minor(target.A, nzA, c.rows, c.cols, fmt)
+            else:
+                full = bk.rank(target.A[np.ix_(c.rows, c.cols)]) == c.size
+                minor = full_rank_minor(target.A, c.rows, c.cols, c.size, bk) if full else None
             if minor is not None:
                 split_minors.append({"split": s, **minor})
             if not full:
@@ -893,6 +983,21 @@ def _kronecker_identifiability(target: ExactTarget, chain: Chain, factors: list[
         evidence={"derived": bfly is None})
 
 
+def _nonzero_minor(A: np.ndarray, nzA: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                   fmt: ScalarFormatter) -> tuple[bool, dict[str, object] | None]:
+    """Compute the 1x1 case of :func:`full_rank_minor` from a nonzero mask (the same minor).
+
+    ``full_rank_minor`` takes the first pivot column of the block and then the first nonzero
+    row of that column: the first nonzero entry in column-major order.
+    """
+    sub = nzA[np.ix_(rows, cols)]
+    if not sub.any():
+        return False, None
+    j, i = (int(v) for v in np.argwhere(sub.T)[0])
+    r, c = int(rows[i]), int(cols[j])
+    return True, {"rows": [r], "cols": [c], "value": fmt(A[r, c])}
+
+
 def _degenerate_chain_second(factors: list[np.ndarray], s: int, members: np.ndarray,
                              chain: Chain, bk: ExactBackend) -> list[np.ndarray] | None:
     """Second factorization from a zero contribution at split s (rank-one classes).
@@ -905,10 +1010,15 @@ def _degenerate_chain_second(factors: list[np.ndarray], s: int, members: np.ndar
     if members.size != 1:
         return None
     k = int(members[0])
-    left = chain_product(factors[:s], bk)
-    right = chain_product(factors[s:], bk)
+    masks = [chain.factor_mask(i) for i in range(len(factors))]
+    # column k of F[0..s-1] and row k of F[s..L-1]: vector chain products on the supports
+    col = _chain_vector(factors[:s][::-1], masks[:s][::-1], k, bk, transpose=False)
+    row = _chain_vector(factors[s:], masks[s:], k, bk, transpose=True)
     out = [F.copy() for F in factors]
-    if not bk.nonzero_mask(left[:, k][:, None]).any():
+    # the product changes by col (x) (change of row k of F[s]) F[s+1..] (or symmetrically by
+    # F[..s-2] (change of column k of F[s-1]) (x) row): zero when col (row) is zero, so
+    # prod(out) == prod(factors) holds exactly by construction
+    if not any(col):
         if bk.nonzero_mask(out[s][k][None, :]).any():
             out[s][k] = bk.zero
         else:
@@ -916,7 +1026,7 @@ def _degenerate_chain_second(factors: list[np.ndarray], s: int, members: np.ndar
             if cols.size == 0:
                 return None
             out[s][k, int(cols[0])] = bk.one
-    elif not bk.nonzero_mask(right[k][None, :]).any():
+    elif not any(row):
         if bk.nonzero_mask(out[s - 1][:, k][:, None]).any():
             out[s - 1][:, k] = bk.zero
         else:
@@ -926,9 +1036,31 @@ def _degenerate_chain_second(factors: list[np.ndarray], s: int, members: np.ndar
             out[s - 1][int(rows[0]), k] = bk.one
     else:
         return None
-    if not bk.equal(chain_product(out, bk), chain_product(factors, bk)):
-        return None
     if chain_scalings(factors, out, bk)[0] is not None:
         return None
     return out
 
+
+def _chain_vector(factors: list[np.ndarray], masks: list[object], k: int, bk: ExactBackend,
+                  transpose: bool) -> list[object]:
+    """``F[0] @ ... @ F[s-1] @ e_k`` (factors given right to left) or ``e_k^T @ F[s] @ ...``.
+
+    Only the entries on each factor's support mask are read (entries off the mask are zero
+    for recovered factors), so the cost is the number of mask entries, not N^2 per factor.
+    """
+    v: dict[int, object] = {k: bk.one}
+    for F, M in zip(factors, masks, strict=True):
+        rows, cols = M.nonzero()  # type: ignore[attr-defined]
+        nxt: dict[int, object] = {}
+        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+            src, dst = (r, c) if transpose else (c, r)
+            x = v.get(src)
+            if x is None or not x:
+                continue
+            f = F[r, c]
+            if not f:
+                continue
+            t = x * f if transpose else f * x
+            nxt[dst] = nxt[dst] + t if dst in nxt else t
+        v = nxt
+    return [x for x in v.values() if x]

@@ -1,4 +1,4 @@
-r"""Exact targets: materialize a case's ``[target]`` over Q, Q(i) or Q(zeta_N) (docs/reference/case-format.md).
+r"""Exact targets: materialize a case's ``[target]`` over Q, Q(i) or Q(zeta_N).
 
 Generators, exactly (documented here so that the numeric engine can reproduce them):
 
@@ -59,6 +59,17 @@ class ExactTarget:
     planted: list[np.ndarray] | None = None
     exponents: np.ndarray | None = None
     meta: dict[str, object] = dataclasses.field(default_factory=dict)
+    #: (A, encoding): the certificate encoding of ``A``, built once (see :meth:`dense`)
+    _dense: tuple[np.ndarray, dict[str, object]] | None = dataclasses.field(
+        default=None, repr=False, compare=False)
+
+    def dense(self) -> dict[str, object]:
+        """Return the certificate form ``{"shape", "rows"}`` of ``A``, encoded once per matrix."""
+        from fsmf_check.exact.certificates import encode_dense
+
+        if self._dense is None or self._dense[0] is not self.A:
+            self._dense = (self.A, encode_dense(self.A, self.backend, self.exponents))
+        return self._dense[1]
 
     @property
     def shape(self) -> tuple[int, int]:

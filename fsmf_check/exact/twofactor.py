@@ -391,7 +391,7 @@ def groebner_is_one(A: np.ndarray, Ib: np.ndarray, Jb: np.ndarray, bk: ExactBack
 
 def _base_data(pattern: SupportPattern, target: ExactTarget) -> dict[str, object]:
     return {"field": target.field.to_dict(), "structure": encode_structure(pattern),
-            "target": encode_dense(target.A, target.backend)}
+            "target": target.dense()}
 
 
 def _refutation_certificate(ref: dict[str, Any], pattern: SupportPattern,
