@@ -43,6 +43,15 @@ import sympy
 from fsmf_check.errors import InvalidInputError
 from fsmf_check.model.kronecker import KronPattern
 from fsmf_check.model.numbers import format_exact
+from fsmf_check.model.polynomials import (
+    GROEBNER_MAX_VARS,
+    chain_equations,
+    equation_strings,
+    equation_variables,
+    groebner_is_one,
+    nullstellensatz_proof,
+    two_factor_equations,
+)
 from fsmf_check.model.supports import Chain, SupportPattern
 from fsmf_check.verdicts import ClosednessVerdict
 
@@ -54,7 +63,6 @@ __all__ = [
     "lu_embedding_witness",
     "decide_closedness_qe",
     "VERDICTS",
-    "GROEBNER_FULL_MAX_VARS",
     "QE_MAX_VARS",
     "SEARCH_AREA_LIMIT",
     "COMPLETED_SEARCH_MAX_CANDIDATES",
@@ -72,9 +80,6 @@ QE_BASIS = "solver: z3 NRA quantifier elimination, no independent witness"
 #: Basis of the closedness of chainable Kronecker chains with three or more factors.
 CHAINABLE_BASIS = ("cited: [LZRG-err] abstract (chainable Kronecker-sparse chains admit an "
                    "optimum), not re-derived here")
-#: The Gröbner basis of the *full* system ``X Y^T = A*`` is computed only up to this many
-#: variables (LU 4x4 has 20 and takes ~0.07 s); the local 2x2 subsystem is always computed.
-GROEBNER_FULL_MAX_VARS = 24
 #: Largest number of real variables ``m*n + 2(|I| + |J|) + 1`` of the QE sentence.
 QE_MAX_VARS = 30
 #: Deterministic step budget of z3 (its ``rlimit``): the QE verdict depends on this count of
@@ -282,105 +287,17 @@ def _row_support(M: sp.csc_array, i: int) -> list[int]:
 # exact polynomial systems and Gröbner bases
 
 
-def _var(kind: str, i: int, k: int) -> sympy.Symbol:
-    return sympy.Symbol(f"{kind}_{i}_{k}")
-
-
-def _system(I_rows: dict[int, list[int]], J_rows: dict[int, list[int]],
-            entries: list[tuple[int, int]], A: dict[tuple[int, int], Fraction]
-            ) -> tuple[list[sympy.Expr], list[sympy.Symbol]]:
-    """Polynomials ``sum_{k in cov(i,j)} x_{i,k} y_{j,k} - A_ij`` for the listed entries."""
-    polys: list[sympy.Expr] = []
-    used: dict[str, sympy.Symbol] = {}
-    for i, j in entries:
-        cov = sorted(set(I_rows[i]) & set(J_rows[j]))
-        terms = []
-        for k in cov:
-            x, y = _var("x", i, k), _var("y", j, k)
-            used[x.name], used[y.name] = x, y
-            terms.append(x * y)
-        a = A.get((i, j), Fraction(0))
-        polys.append(sympy.expand(sympy.Add(*terms) - sympy.Rational(a.numerator,
-                                                                     a.denominator)))
-    # variables that appear in no equation are free and irrelevant to feasibility
-    gens = [used[name] for name in sorted(used, key=_var_key)]
-    return polys, gens
-
-
-def _var_key(name: str) -> tuple[str, int, int]:
-    kind, i, k = name.split("_")
-    return (kind, int(i), int(k))
-
-
-def _groebner_is_one(polys: list[sympy.Expr], gens: list[sympy.Symbol]) -> tuple[bool,
-                                                                                  list[str]]:
-    if any(p.is_number and p != 0 for p in polys):
-        return True, ["1"]
-    nonconst = [p for p in polys if not p.is_number]
-    if not gens:
-        return False, []
-    G = sympy.groebner(nonconst, *gens, order="grevlex", method="buchberger")
-    basis = [str(g) for g in G.exprs]
-    return basis == ["1"], basis
-
-
-def _cofactor_proof(eqs: list[tuple[tuple[int, int], list[list[str]], Fraction]]
-                    ) -> dict[str, Any] | None:
-    """Nullstellensatz cofactors for equations ``sum of monomials - a = 0`` (named variables).
-
-    Each equation is ``((i, j), [[variable, ...] per monomial], a)``; the result is the
-    ``{"kind": "nullstellensatz", "entries", "cofactors"}`` evidence of a certificate (the
-    checker rebuilds the equations from the masks and re-expands ``sum c_e f_e == 1``), or
-    None if the cofactor search runs out of budget.
-    """
-    from fsmf_check.model.polynomials import nullstellensatz_cofactors
-
-    names = sorted({v for _, monos, _ in eqs for mono in monos for v in mono})
-    index = {v: t for t, v in enumerate(names)}
-    nv = len(names)
-    polys = []
-    for _, monos, a in eqs:
-        p: dict[tuple[int, ...], Fraction] = {}
-        for mono in monos:
-            e = [0] * nv
-            for v in mono:
-                e[index[v]] += 1
-            p[tuple(e)] = p.get(tuple(e), Fraction(0)) + 1
-        if a:
-            p[(0,) * nv] = -a
-        polys.append(p)
-    cof = nullstellensatz_cofactors(polys, nv, max_pairs=20_000)
-    if cof is None:
-        return None
-    keep = [t for t, c in enumerate(cof) if c]
-    return {"kind": "nullstellensatz",
-            "entries": [list(eqs[t][0]) for t in keep],
-            "cofactors": [[[format_exact(c), [[names[v], int(x)] for v, x in enumerate(mono)
-                                               if x]]
-                           for mono, c in sorted(cof[t].items())] for t in keep]}
-
-
 def _two_factor_cofactors(Irows: dict[int, list[int]], Jrows: dict[int, list[int]],
                           entries: list[tuple[int, int]], A: dict[tuple[int, int], Fraction]
                           ) -> dict[str, Any] | None:
-    eqs = [((i, j), [[f"x_{i}_{k}", f"y_{j}_{k}"] for k in sorted(set(Irows[i]) & set(Jrows[j]))],
-            A.get((i, j), Fraction(0))) for i, j in entries]
-    return _cofactor_proof(eqs)
+    proof = nullstellensatz_proof(two_factor_equations(Irows, Jrows, entries, A))
+    return None if proof is None else {"kind": "nullstellensatz", **proof}
 
 
 def _chain_cofactors(rows: list[dict[int, list[int]]], entries: list[tuple[int, int]],
                      A: dict[tuple[int, int], Fraction]) -> dict[str, Any] | None:
-    eqs = []
-    for i, j in entries:
-        paths: dict[int, list[list[str]]] = {i: [[]]}
-        for q, R in enumerate(rows):
-            nxt: dict[int, list[list[str]]] = {}
-            for a, ps in paths.items():
-                for b in R.get(a, []):
-                    nxt.setdefault(b, []).extend(p + [f"f_{q}_{a}_{b}"] for p in ps)
-            paths = nxt
-        eqs.append(((i, j), paths.get(j, []), A.get((i, j), Fraction(0))))
-    return _cofactor_proof(eqs)
+    proof = nullstellensatz_proof(chain_equations(rows, entries, A))
+    return None if proof is None else {"kind": "nullstellensatz", **proof}
 
 
 # --------------------------------------------------------------------------------------------
@@ -425,7 +342,7 @@ def lu_embedding_witness(pattern: SupportPattern, emb: LUEmbedding) -> dict[str,
     Notes
     -----
     T5 (§3.3, derived). Exact: rationals and sympy only. The Gröbner basis of the full
-    system is computed when it has at most :data:`GROEBNER_FULL_MAX_VARS` variables; the local
+    system is computed when it has at most ``GROEBNER_MAX_VARS`` variables; the local
     system on ``{i1, i2} x {j1, j2}`` (a subset of the equations, so its infeasibility already
     proves ``A* ∉ P``) always.
 
@@ -552,25 +469,25 @@ def _sequence_witness(pattern: SupportPattern, X: dict[tuple[int, int], Laurent]
     }
     local_entries = [(i1, j1), (i1, j2), (i2, j1), (i2, j2)]
     if three_entry:
-        polys, gens = _system(Irows, Jrows, local_entries, A)
-        is_one, basis = _groebner_is_one(polys, gens)
+        polys = two_factor_equations(Irows, Jrows, local_entries, A)
+        is_one, basis = groebner_is_one(polys)
     else:
-        polys, gens, is_one, basis = [], [], False, []
+        polys, is_one, basis = [], False, []
     system = "local"
     entries_used: list[tuple[int, int]] = local_entries
     n_vars_full = int(I.nnz + J.nnz)
-    if n_vars_full <= GROEBNER_FULL_MAX_VARS:
+    if n_vars_full <= GROEBNER_MAX_VARS:
         full_entries = [(i, j) for i in range(m) for j in range(n)]
-        fpolys, fgens = _system(Irows, Jrows, full_entries, A)
-        f_one, f_basis = _groebner_is_one(fpolys, fgens)
+        fpolys = two_factor_equations(Irows, Jrows, full_entries, A)
+        f_one, f_basis = groebner_is_one(fpolys)
         if f_one:
-            polys, gens, is_one, basis, system = fpolys, fgens, f_one, f_basis, "full"
+            polys, is_one, basis, system = fpolys, f_one, f_basis, "full"
             entries_used = full_entries
     if not is_one:
         msg = f"the Gröbner basis of the {system} system is {basis}, not [1]"
         raise CertificateError(msg)
     groebner = {"system": system, "entries": [list(e) for e in entries_used],
-                "variables": [str(g) for g in gens], "polynomials": [str(p) for p in polys],
+                "variables": equation_variables(polys), "polynomials": equation_strings(polys),
                 "order": "grevlex", "method": "buchberger", "basis": basis,
                 "meaning": ("1 lies in the ideal of the equations XY^T = A* (restricted to "
                             "the listed entries), so the system has no solution over C, "
@@ -699,8 +616,8 @@ def find_completed_lu_witness(pattern: SupportPattern, *,
                                 tested += 1
                                 if tested > max_candidates:
                                     return None
-                                polys, gens = _system(Irows, Jrows, full, A)
-                                if _groebner_is_one(polys, gens)[0]:
+                                eqs = two_factor_equations(Irows, Jrows, full, A)
+                                if groebner_is_one(eqs)[0]:
                                     w = _sequence_witness(pattern, X, Y, emb,
                                                           kind="completed-lu-sequence",
                                                           three_entry=False)
@@ -1202,29 +1119,6 @@ def _chain_lu_candidate(chain: Chain) -> tuple[int, LUEmbedding] | None:
     return None
 
 
-def _chain_paths_system(rows: list[dict[int, list[int]]], entries: list[tuple[int, int]],
-                        A: dict[tuple[int, int], Fraction]) -> tuple[list[sympy.Expr],
-                                                                    list[sympy.Symbol]]:
-    """Polynomials ``(F_0 ... F_{L-1})_{ij} - A_ij`` for the listed entries (sum over paths)."""
-    polys, used = [], {}
-    for i, j in entries:
-        # dynamic programming over the factors: expression for each reachable column
-        acc: dict[int, sympy.Expr] = {i: sympy.Integer(1)}
-        for q, R in enumerate(rows):
-            nxt: dict[int, sympy.Expr] = {}
-            for a, ea in acc.items():
-                for b in R.get(a, []):
-                    v = sympy.Symbol(f"f{q}_{a}_{b}")
-                    used[v.name] = v
-                    nxt[b] = nxt.get(b, sympy.Integer(0)) + ea * v
-            acc = nxt
-        aij = A.get((i, j), Fraction(0))
-        polys.append(sympy.expand(acc.get(j, sympy.Integer(0)) -
-                                  sympy.Rational(aij.numerator, aij.denominator)))
-    names = sorted(used, key=lambda s: tuple(int(x) for x in s[1:].split("_")))
-    return polys, [used[s] for s in names]
-
-
 def _chain_witness(chain: Chain, p: int, emb: LUEmbedding) -> dict[str, Any] | None:
     """Identity-padded LU sequence for a chain; None when the Gröbner proof does not close."""
     L = chain.n_factors
@@ -1258,10 +1152,10 @@ def _chain_witness(chain: Chain, p: int, emb: LUEmbedding) -> dict[str, Any] | N
             if lim[i, j] != (1 if (i, j) in A else 0):
                 return None
     local = [(i1, j1), (i1, j2), (i2, j1), (i2, j2)]
-    polys, gens = _chain_paths_system(rows, local, A)
-    if len(gens) > 3 * GROEBNER_FULL_MAX_VARS:
+    polys = chain_equations(rows, local, A)
+    if len(equation_variables(polys)) > 3 * GROEBNER_MAX_VARS:
         return None
-    is_one, basis = _groebner_is_one(polys, gens)
+    is_one, basis = groebner_is_one(polys)
     if not is_one:
         return None
     proof = _chain_cofactors(rows, local, A)
@@ -1283,7 +1177,7 @@ def _chain_witness(chain: Chain, p: int, emb: LUEmbedding) -> dict[str, Any] | N
         },
         "non_membership": {"groebner": {
             "system": "local", "entries": [list(e) for e in local],
-            "variables": [str(g) for g in gens], "polynomials": [str(q) for q in polys],
+            "variables": equation_variables(polys), "polynomials": equation_strings(polys),
             "order": "grevlex", "method": "buchberger", "basis": basis,
             "n_variables_chain": n_vars}, **({"nullstellensatz": proof} if proof else {})},
     }

@@ -37,13 +37,19 @@ from fsmf_check.exact._backend import ExactBackend, Field
 from fsmf_check.exact._blocks import block_factor, connected_spanning, minor_evidence, minor_value
 from fsmf_check.exact.certificates import Certificate, encode_dense, encode_sparse, encode_structure
 from fsmf_check.exact.targets import ExactTarget, as_exact_matrix
+from fsmf_check.model.polynomials import (
+    GROEBNER_MAX_VARS,
+    Equation,
+    groebner_is_one,
+    nullstellensatz_proof,
+    two_factor_equations,
+)
 from fsmf_check.model.supports import SupportPattern
 
 __all__ = ["MembershipResult", "IdentifiabilityResult", "decide_membership",
-           "decide_identifiability", "two_factor_scalings", "GROEBNER_MAX_VARS"]
+           "decide_identifiability", "two_factor_scalings"]
 
 #: Gröbner infeasibility is attempted only for systems with at most this many unknowns.
-GROEBNER_MAX_VARS = 12
 #: Candidate rectangles for counting refutations on non-certified patterns (pairs of classes).
 _MAX_RECT_PAIRS = 4000
 
@@ -357,32 +363,17 @@ def _groebner_infeasible(A: np.ndarray, pattern: SupportPattern, bk: ExactBacken
     Ib, Jb = _dense_masks(pattern)
     if int(Ib.sum() + Jb.sum()) > GROEBNER_MAX_VARS:
         return None
-    return groebner_is_one(A, Ib, Jb, bk)
+    return groebner_is_one(_equations(A, Ib, Jb, bk))[0]
 
 
-def groebner_is_one(A: np.ndarray, Ib: np.ndarray, Jb: np.ndarray, bk: ExactBackend) -> bool:
-    """Test whether the Gröbner basis (grevlex, Buchberger) of X Y^T - A is [1]."""
-    import sympy
-
-    m, r = Ib.shape
-    n = Jb.shape[0]
-    xs = {(i, k): sympy.Symbol(f"x_{i}_{k}") for i, k in zip(*np.nonzero(Ib), strict=True)}
-    ys = {(j, k): sympy.Symbol(f"y_{j}_{k}") for j, k in zip(*np.nonzero(Jb), strict=True)}
-    eqs = []
-    for i in range(m):
-        for j in range(n):
-            expr = sum((xs[(i, k)] * ys[(j, k)] for k in range(r)
-                        if (i, k) in xs and (j, k) in ys), sympy.Integer(0))
-            a = cast(Fraction, bk.to_public(A[i, j]))  # the Gröbner test runs over Q only
-            eqs.append(sympy.expand(expr - sympy.Rational(a.numerator, a.denominator)))
-    eqs = [e for e in eqs if e != 0]
-    if not eqs:
-        return False
-    if any(e.is_number for e in eqs):
-        return True
-    gens = list(xs.values()) + list(ys.values())
-    G = sympy.groebner(eqs, *gens, order="grevlex", method="buchberger")
-    return list(G.exprs) == [1]
+def _equations(A: np.ndarray, Ib: np.ndarray, Jb: np.ndarray, bk: ExactBackend
+               ) -> list[Equation]:
+    """Build the equations ``(X Y^T)_ij = A_ij`` of every entry (over Q)."""
+    I_rows = {int(i): np.flatnonzero(Ib[i]).tolist() for i in range(Ib.shape[0])}
+    J_rows = {int(j): np.flatnonzero(Jb[j]).tolist() for j in range(Jb.shape[0])}
+    entries = [(i, j) for i in range(Ib.shape[0]) for j in range(Jb.shape[0])]
+    values = {(i, j): Fraction(cast(Fraction, bk.to_public(A[i, j]))) for i, j in entries}
+    return two_factor_equations(I_rows, J_rows, entries, values)
 
 
 # --------------------------------------------------------------------------------------------
@@ -426,34 +417,8 @@ def nullstellensatz_evidence(A: np.ndarray, Ib: np.ndarray, Jb: np.ndarray, bk: 
     Certificate evidence for a Gröbner refutation that the checker verifies by expanding
     polynomials; None if the cofactor search runs out of budget.
     """
-    from fsmf_check.exact.certificates import encode_polynomial
-    from fsmf_check.model.polynomials import nullstellensatz_cofactors
-
-    names = ([f"x_{i}_{k}" for i, k in zip(*np.nonzero(Ib), strict=True)]
-             + [f"y_{j}_{k}" for j, k in zip(*np.nonzero(Jb), strict=True)])
-    index = {v: t for t, v in enumerate(names)}
-    nv = len(names)
-    polys, entries = [], []
-    for i in range(Ib.shape[0]):
-        for j in range(Jb.shape[0]):
-            p: dict[tuple[int, ...], Fraction] = {}
-            for k in np.flatnonzero(Ib[i] & Jb[j]):
-                mono = [0] * nv
-                mono[index[f"x_{i}_{int(k)}"]] += 1
-                mono[index[f"y_{j}_{int(k)}"]] += 1
-                p[tuple(mono)] = Fraction(1)
-            a = bk.to_public(A[i, j])
-            if a:
-                p[(0,) * nv] = -Fraction(a)  # type: ignore[arg-type]
-            if p:
-                polys.append(p)
-                entries.append([int(i), int(j)])
-    cof = nullstellensatz_cofactors(polys, nv, max_pairs=20_000)
-    if cof is None:
-        return None
-    keep = [t for t, c in enumerate(cof) if c]
-    return {"entries": [entries[t] for t in keep],
-            "cofactors": [encode_polynomial(cof[t], names) for t in keep]}
+    eqs = [e for e in _equations(A, Ib, Jb, bk) if e[1] or e[2]]
+    return nullstellensatz_proof(eqs)
 
 
 def _refutation_text(ref: dict[str, Any], target: ExactTarget, where: str = "") -> str:

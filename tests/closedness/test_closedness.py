@@ -63,8 +63,14 @@ def test_lu_nxn_witness(n):
     assert res.verdict == "not-closed"
     w = res.witness
     assert w["embedding"] == {"k": 0, "l": 1, "i1": 0, "i2": 1, "j1": 0, "j2": 1}
-    assert w["non_membership"]["groebner"]["system"] == "full"
-    assert len(w["non_membership"]["groebner"]["variables"]) == n * (n + 1)
+    from fsmf_check.model.polynomials import GROEBNER_MAX_VARS
+
+    # the full system has n (n + 1) unknowns; above the one Gröbner limit the local 2 x 2
+    # subsystem (a subset of the equations, so still a proof) backs the witness
+    full = n * (n + 1) <= GROEBNER_MAX_VARS
+    assert w["non_membership"]["groebner"]["system"] == ("full" if full else "local")
+    if full:
+        assert len(w["non_membership"]["groebner"]["variables"]) == n * (n + 1)
     assert verify_closedness(res.to_dict()).verified
     # exact samples: distance to A* is exactly 1/t^2
     dist = {s["t"]: s["distance_squared"] for s in w["sequence"]["samples"]}
