@@ -18,9 +18,9 @@ imported on first use, so ``import fsmf_check`` stays light.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from fsmf_check._lazy import lazy_names
 from fsmf_check._version import __version__
 from fsmf_check.errors import (
     CaseFormatError,
@@ -108,16 +108,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the public names on first use (keeps ``import fsmf_check`` light)."""
-    module = _LAZY.get(name)
-    if module is None:
-        msg = f"module 'fsmf_check' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names("fsmf_check", _LAZY, globals(), __all__)

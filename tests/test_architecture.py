@@ -2,7 +2,8 @@
 
 Units and their levels (lower levels never import higher ones)::
 
-    base (errors, _version, verdicts, _limits, files)   0
+    base (errors, _version, verdicts, _limits, files,
+          _lazy)                                         0
     model                                                1
     inputs                                               2
     engines: analysis, closure, exact, numeric,
@@ -25,7 +26,7 @@ import networkx as nx
 import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "fsmf_check"
-BASE = {"errors", "_version", "verdicts", "_limits", "files"}
+BASE = {"errors", "_version", "verdicts", "_limits", "files", "_lazy"}
 ENGINES = {"analysis", "closure", "exact", "numeric", "landscape", "sweep"}
 LEVEL = {"base": 0, "model": 1, "inputs": 2, **dict.fromkeys(ENGINES, 3), "commands": 4,
          "report": 5, "api": 6, "cli": 6, "__main__": 6, "verify": 1}

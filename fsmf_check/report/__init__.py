@@ -8,8 +8,9 @@ load the report builder and the engines behind it.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from fsmf_check._lazy import lazy_names
 
 if TYPE_CHECKING:
     from fsmf_check.report.build import write_report
@@ -22,16 +23,4 @@ _LAZY = {"write_report": "fsmf_check.report.build", "SCHEMA": "fsmf_check.report
 __all__ = ["write_report", "SCHEMA", "dumps", "envelope", "to_jsonable"]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the public names on first use."""
-    module = _LAZY.get(name)
-    if module is None:
-        msg = f"module 'fsmf_check.report' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names("fsmf_check.report", _LAZY, globals(), __all__)
