@@ -338,7 +338,7 @@ def _read_mat(path: Path) -> FactorFile:
 
     try:
         contents = scipy.io.loadmat(path)
-    except (ValueError, OSError, TypeError, NotImplementedError) as exc:
+    except (ValueError, OSError, TypeError, RuntimeError) as exc:  # incl. unsupported formats
         raise _bad(path, f"not a MATLAB v5 file ({exc})") from None
     cell = contents.get("faust_factors")
     if not isinstance(cell, np.ndarray) or cell.dtype.kind != "O":
