@@ -145,7 +145,6 @@ class TractabilityResult:
     theorem: str | None
     explanation: str
     pattern: SupportPattern
-    empty_columns: np.ndarray
     n_classes: int
     class_sizes: np.ndarray
     class_complete: np.ndarray
@@ -159,6 +158,14 @@ class TractabilityResult:
     reason: str | None = None
     method: str = "generic"
     evidence: dict[str, object] = field(default_factory=dict)
+
+    @cached_property
+    def empty_columns(self) -> np.ndarray:
+        """Columns ``k`` with an empty support (``I[:, k] = 0`` or ``J[:, k] = 0``), sorted.
+
+        Exactly the columns outside every class (``class_of == -1``), computed on first access.
+        """
+        return _ro(np.flatnonzero(self.class_of < 0))
 
     @property
     def tractable(self) -> bool:
@@ -188,7 +195,9 @@ class TractabilityResult:
 
     def to_dict(self) -> dict[str, object]:
         """docs/reference/json-schema.md result object (deterministic)."""
-        sizes, counts = np.unique(self.class_sizes, return_counts=True)
+        hist = np.bincount(self.class_sizes) if self.class_sizes.size else self.class_sizes
+        sizes = np.flatnonzero(hist)
+        counts = hist[sizes]
         out: dict[str, object] = {
             "verdict": self.verdict,
             "rule": self.rule,
@@ -197,7 +206,7 @@ class TractabilityResult:
             "exact": True,
             "method": self.method,
             "rank_one_supports": int(self.pattern.r),
-            "empty_supports": self.empty_columns.tolist()[:MAX_LISTED_CLASSES],
+            "empty_supports": self.empty_columns[:MAX_LISTED_CLASSES].tolist(),
             "n_empty_supports": int(self.empty_columns.size),
             "n_classes": self.n_classes,
             "class_size_histogram": {str(int(s)): int(c) for s, c in zip(sizes, counts,
@@ -228,12 +237,9 @@ class TractabilityResult:
     @cached_property
     def _class_csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Rows and columns of every class as CSR arrays (one gather, no per-class arrays)."""
-        mi, mj = self.pattern.I, self.pattern.J
-        reps = np.asarray(self.class_rep, dtype=np.int64)
-        rpos, rptr = _positions(mi.indptr, reps)
-        cpos, cptr = _positions(mj.indptr, reps)
-        return (rptr, mi.indices[rpos].astype(np.int64), cptr,
-                mj.indices[cpos].astype(np.int64))
+        rptr, ridx, cptr, cidx = _class_lists(self.pattern, self.class_rep)
+        return (rptr.astype(np.int64), ridx.astype(np.int64), cptr.astype(np.int64),
+                cidx.astype(np.int64))
 
     def overlap_pairs(self, limit: int | None) -> np.ndarray | None:
         """Overlapping class pairs ``(a, b)``, ``a < b``, sorted (None above ``limit`` work)."""
@@ -304,6 +310,10 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 #: Work is done in pieces of at most this many gathered indices (bounded temporary memory).
 _CHUNK = 1 << 22
+#: Segment sums (hashes, costs) run over pieces of about this many indices ...
+_PIECE = 1 << 20
+#: ... and blocks of at most this many segments.
+_BLOCK = 1 << 18
 
 
 def _mix(x: np.ndarray, salt: int = 0) -> np.ndarray:
@@ -317,85 +327,146 @@ def _mix(x: np.ndarray, salt: int = 0) -> np.ndarray:
     return h
 
 
-def _segment_hash(ptr: np.ndarray, idx: np.ndarray, salt: int) -> np.ndarray:
-    """Order-independent 64-bit hash of every segment ``idx[ptr[k]:ptr[k+1]]`` (sum of mixes).
+def _segment_reduce(ptr: np.ndarray, idx: np.ndarray, sel: np.ndarray, values: Any,
+                    dtype: Any) -> np.ndarray:
+    """Sum of ``values(idx[ptr[k]:ptr[k+1]])`` over every segment ``k`` of ``sel`` (sorted).
 
-    Equal segments get equal hashes; unequal ones collide with probability about 2^-64, and
-    every caller verifies equality exactly (:func:`_equal_segments`).
+    One pass over the selected part of ``idx`` in pieces of about ``_PIECE`` entries (a
+    cumulative sum per piece, two gathers), so no array of the size of ``idx`` is built.
+    Integer sums wrap (uint64 hashes) or are exact (int64 costs below 2^63).
     """
-    ptr = np.asarray(ptr, dtype=np.int64)
-    out = np.zeros(ptr.size - 1, dtype=np.uint64)
-    for lo in range(0, idx.size, _CHUNK):
-        hi = min(lo + _CHUNK, idx.size)
-        k0 = int(np.searchsorted(ptr, lo, side="right")) - 1
-        k1 = int(np.searchsorted(ptr, hi, side="left"))
-        cs = np.zeros(hi - lo + 1, dtype=np.uint64)
-        np.cumsum(_mix(idx[lo:hi], salt), out=cs[1:])
-        a = np.clip(ptr[k0:k1], lo, hi) - lo
-        b = np.clip(ptr[k0 + 1:k1 + 1], lo, hi) - lo
-        out[k0:k1] += cs[b] - cs[a]
+    out: np.ndarray = np.empty(sel.size, dtype=dtype)
+    for b0 in range(0, sel.size, _BLOCK):
+        blk = sel[b0:b0 + _BLOCK]
+        starts = ptr[blk].astype(np.int64)
+        ends = ptr[blk + 1].astype(np.int64)
+        s0 = 0
+        while s0 < blk.size:
+            lo = int(starts[s0])
+            s1 = max(int(np.searchsorted(starts, lo + _PIECE, side="left")), s0 + 1)
+            hi = int(ends[s1 - 1])
+            cs: np.ndarray = np.zeros(hi - lo + 1, dtype=dtype)
+            np.cumsum(values(idx[lo:hi]), out=cs[1:], dtype=dtype)
+            out[b0 + s0:b0 + s1] = cs[ends[s0:s1] - lo] - cs[starts[s0:s1] - lo]
+            s0 = s1
     return out
+
+
+def _segment_hash(ptr: np.ndarray, idx: np.ndarray, sel: np.ndarray, salt: int) -> np.ndarray:
+    """Order-independent 64-bit hash of the segments ``idx[ptr[k]:ptr[k+1]]``, ``k`` in ``sel``.
+
+    The sum (mod 2^64) of a splitmix64 value per index, looked up in a table when the distinct
+    indices are few (at most 2^16, or an eighth of the entries hashed). Equal segments get
+    equal hashes; every caller verifies equality exactly. ``sel`` must be sorted.
+    """
+    width = int(idx.max()) + 1 if idx.size else 0
+    span = int(ptr[sel[-1] + 1] - ptr[sel[0]]) if sel.size else 0
+    if 0 < width <= max(span // 8, 1 << 16):
+        table = _mix(np.arange(width, dtype=np.uint64), salt)
+        return _segment_reduce(ptr, idx, sel, table.take, np.uint64)
+    return _segment_reduce(ptr, idx, sel, lambda x: _mix(x, salt), np.uint64)
 
 
 def _positions(ptr: np.ndarray, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Concatenated index positions of the segments ``sel`` and the new segment pointers."""
-    ptr = np.asarray(ptr, dtype=np.int64)
-    lens = ptr[sel + 1] - ptr[sel]
+    starts = np.asarray(ptr)[sel].astype(np.int64)
+    lens = np.asarray(ptr)[sel + 1] - starts
     new_ptr = np.zeros(sel.size + 1, dtype=np.int64)
     np.cumsum(lens, out=new_ptr[1:])
     pos = np.arange(int(new_ptr[-1]), dtype=np.int64)
-    pos += np.repeat(ptr[sel] - new_ptr[:-1], lens)
+    starts -= new_ptr[:-1]
+    pos += np.repeat(starts, lens)
     return pos, new_ptr
 
 
-def _chunks(cum: np.ndarray) -> list[tuple[int, int]]:
-    """Split items with cumulative cost ``cum`` into runs of cost about ``_CHUNK`` (1+ each)."""
+def _chunks(cum: np.ndarray, first: int = _CHUNK) -> list[tuple[int, int]]:
+    """Split items with cumulative cost ``cum`` into runs of cost about ``_CHUNK`` (1+ each).
+
+    The first run costs about ``first``, and each next one twice the previous, up to
+    ``_CHUNK`` (a search that may stop early starts small).
+    """
     out = []
     lo = 0
+    budget = min(first, _CHUNK)
     while lo < cum.size:
         base = int(cum[lo - 1]) if lo else 0
-        hi = min(max(int(np.searchsorted(cum, base + _CHUNK, side="right")), lo + 1), cum.size)
+        hi = min(max(int(np.searchsorted(cum, base + budget, side="right")), lo + 1), cum.size)
         out.append((lo, hi))
         lo = hi
+        budget = min(2 * budget, _CHUNK)
     return out
 
 
 def _equal_segments(ptr: np.ndarray, idx: np.ndarray, a: np.ndarray, b: np.ndarray) -> bool:
     """Return True iff segment ``a[t]`` equals segment ``b[t]`` for every t (exact, chunked)."""
-    ptr = np.asarray(ptr, dtype=np.int64)
-    lens = ptr[a + 1] - ptr[a]
-    if not np.array_equal(lens, ptr[b + 1] - ptr[b]):
-        return False
-    for lo, hi in _chunks(np.cumsum(lens)):
-        pa, _ = _positions(ptr, a[lo:hi])
-        pb, _ = _positions(ptr, b[lo:hi])
-        if not np.array_equal(idx[pa], idx[pb]):
-            return False
-    return True
+    return bool(_equal_pairs(ptr, idx, a, b).all())
+
+
+def _equal_pairs(ptr: np.ndarray, idx: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per t, whether segment ``a[t]`` equals segment ``b[t]`` (exact, chunked)."""
+    lens = ptr[a + 1].astype(np.int64) - ptr[a]
+    eq = lens == ptr[b + 1].astype(np.int64) - ptr[b]
+    same_len = np.flatnonzero(eq & (lens > 0))
+    if same_len.size == 0:
+        return eq
+    for lo, hi in _chunks(np.cumsum(lens[same_len])):
+        part = same_len[lo:hi]
+        pa, pptr = _positions(ptr, a[part])
+        pb, _ = _positions(ptr, b[part])
+        diff = np.flatnonzero(idx[pa] != idx[pb])
+        if diff.size:
+            eq[part[np.searchsorted(pptr, diff, side="right") - 1]] = False
+    return eq
 
 
 def _group_equal(ptrs: list[np.ndarray], idxs: list[np.ndarray],
                  sel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Group the segments ``sel`` equal on every (ptr, idx) side, by hashing and one sort.
+    """Group the segments ``sel`` (sorted) equal on every (ptr, idx) side, by hashing.
 
     Returns ``(order, starts)``: ``sel[order]`` lists equal segments consecutively and
-    groups begin at ``starts``; None in the (about 2^-64 likely) event of a hash collision,
-    which the caller resolves exactly.
+    groups begin at ``starts``. The hash of every segment (64 bits) is packed with its
+    position into one uint64 (the hash keeps the high bits) and sorted once; runs of equal
+    packed hashes are verified exactly, pair by consecutive pair, and the few runs that mix
+    different segments (hash collisions) are regrouped exactly by
+    :func:`_group_equal_exact`. Exact in every case; ``None`` is never returned here (the
+    callers accept it to fall back to exact grouping).
     """
-    key = np.zeros(sel.size, dtype=np.uint64)
+    n = sel.size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    key = np.zeros(n, dtype=np.uint64)
     for s, (ptr, idx) in enumerate(zip(ptrs, idxs, strict=True)):
-        key = _mix(key ^ _segment_hash(ptr, idx, 0x9E37 + s)[sel], s + 1)
-    order = np.argsort(key)
-    ks = key[order]
-    new = np.r_[True, ks[1:] != ks[:-1]] if ks.size else np.zeros(0, dtype=bool)
-    starts = np.flatnonzero(new)
-    same = np.flatnonzero(~new)
-    if same.size:
-        a, b = sel[order[same - 1]], sel[order[same]]
-        for ptr, idx in zip(ptrs, idxs, strict=True):
-            if not _equal_segments(ptr, idx, a, b):
-                return None
-    return order, starts
+        key ^= _segment_hash(ptr, idx, sel, 0x9E37 + s)
+        key = _mix(key, s + 1)
+    bits = np.uint64(max(1, (n - 1).bit_length()))
+    low = np.uint64((1 << int(bits)) - 1)
+    key >>= bits
+    key <<= bits
+    key |= np.arange(n, dtype=np.uint64)
+    key.sort()
+    order = (key & low).astype(np.int64)
+    key >>= bits
+    same = key[1:] == key[:-1]
+    del key
+    new = np.ones(n, dtype=bool)
+    new[1:] = ~same
+    pairs = np.flatnonzero(same)
+    if pairs.size == 0:
+        return order, np.flatnonzero(new)
+    eq = np.ones(pairs.size, dtype=bool)
+    a, b = sel[order[pairs]], sel[order[pairs + 1]]
+    for ptr, idx in zip(ptrs, idxs, strict=True):
+        eq &= _equal_pairs(ptr, idx, a, b)
+    if eq.all():
+        return order, np.flatnonzero(new)
+    run = np.cumsum(new) - 1
+    bad = np.isin(run, run[pairs[~eq]])
+    good = ~bad
+    t = order[bad]
+    sub_order, sub_starts = _group_equal_exact(ptrs, idxs, sel[t])
+    n_good = int(good.sum())
+    return (np.concatenate([order[good], t[sub_order]]),
+            np.concatenate([np.flatnonzero(new[good]), sub_starts + n_good]))
 
 
 def _group_equal_exact(ptrs: list[np.ndarray], idxs: list[np.ndarray],
@@ -520,29 +591,28 @@ def _first_overlap(rptr: np.ndarray, ridx: np.ndarray, cptr: np.ndarray,
         return None
     sig_items = _distinct(tptr, tidx, multi)
     olen = np.diff(optr)
-    pos, sptr = _positions(tptr, sig_items)
-    owners = tidx[pos].astype(np.int64)
-    cost_per_owner = olen[owners]
-    cum = np.zeros(owners.size + 1, dtype=np.int64)
-    np.cumsum(cost_per_owner, out=cum[1:])
-    sig_cost = cum[sptr[1:]] - cum[sptr[:-1]]
+    sig_cost = _segment_reduce(tptr, tidx, sig_items, olen.take, np.int64)
     check_work("the class overlap check (T2)", int(sig_cost.sum()))
     ovw = int(oidx.max()) + 1 if oidx.size else 1
-    for s0, s1 in _chunks(np.cumsum(sig_cost)):
-        own = owners[sptr[s0]:sptr[s1]]
-        sig_local = np.repeat(np.arange(s1 - s0, dtype=np.int64), np.diff(sptr[s0:s1 + 1]))
+    for s0, s1 in _chunks(np.cumsum(sig_cost), first=1 << 16):
+        pos, sptr = _positions(tptr, sig_items[s0:s1])
+        own = tidx[pos].astype(np.int64)
+        del pos
         vpos, vptr = _positions(optr, own)
-        vals = oidx[vpos].astype(np.int64)
-        key = np.repeat(sig_local, np.diff(vptr)) * ovw + vals
-        order = np.argsort(key, kind="stable")
-        ks = key[order]
+        key = oidx[vpos].astype(np.int64)
+        del vpos
+        key += np.repeat(np.repeat(np.arange(s1 - s0, dtype=np.int64) * ovw, np.diff(sptr)),
+                         np.diff(vptr))
+        ks = np.sort(key)
         dup = np.flatnonzero(ks[1:] == ks[:-1])
         if dup.size:
-            t = int(dup[0])
-            owner_of = np.repeat(own, np.diff(vptr))
-            a, b = int(owner_of[order[t]]), int(owner_of[order[t + 1]])
-            item = int(sig_items[s0 + int(ks[t] // ovw)])
-            v = int(ks[t] % ovw)
+            # the smallest doubly covered key; its first two positions (in item, then owner
+            # order) are the two smallest rectangles covering that entry
+            kmin = int(ks[int(dup[0])])
+            at = np.flatnonzero(key == kmin)[:2]
+            a, b = (int(x) for x in own[np.searchsorted(vptr, at, side="right") - 1])
+            item = int(sig_items[s0 + kmin // ovw])
+            v = kmin % ovw
             i, j = (v, item) if transpose else (item, v)
             return (a, b, i, j)
     return None
@@ -686,7 +756,7 @@ def _decide_kronecker(pattern: SupportPattern) -> TractabilityResult:
     return TractabilityResult(
         verdict="tractable", rule="disjoint-or-identical", theorem="T2",
         explanation=_explain_dto(n_classes, r, int(complete.sum()), structured=True),
-        pattern=pattern, empty_columns=_ro(np.empty(0)), n_classes=n_classes,
+        pattern=pattern, n_classes=n_classes,
         class_sizes=_ro(sizes), class_complete=complete, class_rep=_ro(first[order]),
         class_of=_ro(class_of), method="kronecker-closed-form",
         evidence={"kronecker": {"I": list(left.as_tuple()), "J_transposed":
@@ -701,27 +771,59 @@ def _group_columns(pattern: SupportPattern) -> tuple[np.ndarray, np.ndarray, np.
     T1: columns with identical supports ``(I[:, k], J[:, k])`` form a class. Grouped
     by a 64-bit hash of both index lists and one sort, verified exactly (O(nnz)).
     """
+    class_of, reps, sizes = _group(pattern)
+    return np.flatnonzero(class_of < 0), class_of, reps, sizes
+
+
+def _group(pattern: SupportPattern) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Class of every column (-1 for an empty support), representatives, sizes (T1).
+
+    Classes are numbered by their smallest member, which is their representative; the
+    numbering needs no second sort: a running count of the representatives over the columns.
+    Integer work arrays are 32-bit when r < 2^31.
+    """
     mi, mj = pattern.I, pattern.J
-    nnz_i, nnz_j = np.diff(mi.indptr), np.diff(mj.indptr)
-    empty = np.flatnonzero((nnz_i == 0) | (nnz_j == 0))
-    nonempty = np.flatnonzero((nnz_i > 0) & (nnz_j > 0))
-    class_of = np.full(pattern.r, -1, dtype=np.int64)
-    ptrs, idxs = [mi.indptr, mj.indptr], [mi.indices, mj.indices]
+    pi, pj = mi.indptr, mj.indptr
+    itype = np.int32 if pattern.r < 2**31 else np.int64
+    used = (pi[1:] != pi[:-1]) & (pj[1:] != pj[:-1])
+    nonempty = np.flatnonzero(used).astype(itype)
+    del used
+    ptrs, idxs = [pi, pj], [mi.indices, mj.indices]
     order, starts = (_group_equal(ptrs, idxs, nonempty)
                      or _group_equal_exact(ptrs, idxs, nonempty))
-    n = starts.size
-    first = (np.minimum.reduceat(nonempty[order], starts) if n
-             else np.zeros(0, dtype=np.int64))
-    by_first = np.argsort(first, kind="stable")
-    rank = np.empty(n, dtype=np.int64)
-    rank[by_first] = np.arange(n, dtype=np.int64)
-    counts = np.diff(np.r_[starts, order.size]).astype(np.int64)
-    class_of[nonempty[order]] = np.repeat(rank, counts)
-    return empty, class_of, first[by_first].astype(np.int64), counts[by_first]
+    if starts.size == 0:
+        return (np.full(pattern.r, -1, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                np.zeros(0, dtype=np.int64))
+    members = nonempty[order]
+    del nonempty, order
+    counts: np.ndarray = np.diff(np.append(starts, members.size)).astype(itype)
+    first = np.minimum.reduceat(members, starts)
+    del starts
+    class_of = np.zeros(pattern.r, dtype=np.int64)
+    class_of[first] = 1
+    reps = np.flatnonzero(class_of)
+    np.cumsum(class_of, out=class_of)
+    rank = (class_of[first] - 1).astype(itype)
+    del first
+    class_of.fill(-1)
+    class_of[members] = np.repeat(rank, counts)
+    sizes = np.zeros(reps.size, dtype=np.int64)
+    sizes[rank] = counts
+    return class_of, reps, sizes
+
+
+def _class_lists(pattern: SupportPattern,
+                 reps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rows and columns of the class representatives as CSR arrays, in the masks' index type.
+
+    Gathered in C by column indexing of the CSC masks; callers widen before products.
+    """
+    sub_i, sub_j = pattern.I[:, reps], pattern.J[:, reps]
+    return sub_i.indptr, sub_i.indices, sub_j.indptr, sub_j.indices
 
 
 def _decide_explicit(pattern: SupportPattern) -> TractabilityResult:
-    empty, class_of, reps, sizes = _group_columns(pattern)
+    class_of, reps, sizes = _group(pattern)
     if reps.size == 0:
         # T2 with no class at all: the set of products is {0}
         return TractabilityResult(
@@ -729,16 +831,13 @@ def _decide_explicit(pattern: SupportPattern) -> TractabilityResult:
             explanation=("Every rank-one support is empty (each column k has I[:, k] = 0 or "
                          "J[:, k] = 0), so the only product is the zero matrix: X = Y = 0 is "
                          "optimal with value ||A||_F^2 (T2 with no class)."),
-            pattern=pattern, empty_columns=_ro(empty), n_classes=0,
+            pattern=pattern, n_classes=0,
             class_sizes=_ro(np.empty(0)), class_complete=np.zeros(0, dtype=bool),
             class_rep=_ro(np.empty(0)), class_of=_ro(class_of))
-    mi, mj = pattern.I, pattern.J
-    rpos, rptr = _positions(mi.indptr, reps)
-    cpos, cptr = _positions(mj.indptr, reps)
-    ridx, cidx = mi.indices[rpos].astype(np.int64), mj.indices[cpos].astype(np.int64)
+    rptr, ridx, cptr, cidx = _class_lists(pattern, reps)
     complete = sizes >= np.minimum(np.diff(rptr), np.diff(cptr))
     base: dict[str, Any] = {
-        "pattern": pattern, "empty_columns": _ro(empty), "n_classes": int(reps.size),
+        "pattern": pattern, "n_classes": int(reps.size),
         "class_sizes": _ro(sizes), "class_complete": complete, "class_rep": _ro(reps),
         "class_of": _ro(class_of)}
     overlap = _first_overlap(rptr, ridx, cptr, cidx)
@@ -751,10 +850,7 @@ def _decide_explicit(pattern: SupportPattern) -> TractabilityResult:
     witness: dict[str, Any] = {
                "supports": [int(reps[a]), int(reps[b])], "classes": [a, b], "entry": [i, j],
                "note": "S_k1 and S_k2 share this entry but are not identical"}
-    order = np.argsort(class_of, kind="stable")
-    order = order[class_of[order] >= 0]
-    bounds = np.searchsorted(class_of[order], np.arange(reps.size + 1))
-    cec = _cec_reduction(_Classes(rptr, ridx, cptr, cidx, order, bounds), sizes, complete)
+    cec = _cec_reduction(_Classes(rptr, ridx, cptr, cidx, class_of), sizes, complete)
     if cec["ok"]:
         n_cov = len(cec["covered"])
         expl = (f"The rank-one supports overlap (e.g. S_{witness['supports'][0]} and "
@@ -777,16 +873,17 @@ def _decide_explicit(pattern: SupportPattern) -> TractabilityResult:
         evidence={"cec_failure": cec.get("failure")}, **base)
 
 
-@dataclass(frozen=True)
 class _Classes:
-    """Rows, columns and members of the classes as CSR-like arrays (no per-class objects)."""
+    """Rows, columns and members of the classes as CSR-like arrays (no per-class objects).
 
-    rptr: np.ndarray
-    ridx: np.ndarray
-    cptr: np.ndarray
-    cidx: np.ndarray
-    order: np.ndarray
-    bounds: np.ndarray
+    The members of every class (one counting sort of ``class_of``, in C) are built only when
+    the CEC reduction first asks for them.
+    """
+
+    def __init__(self, rptr: np.ndarray, ridx: np.ndarray, cptr: np.ndarray, cidx: np.ndarray,
+                 class_of: np.ndarray) -> None:
+        self.rptr, self.ridx, self.cptr, self.cidx = rptr, ridx, cptr, cidx
+        self.class_of = class_of
 
     def rows(self, c: int) -> np.ndarray:
         return self.ridx[self.rptr[c]:self.rptr[c + 1]]
@@ -794,24 +891,33 @@ class _Classes:
     def cols(self, c: int) -> np.ndarray:
         return self.cidx[self.cptr[c]:self.cptr[c + 1]]
 
+    @cached_property
+    def _by_class(self) -> tuple[np.ndarray, np.ndarray]:
+        import scipy.sparse as sp
+
+        cols = np.flatnonzero(self.class_of >= 0)
+        n = self.rptr.size - 1
+        M = sp.csr_array((np.ones(cols.size, dtype=np.int8), (self.class_of[cols], cols)),
+                         shape=(n, self.class_of.size))
+        return M.indptr.astype(np.int64), M.indices.astype(np.int64)
+
     def members(self, class_ids: list[int]) -> np.ndarray:
-        return np.sort(np.concatenate([self.order[self.bounds[c]:self.bounds[c + 1]]
-                                       for c in class_ids]))
+        bounds, order = self._by_class
+        return np.sort(np.concatenate([order[bounds[c]:bounds[c + 1]] for c in class_ids]))
 
 
 def _cec_work(cls: _Classes, complete: np.ndarray) -> int:
     """Estimate the steps of the first CEC round, without a loop.
 
     Rows of the complete rectangles, plus for every other class its visit and the complete
-    rectangles met through its rows.
+    rectangles met through its rows: with ``deg[i]`` (``act[i]``) the number of complete
+    (other) classes containing row ``i``, that is ``sum(deg) + #other + deg . act``.
     """
-    comp = np.flatnonzero(complete)
-    act = np.flatnonzero(~complete)
-    cpos, _ = _positions(cls.rptr, comp)
     width = int(cls.ridx.max()) + 1 if cls.ridx.size else 1
-    deg = np.bincount(cls.ridx[cpos], minlength=width)
-    apos, _ = _positions(cls.rptr, act)
-    return int(cpos.size + act.size + deg[cls.ridx[apos]].sum())
+    in_complete = np.repeat(complete, np.diff(cls.rptr))
+    deg = np.bincount(cls.ridx[in_complete], minlength=width).astype(np.int64)
+    act = np.bincount(cls.ridx[~in_complete], minlength=width).astype(np.int64)
+    return int(deg.sum()) + int((~complete).sum()) + int(np.dot(deg, act))
 
 
 def _cec_reduction(cls: _Classes, sizes: np.ndarray, complete: np.ndarray) -> dict[str, Any]:
@@ -829,7 +935,8 @@ def _cec_reduction(cls: _Classes, sizes: np.ndarray, complete: np.ndarray) -> di
                          "nothing to remove")
         return out
     active_arr = np.flatnonzero(~complete)
-    area = int((np.diff(cls.rptr)[active_arr] * np.diff(cls.cptr)[active_arr]).sum())
+    area = int((np.diff(cls.rptr)[active_arr].astype(np.int64)
+                * np.diff(cls.cptr)[active_arr]).sum())
     if area > CEC_AREA_LIMIT:
         out["reason"] = (f"the non-complete classes cover {area} entries, above the CEC "
                          f"size limit CEC_AREA_LIMIT = {CEC_AREA_LIMIT}")

@@ -381,15 +381,16 @@ def block_diagonal(blocks: Sequence[Sequence[int]]) -> SupportPattern:
 
 
 def random_pattern(m: int, n: int, r: int, density: float = 0.3, seed: int = 0) -> SupportPattern:
-    """Random two-factor masks: each entry of I and J is 1 with probability ``density``.
+    """Random two-factor masks: ``round(density * m * r)`` ones in I, likewise in J, uniformly.
+
+    The ones are drawn as ``scipy.sparse.random_array`` draws them (same seed, same masks), with
+    32-bit indices and without its 64-bit coordinate and float data arrays.
 
     Examples
     --------
     >>> random_pattern(4, 5, 3, 0.5, seed=1).shape
     (4, 5, 3)
     """
-    import scipy.sparse as sp
-
     m, n, r = _positive(m, "random m"), _positive(n, "random n"), _positive(r, "random r")
     if not isinstance(density, int | float) or not 0.0 < float(density) <= 1.0:
         msg = f"random density must be in (0, 1]; got {density!r}"
@@ -400,9 +401,39 @@ def random_pattern(m: int, n: int, r: int, density: float = 0.3, seed: int = 0) 
                f"MAX_RANDOM_NNZ = {MAX_RANDOM_NNZ}")
         raise SizeLimitError(msg)
     rng = np.random.default_rng(seed)
-    I = sp.random_array((m, r), density=float(density), rng=rng, format="csc")
-    J = sp.random_array((n, r), density=float(density), rng=rng, format="csc")
-    I.data[:] = 1
-    J.data[:] = 1
-    return SupportPattern(I.astype(np.int8), J.astype(np.int8))
+    I = _random_mask(m, r, float(density), rng)
+    J = _random_mask(n, r, float(density), rng)
+    return SupportPattern(I, J)
+
+
+def _random_mask(rows: int, r: int, density: float, rng: np.random.Generator) -> sp.csc_array:
+    """Draw a ``rows x r`` 0/1 CSC mask with ``round(density * rows * r)`` ones at random places.
+
+    Draws exactly what ``scipy.sparse.random_array(..., format="csc")`` draws from ``rng`` (the
+    flat positions in column-major order, then one float per nonzero, discarded here in
+    pieces), so patterns are bit-identical to it, without its 64-bit coordinate arrays, data
+    array and format conversion: one sort of the flat positions gives the CSC order directly,
+    and the indices are 32-bit. No size check: :func:`random_pattern` checks first.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> a = _random_mask(5, 7, 0.4, np.random.default_rng(3)).toarray()
+    >>> b = sp.random_array((5, 7), density=0.4, rng=np.random.default_rng(3), format="csc")
+    >>> bool((a == (b.toarray() != 0)).all()), a.dtype.name
+    (True, 'int8')
+    """
+    import scipy.sparse as sp
+
+    size = int(round(density * rows * r))
+    flat = rng.choice(rows * r, size=size, replace=False)
+    for lo in range(0, size, 1 << 20):  # what scipy's data sampler consumes (one float each)
+        rng.uniform(size=min(1 << 20, size - lo))
+    flat.sort()
+    itype = np.int32 if max(rows, size) < 2**31 else np.int64
+    indptr = np.searchsorted(flat, np.arange(r + 1, dtype=np.int64) * rows).astype(itype)
+    indices = np.empty(size, dtype=itype)
+    np.remainder(flat, rows, out=indices, casting="unsafe")
+    del flat
+    return sp.csc_array((np.ones(size, dtype=np.int8), indices, indptr), shape=(rows, r))
 
