@@ -12,11 +12,15 @@ The rank-one supports are ``S_k = R_k x C_k`` with ``R_k = rows(I[:, k])`` and
   the reason the CEC reduction stopped. This is never called "intractable": only the general
   problem is NP-hard (T4).
 
-Method choice (measured on the 2-core dev box, docs/benchmarks.md): grouping columns by a
-byte key of their index lists is O(nnz) and beat hashing with ``np.unique`` on padded arrays;
-overlap detection groups rows (or columns, whichever is cheaper) by the set of classes that
-contain them and checks each distinct group once, so no pair of the r supports is compared.
-Structured Kronecker pairs are decided in closed form in O(r).
+Method choice (measured on the 2-core dev box, docs/benchmarks.md): columns are grouped by a
+64-bit hash of their index lists (a sum of per-index splitmix64 values), packed with the
+column's position into one uint64 and sorted by ``np.sort`` (several times faster than
+``np.argsort``); every run of equal hashes is verified exactly and colliding runs are regrouped
+exactly. Classes are numbered by their smallest member with a running count over the columns
+(no second sort). Overlap detection groups rows (or columns, whichever is cheaper) by the set
+of classes that contain them and checks each distinct group once, so no pair of the r supports
+is compared. Work arrays are 32-bit where the sizes allow. Structured Kronecker pairs are
+decided in closed form in O(r).
 """
 
 from __future__ import annotations
@@ -460,7 +464,10 @@ def _group_equal(ptrs: list[np.ndarray], idxs: list[np.ndarray],
     if eq.all():
         return order, np.flatnonzero(new)
     run = np.cumsum(new) - 1
-    bad = np.isin(run, run[pairs[~eq]])
+    impure = np.zeros(int(run[-1]) + 1, dtype=bool)
+    impure[run[pairs[~eq]]] = True
+    bad = impure[run]
+    del run, impure
     good = ~bad
     t = order[bad]
     sub_order, sub_starts = _group_equal_exact(ptrs, idxs, sel[t])
