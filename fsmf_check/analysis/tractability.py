@@ -199,9 +199,13 @@ class TractabilityResult:
 
     def to_dict(self) -> dict[str, object]:
         """docs/reference/json-schema.md result object (deterministic)."""
-        hist = np.bincount(self.class_sizes) if self.class_sizes.size else self.class_sizes
-        sizes = np.flatnonzero(hist)
-        counts = hist[sizes]
+        cs = self.class_sizes
+        if cs.size and int(cs.max()) <= 4 * cs.size:  # a count per size: no sort
+            hist = np.bincount(cs)
+            sizes = np.flatnonzero(hist)
+            counts = hist[sizes]
+        else:
+            sizes, counts = np.unique(cs, return_counts=True)
         out: dict[str, object] = {
             "verdict": self.verdict,
             "rule": self.rule,
