@@ -48,12 +48,12 @@ from fsmf_check.inputs.matrix_specs import validate_matrix
 from fsmf_check.model.kronecker import KronPattern, chain_product
 from fsmf_check.model.supports import Chain
 from fsmf_check.numeric._levels import (
-    C_EIG,
     ROUNDING_MODEL,
     UNIT_ROUNDOFF,
     gamma,
     level_enclosure,
     level_margin,
+    split_enclosure,
 )
 from fsmf_check.numeric._svd import truncated_split
 from fsmf_check.numeric._threads import single_blas_thread
@@ -572,8 +572,8 @@ def level_error_bounds(A: object, chain: Chain) -> tuple[np.ndarray, np.ndarray,
     r"""Level errors with rigorous enclosures: ``(estimates, lower, upper)`` (T9).
 
     ``lower[l] <= E_l <= upper[l]`` under the rounding model of
-    :mod:`fsmf_check.numeric._levels` (IEEE double, backward-stable LAPACK eigensolver with a
-    stated constant, Weyl and Ky Fan perturbation bounds, summation errors).
+    :mod:`fsmf_check.numeric._levels` (IEEE double, eigendecompositions verified a posteriori,
+    Ostrowski, Weyl and Ky Fan perturbation bounds, summation errors).
 
     Examples
     --------
@@ -650,14 +650,9 @@ def _level_enclosures(A: np.ndarray, chain: Chain, progress: ProgressFn | None =
                         progress(f"level error {s}/{L - 1} (T9 bound): {est[j]:.3e} in "
                                  f"{time.perf_counter() - t0:.2f} s")
                 return est, lo, hi
-    m, n = A.shape
-    delta = C_EIG * max(m, n) * UNIT_ROUNDOFF * float(np.linalg.norm(A))
     for s in range(1, L):
-        est[s - 1] = np.sqrt(max(solve_tractable(chain.split(s), A).objective, 0.0))
-        # Mirsky: the discarded singular values of a backward-stable SVD move by at most
-        # ||dA||_F <= C_EIG max(m, n) u ||A||_F in the 2-norm of the vector they form
-        lo[s - 1] = max(est[s - 1] - delta, 0.0) * (1 - 4 * UNIT_ROUNDOFF)
-        hi[s - 1] = (est[s - 1] + delta) * (1 + 4 * UNIT_ROUNDOFF)
+        enc = split_enclosure(A, chain.split(s))  # T2/T3 closed form, verified eigenvalues
+        est[s - 1], lo[s - 1], hi[s - 1] = enc.estimate, enc.lower, enc.upper
         if cap is not None:
             hi[s - 1] = min(hi[s - 1], cap)
             est[s - 1] = min(est[s - 1], cap)
