@@ -517,7 +517,9 @@ def _error_upper(err: float, factors: KroneckerFactors | SparseFactors, inner: i
     summed inner dimensions errs by at most ``gamma_inner |F[0]| ... |F[L-1]|`` entrywise.
     """
     m = inner + (2 * len(factors.shape) + 4 if complex_ else 0)
-    return ((err * (1 + gamma(n_entries + 4)) + gamma(m + 2) * _abs_product_norm(factors))
+    # complex: each product's parts are real dot products of twice the length (FMA-safe)
+    g = 1.5 * gamma(2 * (m + 2)) if complex_ else gamma(m + 2)
+    return ((err * (1 + gamma(2 * n_entries + 4)) + g * _abs_product_norm(factors))
             * (1 + 4 * UNIT_ROUNDOFF))
 
 
@@ -601,10 +603,12 @@ def _outside(Z: np.ndarray, root: KronPattern) -> tuple[float, float]:
 
     The mass is summed directly over the entries outside the support (never as a difference of
     two nearly equal sums of squares, which cancels), so the rounding error of the sum of ``k``
-    nonnegative terms is at most ``gamma(k) * sum`` (standard summation bound).
+    nonnegative terms is at most ``gamma(k) * sum`` (standard summation bound) plus the
+    underflow of the squares.
     """
     out = root.off_support_sumsq(Z)
-    return out, gamma(Z.size + 2) * out
+    # complex entries: two squares each; each square may underflow by 2^-1075
+    return out, gamma(2 * Z.size + 2) * out + Z.size * 2.0**-1073
 
 
 def _level_enclosures(A: np.ndarray, chain: Chain, progress: ProgressFn | None = None,
