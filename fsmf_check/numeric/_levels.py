@@ -70,6 +70,8 @@ _CHUNK_ENTRIES = 1 << 17
 #: Bound on the absolute error of one underflowing multiplication (``2^-1075``, rounded up to
 #: the smallest subnormal ``2^-1074``).
 _UF = 2.0**-1074
+#: Power steps for the Rayleigh vector of the rank-one route (blocks not converged fall back).
+_POWER_STEPS = 4
 #: Smallest positive normal double.
 _TINY = 2.0**-1022
 
@@ -160,34 +162,16 @@ def _scale_exponent(Bc: np.ndarray) -> int:
     return -math.frexp(amax)[1]
 
 
-def _chunk_sums(B: np.ndarray, r: int) -> _ChunkSums:
-    """Enclose the discarded eigenvalue sum of a chunk of blocks, verified (module doc).
+def _eigen_route(G: np.ndarray, s_b: np.ndarray, j: int, n: int, cplx: bool
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(S_b, rad_b, dabs_b)`` from a checked eigendecomposition of each ``G_b`` (any ``j``).
 
-    Every rounding error is bounded by ``gamma`` terms and every underflow by an explicit
-    absolute term (``2^-1075`` per operation: the ``* _UF`` terms below).
+    The true sum of the ``j`` smallest eigenvalues of the exact Gram matrix is within
+    ``rad_b`` of ``S_b`` (before the final ``1 + gamma_D`` inflation, module doc).
     """
-    p, q = B.shape[-2:]
-    k, n = min(p, q), max(p, q)
-    j = max(k - r, 0)
-    Bc = np.ascontiguousarray(B).reshape(-1, p, q)
-    nb = Bc.shape[0]
-    cplx = bool(np.iscomplexobj(Bc))
-    e = _scale_exponent(Bc)
-    X = Bc if e == 0 else (np.ldexp(Bc.real, e) + 1j * np.ldexp(Bc.imag, e) if cplx
-                           else np.ldexp(Bc, e))
-    m_sq = (2 if cplx else 1)  # real squares per entry in a sum of squared moduli
-    depth = 2 * m_sq * (n + k * k) + nb + 64
+    nb, k = G.shape[0], G.shape[-1]
     u = UNIT_ROUNDOFF
-    XH = np.swapaxes(X.conj(), -1, -2)
-    G = np.matmul(X, XH) if p <= q else np.matmul(XH, X)
-    G = (G + np.swapaxes(G.conj(), -1, -2)) * 0.5  # exactly Hermitian
-    # ||B_b||_F^2 = tr(G_b) up to gamma_{2n} (nonnegative terms), underflow k n 2^-1075
-    s_b = np.trace(G, axis1=1, axis2=2).real * (1 + gamma(m_sq * n + k + 2)) + k * n * _UF
-    if e < 0:  # scaling down may round entries to subnormals: Mirsky on 2^e B vs X
-        s_b = s_b + (p * q + 1) * 8 * _UF
-    s = float(s_b.sum())
-    if j == 0:  # nothing discarded: the tail is exactly 0
-        return _ChunkSums(e, 0.0, 0.0, 0.0, s, depth)
+    m_sq = 2 if cplx else 1
     c_n, c_k = dot_gamma(n, cplx), dot_gamma(k, cplx)
     try:
         lam, V = np.linalg.eigh(G)
@@ -199,8 +183,7 @@ def _chunk_sums(B: np.ndarray, r: int) -> _ChunkSums:
     Hh = np.matmul(VH, V)
     Hh[:, np.arange(k), np.arange(k)] -= 1.0
     m_f = m_sq * k * k  # real squares in ||.||_F^2 of a k x k block
-    lam_s = np.sort(lam, axis=-1)
-    low = lam_s[:, :j]
+    low = np.sort(lam, axis=-1)[:, :j]
     S_b = low.sum(axis=1)
     dabs_b = np.abs(low).sum(axis=1)
     tabs_b = np.abs(lam).sum(axis=1)
@@ -213,13 +196,108 @@ def _chunk_sums(B: np.ndarray, r: int) -> _ChunkSums:
                + (c_k * (1 + u) + u) * (1 + delta) * tabs_b)
         dG_b = (c_n * (1 + u) + u) * s_b + k * (n + 2) * 2 * _UF
         rad_b = math.sqrt(j) * (f_b + dG_b) + delta * dabs_b
-        if e < 0:
-            rad_b = rad_b + 2 * (p * q + 1) * 8 * _UF * (np.sqrt(s_b) + 1)
         bad = ~(np.isfinite(rad_b) & np.isfinite(S_b) & (delta < 0.5))
     if bad.any():  # the trivial enclosure [0, ||B_b||_F^2] of a PSD tail
         S_b = np.where(bad, 0.5 * s_b, S_b)
         rad_b = np.where(bad, 0.5 * s_b, rad_b)
         dabs_b = np.where(bad, 0.5 * s_b, dabs_b)
+    return S_b, rad_b, dabs_b
+
+
+def _temple_route(G: np.ndarray, tr_c: np.ndarray, s_b: np.ndarray, n: int, cplx: bool,
+                  depth: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(S_b, rad_b, dabs_b, ok)`` for rank ``r = 1``: Rayleigh quotient and Temple's bound.
+
+    ``tail = tr(G) - lambda_1(G)``. A vector ``x`` from a few power steps gives
+    ``rho = x^H G x / x^H x <= lambda_1`` (Rayleigh) and, with ``eta = ||G x - rho x|| / ||x||``
+    and any ``beta >= lambda_2`` below ``rho``, ``lambda_1 <= rho + eta^2 / (rho - beta)``
+    (Temple: ``(lambda_1 - rho)(rho - beta) <= eta^2``); ``beta`` is the upper bound of the
+    tail itself (``lambda_2 <= tail`` for a PSD matrix). Every quantity is evaluated in floats
+    with its ``gamma`` and underflow terms (docs/numeric-bounds.md). ``ok`` is False where the
+    gap condition fails: those blocks take :func:`_eigen_route`. Cost ``O(k^2)`` per block.
+    """
+    k = G.shape[-1]
+    u = UNIT_ROUNDOFF
+    m_sq = 2 if cplx else 1
+    c_n, c_k = dot_gamma(n, cplx), dot_gamma(k, cplx)
+    inflate = 1 + gamma(depth)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        idx = np.argmax(np.diagonal(G, axis1=1, axis2=2).real, axis=1)
+        x = np.take_along_axis(G, idx[:, None, None], axis=2)[:, :, 0]
+        for _ in range(_POWER_STEPS):
+            x = x / np.abs(x).max(axis=1, keepdims=True)
+            x = np.matmul(G, x[:, :, None])[:, :, 0]
+        x = x / np.abs(x).max(axis=1, keepdims=True)  # max |x_i| = 1 (to rounding)
+        y = np.matmul(G, x[:, :, None])[:, :, 0]
+        num = (x.conj() * y).sum(axis=1).real
+        nx = _sumsq(x, (1,))
+        rho = num / nx
+        rc = y - rho[:, None] * x
+        rn = np.sqrt(_sumsq(rc, (1,)) + m_sq * k * _UF) * (1 + gamma(m_sq * k + 2))
+        axy = (np.abs(x) * np.abs(y)).sum(axis=1) * (1 + gamma(k + 4))
+        g_tr = gamma(m_sq * n + k + 2)
+        e_tr = 2 * g_tr * tr_c + 2 * k * n * _UF
+        dG = (c_n * (1 + u) + u) * s_b + k * (n + 2) * 2 * _UF
+        g_f = tr_c * (1 + 2 * g_tr) + dG + 2 * k * n * _UF  # >= ||Gh||_F
+        g_nx = gamma(m_sq * k + 2) + 4 * m_sq * k * _UF  # nx >= 1/4
+        e_num = c_k * (axy + g_f * nx * (1 + g_nx)) + 4 * m_sq * (k * k + k) * _UF
+        e_rho = (e_num / nx) * (1 + 2 * g_nx) + np.abs(rho) * (3 * g_nx + 3 * u)
+        e_p = (e_rho + dG) * inflate  # |rho_true - rho_c|
+        s_c = tr_c - rho
+        # >= the tail >= lambda_2 (also when s_c < 0 by rounding: then the tail <= e_tr + e_p)
+        beta = ((np.maximum(s_c, 0.0) + (e_tr + e_p) * inflate) * (1 + 4 * u)
+                + 4 * u * np.abs(s_c))
+        b_c = beta + e_p
+        den = (rho - b_c) * (1 - 8 * u) - 8 * u * b_c  # <= rho_true - beta
+        eta = ((rn + 4 * m_sq * k * k * _UF) / np.sqrt(nx) * (1 + g_nx + 2 * u) + c_k * g_f
+               + 2 * u * np.abs(rho) + e_p + dG) * inflate
+        quad = eta * eta / den
+        rad = e_tr + e_p + quad + 2 * u * (tr_c + np.abs(rho))
+        # the quadratic term must not dominate (else the power steps have not converged)
+        ok = (np.isfinite(rad) & np.isfinite(s_c) & (nx >= 0.25) & (den > 0.25 * rho)
+              & (quad <= e_tr + e_p))
+    return s_c, rad, np.abs(s_c), ok
+
+
+def _chunk_sums(B: np.ndarray, r: int) -> _ChunkSums:
+    """Enclose the discarded eigenvalue sum of a chunk of blocks, verified (module doc).
+
+    Every rounding error is bounded by ``gamma`` terms and every underflow by an explicit
+    absolute term (``2^-1075`` per operation: the ``* _UF`` terms). Rank ``r = 1`` (every
+    butterfly level) takes the Rayleigh-Temple route, other ranks and the blocks it cannot
+    separate the checked eigendecomposition.
+    """
+    p, q = B.shape[-2:]
+    k, n = min(p, q), max(p, q)
+    j = max(k - r, 0)
+    Bc = np.ascontiguousarray(B).reshape(-1, p, q)
+    nb = Bc.shape[0]
+    cplx = bool(np.iscomplexobj(Bc))
+    e = _scale_exponent(Bc)
+    X = Bc if e == 0 else (np.ldexp(Bc.real, e) + 1j * np.ldexp(Bc.imag, e) if cplx
+                           else np.ldexp(Bc, e))
+    m_sq = (2 if cplx else 1)  # real squares per entry in a sum of squared moduli
+    depth = 2 * m_sq * (n + k * k) + nb + 64
+    XH = np.swapaxes(X.conj(), -1, -2)
+    G = np.matmul(X, XH) if p <= q else np.matmul(XH, X)
+    G = (G + np.swapaxes(G.conj(), -1, -2)) * 0.5  # exactly Hermitian
+    # ||B_b||_F^2 = tr(G_b) up to gamma_{2n} (nonnegative terms), underflow k n 2^-1075
+    tr_c = np.trace(G, axis1=1, axis2=2).real
+    s_b = tr_c * (1 + gamma(m_sq * n + k + 2)) + k * n * _UF
+    if e < 0:  # scaling down may round entries to subnormals: Mirsky on 2^e B vs X
+        s_b = s_b + (p * q + 1) * 8 * _UF
+    s = float(s_b.sum())
+    if j == 0:  # nothing discarded: the tail is exactly 0
+        return _ChunkSums(e, 0.0, 0.0, 0.0, s, depth)
+    if r == 1:
+        S_b, rad_b, dabs_b, ok = _temple_route(G, tr_c, s_b, n, cplx, depth)
+        if not ok.all():
+            rest = ~ok
+            S_b[rest], rad_b[rest], dabs_b[rest] = _eigen_route(G[rest], s_b[rest], j, n, cplx)
+    else:
+        S_b, rad_b, dabs_b = _eigen_route(G, s_b, j, n, cplx)
+    if e < 0:
+        rad_b = rad_b + 2 * (p * q + 1) * 8 * _UF * (np.sqrt(s_b) + 1)
     return _ChunkSums(e, float(S_b.sum()), float(rad_b.sum()), float(dabs_b.sum()), s, depth)
 
 

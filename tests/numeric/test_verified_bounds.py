@@ -202,6 +202,32 @@ def test_explicit_chain_hierarchical_bounds_are_verified() -> None:
     assert (lo_e > 0).all() and (lo_e <= hi_s).all() and (lo_s <= hi_e).all()
 
 
+def test_rank_one_route_and_its_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rank 1: the Rayleigh-Temple route on separated blocks, the eigen-check on the others."""
+    calls = {"temple": 0, "eigen": 0}
+    temple, eigen = _levels._temple_route, _levels._eigen_route
+
+    def count_temple(G, *args):  # noqa: ANN001, ANN002, ANN202
+        calls["temple"] += G.shape[0]
+        return temple(G, *args)
+
+    def count_eigen(G, *args):  # noqa: ANN001, ANN002, ANN202
+        calls["eigen"] += G.shape[0]
+        return eigen(G, *args)
+
+    monkeypatch.setattr(_levels, "_temple_route", count_temple)
+    monkeypatch.setattr(_levels, "_eigen_route", count_eigen)
+    rng = np.random.default_rng(17)
+    for noise in (0.0, 1e-12, 1e-4, 0.3, 3.0):  # separated ... not separated at all
+        for cplx in (False, True):
+            B = _low_rank(rng, 6, 5, 7, 1, complex_=cplx)
+            B = B + noise * rng.standard_normal(B.shape)
+            lo, _, _ = _check(B, 1)
+            if noise == 0.0:
+                assert lo == 0.0
+    assert calls["temple"] == 60 and 0 < calls["eigen"] < 60
+
+
 def test_margin_and_model() -> None:
     assert "C_EIG" not in dir(_levels)
     assert "a-posteriori" in ROUNDING_MODEL and "Ostrowski" in ROUNDING_MODEL
