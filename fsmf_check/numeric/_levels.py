@@ -4,8 +4,8 @@ For a chainable Kronecker split of rank ``r`` the level error is
 ``E_l^2 = outside + sum_blocks sum_{i > r} lambda_i(G_b)`` with ``G_b`` the Gram matrix of the
 short side (``k = min(p, q)``) of block ``b`` (``p x q``). One pass per level computes, per
 cache-sized chunk of blocks (a contiguous copy of a few MB, never of the whole matrix), the
-Gram matrices by one batched product and their eigendecompositions; the chunks are shared by
-two threads.
+Gram matrices by one batched product and verified enclosures of their discarded eigenvalue
+sums; the chunks are shared by two threads.
 
 Rounding model (docs/numeric-bounds.md, "The model"): the eigensolver is NOT trusted. Its
 output ``(lambda, V)`` is checked a posteriori with floating-point arithmetic whose rounding
@@ -33,7 +33,10 @@ errors are bounded by Higham's ``gamma_n = n u / (1 - n u)``, ``u = 2^-53``:
   eigenvalues add ``gamma_m`` times the sum of their moduli.
 
 A block whose check fails (``delta >= 1/2``, non-finite output) falls back to the trivial
-enclosure ``[0, ||B||_F^2]``. Exact products get ``lower = 0`` and the T9 upper bound cannot
+enclosure ``[0, ||B||_F^2]``. Rank ``r = 1`` (every butterfly level) first tries a cheaper
+route without eigendecomposition: ``tail = tr(G) - lambda_1``, a Rayleigh quotient from a few
+power steps bounds ``lambda_1`` from below and Temple's inequality from above
+(:func:`_temple_route`). Exact products get ``lower = 0`` and the T9 upper bound cannot
 fail through rounding; the only assumption left is IEEE double arithmetic with
 round-to-nearest and products evaluated as sums of products (no Strassen-like or 3M
 schemes).
@@ -63,7 +66,8 @@ ROUNDING_MODEL = (
     "per block); Gram matrices err by gamma_q ||B||_F^2; the computed eigendecomposition "
     "G ~ V diag(lambda) V^H is verified by ||G - V diag(lambda) V^H||_F and ||V^H V - I||_F "
     "evaluated in floats with gamma terms; Ostrowski, Weyl and Ky Fan enclose the discarded "
-    "eigenvalue sums; see docs/numeric-bounds.md")
+    "eigenvalue sums (rank 1: verified Rayleigh quotient and Temple bound); "
+    "see docs/numeric-bounds.md")
 
 #: Entries per chunk (cache-sized contiguous copy of the blocks).
 _CHUNK_ENTRIES = 1 << 17
