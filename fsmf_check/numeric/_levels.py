@@ -47,11 +47,14 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from fsmf_check.errors import NotApplicableError
-from fsmf_check.model.supports import SupportPattern
+
+if TYPE_CHECKING:
+    from fsmf_check.model.supports import SupportPattern
 
 __all__ = ["LevelEnclosure", "level_enclosure", "level_margin", "ROUNDING_MODEL",
            "UNIT_ROUNDOFF", "gamma", "dot_gamma", "split_enclosure"]
