@@ -166,6 +166,21 @@ def test_exact_products_in_hierarchical_have_lower_bound_zero_and_contain_svd() 
         assert (hi - lo <= 1e-8 * est).all()
 
 
+def test_complex_noisy_butterflies_against_mpmath() -> None:
+    """End to end: bit-reversed DFT plus complex noise, level errors recomputed by mpmath."""
+    from fsmf_check.inputs.matrix_specs import add_relative_noise, dft
+
+    for n, seed, noise in ((8, 0, 1e-9), (16, 1, 1e-4), (16, 2, 0.3), (32, 3, 1e-2)):
+        A, _ = add_relative_noise(dft(n, "bitrev"), noise, np.random.default_rng(seed))
+        _, lo, hi = level_error_bounds(A, families.butterfly(n))
+        L = n.bit_length() - 1
+        for s in range(1, L):
+            b1, c2 = 2**s, n // 2**s
+            B = A.reshape(b1, c2, b1, c2).transpose(1, 2, 0, 3)
+            exact = mpmath.sqrt(_tail_sq(B, 1))
+            assert mpmath.mpf(lo[s - 1]) <= exact <= mpmath.mpf(hi[s - 1]), (n, s)
+
+
 def test_split_enclosure_on_explicit_patterns() -> None:
     """The generic (explicit-chain) path: T2/T3 closed form enclosed; exact products get 0."""
     rng = np.random.default_rng(5)
