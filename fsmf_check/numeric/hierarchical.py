@@ -48,12 +48,12 @@ from fsmf_check.inputs.matrix_specs import validate_matrix
 from fsmf_check.model.kronecker import KronPattern, chain_product
 from fsmf_check.model.supports import Chain
 from fsmf_check.numeric._levels import (
-    C_EIG,
     ROUNDING_MODEL,
     UNIT_ROUNDOFF,
     gamma,
     level_enclosure,
     level_margin,
+    split_enclosure,
 )
 from fsmf_check.numeric._svd import truncated_split
 from fsmf_check.numeric._threads import single_blas_thread
@@ -517,7 +517,9 @@ def _error_upper(err: float, factors: KroneckerFactors | SparseFactors, inner: i
     summed inner dimensions errs by at most ``gamma_inner |F[0]| ... |F[L-1]|`` entrywise.
     """
     m = inner + (2 * len(factors.shape) + 4 if complex_ else 0)
-    return ((err * (1 + gamma(n_entries + 4)) + gamma(m + 2) * _abs_product_norm(factors))
+    # complex: each product's parts are real dot products of twice the length (FMA-safe)
+    g = 1.5 * gamma(2 * (m + 2)) if complex_ else gamma(m + 2)
+    return ((err * (1 + gamma(2 * n_entries + 4)) + g * _abs_product_norm(factors))
             * (1 + 4 * UNIT_ROUNDOFF))
 
 
@@ -572,8 +574,8 @@ def level_error_bounds(A: object, chain: Chain) -> tuple[np.ndarray, np.ndarray,
     r"""Level errors with rigorous enclosures: ``(estimates, lower, upper)`` (T9).
 
     ``lower[l] <= E_l <= upper[l]`` under the rounding model of
-    :mod:`fsmf_check.numeric._levels` (IEEE double, backward-stable LAPACK eigensolver with a
-    stated constant, Weyl and Ky Fan perturbation bounds, summation errors).
+    :mod:`fsmf_check.numeric._levels` (IEEE double, eigendecompositions verified a posteriori,
+    Ostrowski, Weyl and Ky Fan perturbation bounds, summation errors).
 
     Examples
     --------
@@ -601,10 +603,12 @@ def _outside(Z: np.ndarray, root: KronPattern) -> tuple[float, float]:
 
     The mass is summed directly over the entries outside the support (never as a difference of
     two nearly equal sums of squares, which cancels), so the rounding error of the sum of ``k``
-    nonnegative terms is at most ``gamma(k) * sum`` (standard summation bound).
+    nonnegative terms is at most ``gamma(k) * sum`` (standard summation bound) plus the
+    underflow of the squares.
     """
     out = root.off_support_sumsq(Z)
-    return out, gamma(Z.size + 2) * out
+    # complex entries: two squares each; each square may underflow by 2^-1075
+    return out, gamma(2 * Z.size + 2) * out + Z.size * 2.0**-1073
 
 
 def _level_enclosures(A: np.ndarray, chain: Chain, progress: ProgressFn | None = None,
@@ -650,14 +654,9 @@ def _level_enclosures(A: np.ndarray, chain: Chain, progress: ProgressFn | None =
                         progress(f"level error {s}/{L - 1} (T9 bound): {est[j]:.3e} in "
                                  f"{time.perf_counter() - t0:.2f} s")
                 return est, lo, hi
-    m, n = A.shape
-    delta = C_EIG * max(m, n) * UNIT_ROUNDOFF * float(np.linalg.norm(A))
     for s in range(1, L):
-        est[s - 1] = np.sqrt(max(solve_tractable(chain.split(s), A).objective, 0.0))
-        # Mirsky: the discarded singular values of a backward-stable SVD move by at most
-        # ||dA||_F <= C_EIG max(m, n) u ||A||_F in the 2-norm of the vector they form
-        lo[s - 1] = max(est[s - 1] - delta, 0.0) * (1 - 4 * UNIT_ROUNDOFF)
-        hi[s - 1] = (est[s - 1] + delta) * (1 + 4 * UNIT_ROUNDOFF)
+        enc = split_enclosure(A, chain.split(s))  # T2/T3 closed form, verified eigenvalues
+        est[s - 1], lo[s - 1], hi[s - 1] = enc.estimate, enc.lower, enc.upper
         if cap is not None:
             hi[s - 1] = min(hi[s - 1], cap)
             est[s - 1] = min(est[s - 1], cap)
