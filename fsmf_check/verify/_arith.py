@@ -16,7 +16,8 @@ from fsmf_check.model.cyclotomic import CyclotomicNumber
 from fsmf_check.model.fields import Field, parse_scalar
 from fsmf_check.model.numbers import GaussianRational
 
-__all__ = ["Malformed", "Refuted", "need", "Scalars", "det", "matmul", "nonzero", "same",
+__all__ = ["Malformed", "Refuted", "need", "Scalars", "det", "consistent", "matmul", "nonzero",
+           "same",
            "kron_mask", "rows_mask", "bool_prod", "MAX_ENTRIES"]
 
 #: Largest matrix (entries) the checker builds.
@@ -164,6 +165,45 @@ def det(M: np.ndarray) -> Any:
                 f = R[i][col] / p
                 R[i] = [a - f * b for a, b in zip(R[i], R[col], strict=True)]
     return d
+
+
+def consistent(rows: list[dict[int, Any]], rhs: list[Any]) -> bool:
+    """Whether the sparse linear system ``sum_k rows[e][k] x_k == rhs[e]`` has a solution.
+
+    Exact Gaussian elimination over the field of the coefficients (divisions by pivots only):
+    each equation is reduced by the pivot rows found before it, in order; a row that reduces to
+    ``0 == c`` with ``c != 0`` proves the system inconsistent.
+
+    Examples
+    --------
+    >>> one = Fraction(1)
+    >>> consistent([{0: one, 1: one}, {0: one, 1: one}], [one, Fraction(2)])
+    False
+    >>> consistent([{0: one, 1: one}, {0: one}], [one, Fraction(2)])
+    True
+    """
+    pivots: list[tuple[int, dict[int, Any], Any]] = []
+    for row, c in zip(rows, rhs, strict=True):
+        r = {k: v for k, v in row.items() if v}
+        for p, prow, pc in pivots:
+            f = r.get(p)
+            if not f:
+                continue
+            for k, v in prow.items():
+                w = r.get(k, 0) - f * v
+                if w:
+                    r[k] = w
+                else:
+                    r.pop(k, None)
+            c = c - f * pc
+        if not r:
+            if c:
+                return False
+            continue
+        p = min(r)
+        inv = 1 / r[p]
+        pivots.append((p, {k: v * inv for k, v in r.items()}, c * inv))
+    return True
 
 
 def kron_mask(t: Any) -> np.ndarray:
