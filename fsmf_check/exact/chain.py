@@ -1203,7 +1203,7 @@ def gauge_system(F: list[np.ndarray], G: list[np.ndarray], blocks: list[list[np.
 
 def _gauge_related(F: list[np.ndarray], G: list[np.ndarray], blocks: list[list[np.ndarray]],
                    bk: ExactBackend) -> bool | None:
-    """True if the gauge system is consistent, False if not, None above the size limit."""
+    """Return whether the gauge system is consistent (None above the size limit)."""
     n_var = sum(int(Q.size) ** 2 for bl in blocks for Q in bl)
     n_eq = sum(int(f.shape[0] * f.shape[1]) for f in F)
     if n_var * max(n_eq, 1) > _JACOBIAN_MAX_ENTRIES:

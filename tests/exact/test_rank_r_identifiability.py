@@ -174,6 +174,7 @@ def test_three_factor_random_chains_agree_with_the_oracle(seed: int) -> None:
 
 
 def test_cli_verify_accepts_a_block_gauge_certificate(tmp_path) -> None:
+    """``fsmf-check verify`` exits 0 on a GL(2) second-factorization certificate file."""
     chain, target, _ = planted_chain(RANK2_CHAINS[2], 1, span=1)
     res = decide_chain_identifiability(target, chain, decide_chain_membership(target, chain))
     assert res.verdict == "not-identifiable" and res.up_to == "block-diagonal GL(2)"
