@@ -980,8 +980,16 @@ def _deficient_class(target: ExactTarget, chain: Chain, factors: list[np.ndarray
     r_max = max((int(Q.size) for bl in blocks or [] for Q in bl), default=1)
     where = (f"at the split after factor {s} the block of A on rows {c.rows.tolist()[:8]}... "
              f"and columns {c.cols.tolist()[:8]}... has rank < {c.size}")
+
+    def masks() -> list[np.ndarray]:
+        return [chain.factor_mask(i).toarray().astype(bool) for i in range(L)]
+
     if r_max == 1:
         second = _degenerate_chain_second(factors, s, c.members, chain, bk)
+        if second is None and blocks is not None:  # 1 x 1 blocks: the diagonal scalings
+            found1 = _class_second(factors, s, np.asarray(c.members), masks(), blocks,
+                                   target.A, bk)
+            second = None if found1 is None else found1[0]
         if second is not None:
             data["second_factors"] = [encode_sparse(F, bk) for F in second]
             return IdentifiabilityResult(
@@ -991,10 +999,11 @@ def _deficient_class(target: ExactTarget, chain: Chain, factors: list[np.ndarray
                 method="degenerate-level-block", scope="target", up_to="diagonal scaling",
                 certificate=Certificate("not-identifiable", "second-factorization", data),
                 second_factors=tuple(second), evidence={"split": s})
-        tried = "zeroing a row or column of the adjacent factors"
+        tried = ("zeroing a row or column of the adjacent factors, kernel moves against the "
+                 "diagonal-scaling system")
     elif blocks is not None:
-        masks = [chain.factor_mask(i).toarray().astype(bool) for i in range(L)]
-        found = _class_second(factors, s, np.asarray(c.members), masks, blocks, target.A, bk)
+        found = _class_second(factors, s, np.asarray(c.members), masks(), blocks, target.A,
+                              bk)
         if found is not None:
             second, move = found
             up_to = f"block-diagonal GL({r_max})"
@@ -1216,6 +1225,10 @@ def _gauge_related(F: list[np.ndarray], G: list[np.ndarray], blocks: list[list[n
     return bk.solve(M, b[:, None]) is not None
 
 
+#: Columns (rows) of the common support tried per kernel vector of a partial product.
+_MOVES_PER_SIDE = 16
+
+
 def _class_second(factors: list[np.ndarray], s: int, members: np.ndarray,
                   masks: list[np.ndarray], blocks: list[list[np.ndarray]], A: np.ndarray,
                   bk: ExactBackend) -> tuple[list[np.ndarray], str] | None:
@@ -1235,15 +1248,15 @@ def _class_second(factors: list[np.ndarray], s: int, members: np.ndarray,
     P = members.astype(np.int64)
 
     def accept(second: list[np.ndarray]) -> bool:
-        if not bk.equal(chain_product(second, bk), A):  # pragma: no cover - by construction
+        if _gauge_related(factors, second, blocks, bk) is not False:
             return False
-        return _gauge_related(factors, second, blocks, bk) is False
+        return bk.equal(chain_product(second, bk), A)  # always, by construction
 
     m, n = factors[0].shape[0], factors[-1].shape[1]
     if m * factors[s].shape[0] + factors[s].shape[0] * n <= _JACOBIAN_MAX_ENTRIES:
         X = chain_product(factors[:s], bk)[:, P]
         K = bk.nullspace(X)
-        cols = np.flatnonzero(masks[s][P].all(axis=0))
+        cols = np.flatnonzero(masks[s][P].all(axis=0))[:_MOVES_PER_SIDE]
         for t in range(K.shape[1]):
             for j in cols.tolist():
                 second = [F.copy() for F in factors]
@@ -1252,7 +1265,7 @@ def _class_second(factors: list[np.ndarray], s: int, members: np.ndarray,
                     return second, f"rows {P.tolist()} of factor {s} (left kernel vector)"
         Y = chain_product(factors[s:], bk)[P, :]
         K = bk.nullspace(Y.T.copy())
-        rows = np.flatnonzero(masks[s - 1][:, P].all(axis=1))
+        rows = np.flatnonzero(masks[s - 1][:, P].all(axis=1))[:_MOVES_PER_SIDE]
         for t in range(K.shape[1]):
             for i in rows.tolist():
                 second = [F.copy() for F in factors]
