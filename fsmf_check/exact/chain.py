@@ -17,7 +17,8 @@ A refutation is always a statement about ``A`` itself: an entry outside the prod
 or a nonzero minor of a class block of some split ``s`` of the whole chain (with the number of
 rank-one supports meeting it). Identifiability (T8, §4.3): every class block of every split
 has full rank (nonzero for rank one) => unique up to diagonal scalings (block-diagonal GL(r)
-for rank-r chains); a zero block gives an explicit second factorization.
+for rank-r chains); a rank-deficient block gives an explicit second factorization, which an
+inconsistent block-gauge linear system proves is not a gauge of the first.
 """
 
 from __future__ import annotations
@@ -581,7 +582,11 @@ def decide_chain_identifiability(target: ExactTarget, chain: Chain,
     2. **Chainable Kronecker chains** (butterfly, Monarch, rank-r deformable chains): docs/theory.md
        T8 §4.3 level blocks, every class block of every split of ``A`` has full rank
        ([ZRG-SIMODS] main theorem for the square dyadic butterfly; derived for the other
-       chainable Kronecker chains, with block-diagonal GL(r) for rank-r chains).
+       chainable Kronecker chains, with block-diagonal GL(r) for rank-r chains). A
+       rank-deficient class block gives ``not-identifiable`` when an exact kernel move of a
+       partial product (or a one-factor Jacobian kernel direction) yields a second
+       factorization for which the block-gauge system of :func:`gauge_system` is
+       inconsistent; otherwise ``undecided``.
     3. **Explicit chains, tree argument** (T8 proof sketch §4.3 with §2.6 "disjoint supports
        => identifiable"): along a factor-bracketing tree, every node's two-factor split has
        pairwise disjoint nonempty rank-one supports and every contribution of the node's

@@ -25,7 +25,10 @@ claim                   evidence ``kind``         checked by arithmetic
                                                   complete, each class block has a nonzero
                                                   minor of its class size (rows, cols, value)
 ``not-identifiable``    ``second-factorization``  both valid; no support-preserving matching
-                                                  up to scaling (chains: no diagonal scaling)
+                                                  up to scaling (chains: no diagonal scaling;
+                                                  ``up_to`` block-diagonal GL(r): the system
+                                                  ``F[l] G[l+1] = G[l] F'[l]`` in block-
+                                                  diagonal G is inconsistent)
 ``equivalent``          ``scalings``              ``G[l] == D_l^-1 F[l] D_{l+1}``
 ``not-closed``          ``witness-sequence``      Laurent sequence inside the masks; its
                                                   product tends to the limit exactly (no
