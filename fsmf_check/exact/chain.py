@@ -938,6 +938,10 @@ def _kronecker_identifiability(target: ExactTarget, chain: Chain, factors: list[
         for c in tract.classes:
             max_class = max(max_class, c.size)
             if c.size > min(c.rows.size, c.cols.size):
+                # the block has rank <= min(|R|, |C|) < size: look for a second factorization
+                res = _deficient_class(target, chain, factors, data, tr, s, c)
+                if res.verdict == "not-identifiable":
+                    return res
                 return IdentifiabilityResult(
                     verdict="undecided", theorem=None,
                     explanation=(f"split {s} has a complete class of size {c.size} on a "
@@ -1016,11 +1020,12 @@ def _deficient_class(target: ExactTarget, chain: Chain, factors: list[np.ndarray
             data["up_to"] = up_to
             return IdentifiabilityResult(
                 verdict="not-identifiable", theorem="T8",
-                explanation=(f"{where}; changing {move} keeps the product exactly, and the "
-                             "exact linear system F[l] G[l+1] = G[l] F'[l] with block-diagonal "
-                             "G (one block per class of each split, G at the ends the "
-                             "identity) has no solution, so no block-diagonal gauge relates "
-                             "the two factorizations (certificate)."),
+                explanation=(f"{where}; changing {move} keeps the product exactly, and no "
+                             "invertible block-diagonal gauge G (one block per class of each "
+                             "split, G at the ends the identity) relates the two "
+                             "factorizations: a class row or column block of a factor changes "
+                             "rank, or the exact linear system F[l] G[l+1] = G[l] F'[l] has no "
+                             "solution (certificate)."),
                 method="degenerate-level-block", scope="target", up_to=up_to,
                 certificate=Certificate("not-identifiable", "second-factorization", data),
                 second_factors=tuple(second), evidence={"split": s, "move": move})
@@ -1230,6 +1235,21 @@ def _gauge_related(F: list[np.ndarray], G: list[np.ndarray], blocks: list[list[n
     return bk.solve(M, b[:, None]) is not None
 
 
+def _rank_profile(F: list[np.ndarray], blocks: list[list[np.ndarray]], bk: ExactBackend,
+                  ) -> list[tuple[int, int]]:
+    """Ranks of ``F[l-1][:, Q]`` and ``F[l][Q, :]`` for every block Q of every interface l.
+
+    ``G_{l-1}^-1 F[l-1] G_l`` and ``G_l^-1 F[l] G_{l+1}`` keep these ranks for invertible
+    block-diagonal gauges (``G_l`` maps the block Q to itself), so a different profile proves
+    that no invertible block-diagonal gauge relates two chains.
+    """
+    out = []
+    for t, bl in enumerate(blocks, start=1):
+        for Q in bl:
+            out.append((bk.rank(F[t - 1][:, Q]), bk.rank(F[t][Q, :])))
+    return out
+
+
 #: Columns (rows) of the common support tried per kernel vector of a partial product.
 _MOVES_PER_SIDE = 16
 
@@ -1243,17 +1263,21 @@ def _class_second(factors: list[np.ndarray], s: int, members: np.ndarray,
     class members, so rank < r means ``X[:, P] v = 0`` or ``u^T Y[P, :] = 0`` for a nonzero
     exact ``v`` (``u``). Then ``F[s][P, j] += v`` (``F[s-1][i, P] += u``) for ``j`` in the
     common support of the class rows of ``F[s]`` (``i`` in the common support of the class
-    columns of ``F[s-1]``) leaves the product unchanged. A candidate is kept only if the exact
-    block-gauge system (:func:`gauge_system`) is inconsistent, so no block-diagonal gauge
-    relates it to the first. If none of these moves works, the kernel of the Jacobian
-    restricted to one factor (any factor, the product is linear in it) is tried within the
-    size limit. Returns the factors and a description of the move.
+    columns of ``F[s-1]``) leaves the product unchanged. A candidate is kept only if no
+    invertible block-diagonal gauge relates it to the first: the rank of some class row block
+    or column block of a factor differs (:func:`_rank_profile`), or the exact block-gauge
+    system (:func:`gauge_system`) is inconsistent. If none of these moves works, the kernel
+    of the Jacobian restricted to one factor (any factor, the product is linear in it) is
+    tried within the size limit. Returns the factors and a description of the move.
     """
     L = len(factors)
     P = members.astype(np.int64)
 
+    profile = _rank_profile(factors, blocks, bk)
+
     def accept(second: list[np.ndarray]) -> bool:
-        if _gauge_related(factors, second, blocks, bk) is not False:
+        if (_rank_profile(second, blocks, bk) == profile
+                and _gauge_related(factors, second, blocks, bk) is not False):
             return False
         return bk.equal(chain_product(second, bk), A)  # always, by construction
 

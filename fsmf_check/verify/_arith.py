@@ -16,9 +16,8 @@ from fsmf_check.model.cyclotomic import CyclotomicNumber
 from fsmf_check.model.fields import Field, parse_scalar
 from fsmf_check.model.numbers import GaussianRational
 
-__all__ = ["Malformed", "Refuted", "need", "Scalars", "det", "consistent", "matmul", "nonzero",
-           "same",
-           "kron_mask", "rows_mask", "bool_prod", "MAX_ENTRIES"]
+__all__ = ["Malformed", "Refuted", "need", "Scalars", "det", "rank", "consistent", "matmul",
+           "nonzero", "same", "kron_mask", "rows_mask", "bool_prod", "MAX_ENTRIES"]
 
 #: Largest matrix (entries) the checker builds.
 MAX_ENTRIES = 1 << 26
@@ -165,6 +164,31 @@ def det(M: np.ndarray) -> Any:
                 f = R[i][col] / p
                 R[i] = [a - f * b for a, b in zip(R[i], R[col], strict=True)]
     return d
+
+
+def rank(M: np.ndarray) -> int:
+    """Return the rank by Gaussian elimination over the field (divisions by pivots only).
+
+    Examples
+    --------
+    >>> rank(np.array([[Fraction(1), Fraction(2)], [Fraction(2), Fraction(4)]], dtype=object))
+    1
+    """
+    R = [list(row) for row in M]
+    n_cols = M.shape[1] if M.ndim == 2 else 0
+    r = 0
+    for col in range(n_cols):
+        piv = next((i for i in range(r, len(R)) if R[i][col]), None)
+        if piv is None:
+            continue
+        R[r], R[piv] = R[piv], R[r]
+        p = R[r][col]
+        for i in range(r + 1, len(R)):
+            if R[i][col]:
+                f = R[i][col] / p
+                R[i] = [a - f * b for a, b in zip(R[i], R[r], strict=True)]
+        r += 1
+    return r
 
 
 def consistent(rows: list[dict[int, Any]], rhs: list[Any]) -> bool:

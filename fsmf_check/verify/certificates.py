@@ -28,7 +28,8 @@ claim                   evidence ``kind``         checked by arithmetic
                                                   up to scaling (chains: no diagonal scaling;
                                                   ``up_to`` block-diagonal GL(r): the system
                                                   ``F[l] G[l+1] = G[l] F'[l]`` in block-
-                                                  diagonal G is inconsistent)
+                                                  diagonal G is inconsistent, or a class
+                                                  block of a factor changes rank)
 ``equivalent``          ``scalings``              ``G[l] == D_l^-1 F[l] D_{l+1}``
 ``not-closed``          ``witness-sequence``      Laurent sequence inside the masks; its
                                                   product tends to the limit exactly (no
@@ -70,6 +71,7 @@ from fsmf_check.verify._arith import (
     nonzero,
     parse_laurent,
     parse_spoly,
+    rank,
     rows_mask,
     same,
     shape_ok,
@@ -599,14 +601,26 @@ def _not_identifiable(c: _Ctx) -> None:
     r = max((len(Q) for bl in blocks for Q in bl), default=1)
     need(int(m[1]) == r, f"evidence.up_to claims GL({m[1]}), but the largest class of the "
          f"chain's splits has size {r}")
+    for t, bl in enumerate(blocks, start=1):
+        for Q in bl:
+            for what, a, b in ((f"columns {Q} of factor {t - 1}", f1[t - 1][:, Q],
+                                f2[t - 1][:, Q]),
+                               (f"rows {Q} of factor {t}", f1[t][Q, :], f2[t][Q, :])):
+                ra, rb = rank(a), rank(b)
+                if ra != rb:
+                    c.checks.append(
+                        f"the class block of {what} has rank {ra} in the factors and {rb} in "
+                        f"the second factors; an invertible block-diagonal gauge keeps it, so "
+                        f"no {up_to} gauge relates the two factorizations (T8)")
+                    return
     n_var = sum(len(Q) ** 2 for bl in blocks for Q in bl)
     rows, rhs = _gauge_equations(f1, f2, blocks)
     shape_ok(n_var * len(rows) <= MAX_ENTRIES, f"the gauge system ({len(rows)} equations, "
              f"{n_var} unknowns) is too large to check")
     need(not consistent(rows, rhs),
-         "a block-diagonal gauge may relate the two factorizations: the linear system "
-         "F[l] G[l+1] = G[l] F'[l] (G block-diagonal by classes, G at the ends = I) has a "
-         "solution")
+         "a block-diagonal gauge may relate the two factorizations: every class block "
+         "of every factor keeps its rank, and the linear system F[l] G[l+1] = G[l] F'[l] (G "
+         "block-diagonal by classes, G at the ends = I) has a solution")
     c.checks.append(f"the linear system F[l] G[l+1] = G[l] F'[l] in the {n_var} entries of "
                     "block-diagonal G (one block per class of each split, G_0 = G_L = I; "
                     f"{len(rows)} equations) is inconsistent by exact elimination: no "

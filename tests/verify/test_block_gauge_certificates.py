@@ -19,7 +19,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fsmf_check.exact.certificates import Certificate, encode_sparse, encode_structure
 from fsmf_check.exact.chain import decide_chain_identifiability, decide_chain_membership
+from fsmf_check.exact.targets import as_exact_matrix
+from fsmf_check.model.families import monarch
 from fsmf_check.verify.certificates import check_certificate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exact"))
@@ -142,3 +145,29 @@ def test_a_block_gauge_of_the_factors_is_refuted(seed: int) -> None:
     weak["evidence"]["up_to"] = "diagonal scaling"
     is_diagonal = all(not np.vectorize(bool)(g - np.diag(np.diag(g))).any() for g in G[1:-1])
     assert check_certificate(weak).status == ("refuted" if is_diagonal else "verified")
+
+
+def _hand_certificate(second_y: list[list[int]]) -> dict:
+    """``monarch(2, 1, 1, 3, rank=2)``: one class of size 2; X v = 0 for v = (1, -1)."""
+    chain = monarch(2, 1, 1, 3, rank=2)
+    X, Y = [[1, 1], [1, 1]], [[1, 0, 0], [0, 1, 0]]
+    A = (np.array(X, dtype=object) @ np.array(Y, dtype=object)).tolist()
+    target = as_exact_matrix(A)
+    bk = target.backend
+    data = {"field": target.field.to_dict(), "structure": encode_structure(chain),
+            "target": target.dense(),
+            "factors": [encode_sparse(bk.array(X), bk), encode_sparse(bk.array(Y), bk)],
+            "second_factors": [encode_sparse(bk.array(X), bk),
+                               encode_sparse(bk.array(second_y), bk)],
+            "up_to": "block-diagonal GL(2)"}
+    return Certificate("not-identifiable", "second-factorization", data).to_dict()
+
+
+def test_equal_rank_profiles_are_decided_by_the_linear_system() -> None:
+    """Y + v e_3^T keeps every class block's rank; only the inconsistent system proves it."""
+    report = check_certificate(_hand_certificate([[1, 0, 1], [0, 1, -1]]))
+    assert report.status == "verified", report.reason
+    assert "inconsistent by exact elimination" in report.checks[-1]
+    # Y + v e_1^T: e_1 lies in the row space of Y, the system has a solution: refuted
+    report = check_certificate(_hand_certificate([[2, 0, 0], [-1, 1, 0]]))
+    assert report.status == "refuted" and "has a solution" in report.reason
