@@ -17,8 +17,9 @@ A refutation is always a statement about ``A`` itself: an entry outside the prod
 or a nonzero minor of a class block of some split ``s`` of the whole chain (with the number of
 rank-one supports meeting it). Identifiability (T8, §4.3): every class block of every split
 has full rank (nonzero for rank one) => unique up to diagonal scalings (block-diagonal GL(r)
-for rank-r chains); a rank-deficient block gives an explicit second factorization, which an
-inconsistent block-gauge linear system proves is not a gauge of the first.
+for rank-r chains); a rank-deficient block gives an explicit second factorization, which a
+changed class-block rank or an inconsistent block-gauge linear system proves is not a gauge of
+the first.
 """
 
 from __future__ import annotations
@@ -585,8 +586,9 @@ def decide_chain_identifiability(target: ExactTarget, chain: Chain,
        chainable Kronecker chains, with block-diagonal GL(r) for rank-r chains). A
        rank-deficient class block gives ``not-identifiable`` when an exact kernel move of a
        partial product (or a one-factor Jacobian kernel direction) yields a second
-       factorization for which the block-gauge system of :func:`gauge_system` is
-       inconsistent; otherwise ``undecided``.
+       factorization that no invertible block-diagonal gauge reaches (a class block of a
+       factor changes rank, or the system of :func:`gauge_system` is inconsistent);
+       otherwise ``undecided``.
     3. **Explicit chains, tree argument** (T8 proof sketch §4.3 with §2.6 "disjoint supports
        => identifiable"): along a factor-bracketing tree, every node's two-factor split has
        pairwise disjoint nonempty rank-one supports and every contribution of the node's
@@ -979,7 +981,8 @@ def _deficient_class(target: ExactTarget, chain: Chain, factors: list[np.ndarray
     With classes of size one everywhere the gauge is diagonal scaling and
     :func:`_degenerate_chain_second` zeroes a row or column; otherwise the gauge is
     block-diagonal GL(r) (r the largest class) and :func:`_class_second` looks for a second
-    factorization that the exact block-gauge system proves is not a gauge of the first.
+    factorization that is provably not a gauge of the first. Complete classes (size above
+    the block's side) are rank-deficient too and come here first.
     """
     bk = target.backend
     L = chain.n_factors
