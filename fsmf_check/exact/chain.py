@@ -1238,18 +1238,18 @@ def _gauge_related(F: list[np.ndarray], G: list[np.ndarray], blocks: list[list[n
     return bk.solve(M, b[:, None]) is not None
 
 
-def _rank_profile(F: list[np.ndarray], blocks: list[list[np.ndarray]], bk: ExactBackend,
-                  ) -> list[tuple[int, int]]:
-    """Ranks of ``F[l-1][:, Q]`` and ``F[l][Q, :]`` for every block Q of every interface l.
+def _factor_ranks(F: np.ndarray, l: int, blocks: list[list[np.ndarray]], bk: ExactBackend,
+                  ) -> list[int]:
+    """Ranks of the class row blocks ``F[Q, :]`` and class column blocks ``F[:, Q]`` of factor l.
 
-    ``G_{l-1}^-1 F[l-1] G_l`` and ``G_l^-1 F[l] G_{l+1}`` keep these ranks for invertible
-    block-diagonal gauges (``G_l`` maps the block Q to itself), so a different profile proves
-    that no invertible block-diagonal gauge relates two chains.
+    Row blocks use the classes of interface ``l``, column blocks those of interface ``l + 1``
+    (``blocks[t - 1]`` lists interface ``t``; the outer interfaces have none).
+    ``G_l^-1 F G_{l+1}`` keeps these ranks for invertible block-diagonal gauges (``G_l`` maps
+    each block to itself), so a different rank proves that no invertible block-diagonal gauge
+    relates two chains.
     """
-    out = []
-    for t, bl in enumerate(blocks, start=1):
-        for Q in bl:
-            out.append((bk.rank(F[t - 1][:, Q]), bk.rank(F[t][Q, :])))
+    out = [bk.rank(F[Q, :]) for Q in (blocks[l - 1] if l >= 1 else [])]
+    out += [bk.rank(F[:, Q]) for Q in (blocks[l] if l < len(blocks) else [])]
     return out
 
 
@@ -1268,7 +1268,7 @@ def _class_second(factors: list[np.ndarray], s: int, members: np.ndarray,
     common support of the class rows of ``F[s]`` (``i`` in the common support of the class
     columns of ``F[s-1]``) leaves the product unchanged. A candidate is kept only if no
     invertible block-diagonal gauge relates it to the first: the rank of some class row block
-    or column block of a factor differs (:func:`_rank_profile`), or the exact block-gauge
+    or column block of a factor differs (:func:`_factor_ranks`), or the exact block-gauge
     system (:func:`gauge_system`) is inconsistent. If none of these moves works, the kernel
     of the Jacobian restricted to one factor (any factor, the product is linear in it) is
     tried within the size limit. Returns the factors and a description of the move.
@@ -1276,10 +1276,12 @@ def _class_second(factors: list[np.ndarray], s: int, members: np.ndarray,
     L = len(factors)
     P = members.astype(np.int64)
 
-    profile = _rank_profile(factors, blocks, bk)
+    base: dict[int, list[int]] = {}
 
-    def accept(second: list[np.ndarray]) -> bool:
-        if (_rank_profile(second, blocks, bk) == profile
+    def accept(second: list[np.ndarray], changed: int) -> bool:
+        if changed not in base:
+            base[changed] = _factor_ranks(factors[changed], changed, blocks, bk)
+        if (_factor_ranks(second[changed], changed, blocks, bk) == base[changed]
                 and _gauge_related(factors, second, blocks, bk) is not False):
             return False
         return bk.equal(chain_product(second, bk), A)  # always, by construction
@@ -1293,7 +1295,7 @@ def _class_second(factors: list[np.ndarray], s: int, members: np.ndarray,
             for j in cols.tolist():
                 second = [F.copy() for F in factors]
                 second[s][P, j] = second[s][P, j] + K[:, t]
-                if accept(second):
+                if accept(second, s):
                     return second, f"rows {P.tolist()} of factor {s} (left kernel vector)"
         Y = chain_product(factors[s:], bk)[P, :]
         K = bk.nullspace(Y.T.copy())
@@ -1302,7 +1304,7 @@ def _class_second(factors: list[np.ndarray], s: int, members: np.ndarray,
             for i in rows.tolist():
                 second = [F.copy() for F in factors]
                 second[s - 1][i, P] = second[s - 1][i, P] + K[:, t]
-                if accept(second):
+                if accept(second, s - 1):
                     return second, f"columns {P.tolist()} of factor {s - 1} (right kernel vector)"
     nfree = int(sum(M.sum() for M in masks))
     if m * n * max(nfree, 1) > _JACOBIAN_MAX_ENTRIES:
@@ -1319,6 +1321,6 @@ def _class_second(factors: list[np.ndarray], s: int, members: np.ndarray,
             for t, k in enumerate(idx):
                 _, r, c = pos[k]
                 second[fi][r, c] = second[fi][r, c] + vec[t]
-            if accept(second):
+            if accept(second, fi):
                 return second, f"factor {fi} (Jacobian kernel of the product in that factor)"
     return None
