@@ -1033,7 +1033,8 @@ def _deficient_class(target: ExactTarget, chain: Chain, factors: list[np.ndarray
                 certificate=Certificate("not-identifiable", "second-factorization", data),
                 second_factors=tuple(second), evidence={"split": s, "move": move})
         tried = ("kernel moves of the partial products at the split and one-factor Jacobian "
-                 "kernel directions, each against the exact block-gauge system")
+                 "kernel directions, each against the class-block ranks and the exact "
+                 "block-gauge system")
     else:
         tried = "nothing (some split is not disjoint-or-identical, so no gauge blocks)"
     return IdentifiabilityResult(
