@@ -17,7 +17,9 @@ A refutation is always a statement about ``A`` itself: an entry outside the prod
 or a nonzero minor of a class block of some split ``s`` of the whole chain (with the number of
 rank-one supports meeting it). Identifiability (T8, §4.3): every class block of every split
 has full rank (nonzero for rank one) => unique up to diagonal scalings (block-diagonal GL(r)
-for rank-r chains); a zero block gives an explicit second factorization.
+for rank-r chains); a rank-deficient block gives an explicit second factorization, which a
+changed class-block rank or an inconsistent block-gauge linear system proves is not a gauge of
+the first.
 """
 
 from __future__ import annotations
@@ -581,7 +583,12 @@ def decide_chain_identifiability(target: ExactTarget, chain: Chain,
     2. **Chainable Kronecker chains** (butterfly, Monarch, rank-r deformable chains): docs/theory.md
        T8 §4.3 level blocks, every class block of every split of ``A`` has full rank
        ([ZRG-SIMODS] main theorem for the square dyadic butterfly; derived for the other
-       chainable Kronecker chains, with block-diagonal GL(r) for rank-r chains).
+       chainable Kronecker chains, with block-diagonal GL(r) for rank-r chains). A
+       rank-deficient class block gives ``not-identifiable`` when an exact kernel move of a
+       partial product (or a one-factor Jacobian kernel direction) yields a second
+       factorization that no invertible block-diagonal gauge reaches (a class block of a
+       factor changes rank, or the system of :func:`gauge_system` is inconsistent);
+       otherwise ``undecided``.
     3. **Explicit chains, tree argument** (T8 proof sketch §4.3 with §2.6 "disjoint supports
        => identifiable"): along a factor-bracketing tree, every node's two-factor split has
        pairwise disjoint nonempty rank-one supports and every contribution of the node's
@@ -933,6 +940,10 @@ def _kronecker_identifiability(target: ExactTarget, chain: Chain, factors: list[
         for c in tract.classes:
             max_class = max(max_class, c.size)
             if c.size > min(c.rows.size, c.cols.size):
+                # the block has rank <= min(|R|, |C|) < size: look for a second factorization
+                res = _deficient_class(target, chain, factors, data, tr, s, c)
+                if res.verdict == "not-identifiable":
+                    return res
                 return IdentifiabilityResult(
                     verdict="undecided", theorem=None,
                     explanation=(f"split {s} has a complete class of size {c.size} on a "
@@ -947,27 +958,7 @@ def _kronecker_identifiability(target: ExactTarget, chain: Chain, factors: list[
             if minor is not None:
                 split_minors.append({"split": s, **minor})
             if not full:
-                second = _degenerate_chain_second(factors, s, c.members, chain, bk)
-                if second is not None:
-                    data["second_factors"] = [encode_sparse(F, bk) for F in second]
-                    return IdentifiabilityResult(
-                        verdict="not-identifiable", theorem="T8",
-                        explanation=(f"trivial degeneracy: at the split after factor {s} the "
-                                     f"block of A on rows {c.rows.tolist()[:8]}... and columns "
-                                     f"{c.cols.tolist()[:8]}... has rank < {c.size}; a "
-                                     "second factorization with the same product is not a "
-                                     "scaling of the first (certificate)."),
-                        method="degenerate-level-block", scope="target",
-                        up_to="diagonal scaling",
-                        certificate=Certificate("not-identifiable", "second-factorization",
-                                                data),
-                        second_factors=tuple(second), evidence={"split": s})
-                return IdentifiabilityResult(
-                    verdict="undecided", theorem=None,
-                    explanation=(f"the block of class {c.members.tolist()} at split {s} is "
-                                 "rank-deficient, but no simple second factorization was "
-                                 "found."),
-                    method="none", scope="target", up_to=None)
+                return _deficient_class(target, chain, factors, data, tr, s, c)
     bfly = is_square_butterfly(chain)
     up_to = "diagonal scaling" if max_class == 1 else f"block-diagonal GL({max_class})"
     theorem_note = ("[ZRG-SIMODS] main theorem for the square dyadic butterfly" if bfly
@@ -981,6 +972,77 @@ def _kronecker_identifiability(target: ExactTarget, chain: Chain, factors: list[
         certificate=Certificate("identifiable", "nondegenerate-splits",
                                 {**data, "split_minors": split_minors}),
         evidence={"derived": bfly is None})
+
+
+def _deficient_class(target: ExactTarget, chain: Chain, factors: list[np.ndarray],
+                     data: dict[str, Any], tr: _Tract, s: int, c: Any) -> IdentifiabilityResult:
+    """Answer for a rank-deficient class block ``c`` at split ``s`` (T8 §4.3 fails there).
+
+    With classes of size one everywhere the gauge is diagonal scaling and
+    :func:`_degenerate_chain_second` zeroes a row or column; otherwise the gauge is
+    block-diagonal GL(r) (r the largest class) and :func:`_class_second` looks for a second
+    factorization that is provably not a gauge of the first. Complete classes (size above
+    the block's side) are rank-deficient too and come here first.
+    """
+    bk = target.backend
+    L = chain.n_factors
+    splits_ok = all(tr.get(0, t, L)[1].tractable
+                    and tr.get(0, t, L)[1].rule == "disjoint-or-identical" for t in range(1, L))
+    blocks = _gauge_blocks(chain, tr) if splits_ok else None
+    r_max = max((int(Q.size) for bl in blocks or [] for Q in bl), default=1)
+    where = (f"at the split after factor {s} the block of A on rows {c.rows.tolist()[:8]}... "
+             f"and columns {c.cols.tolist()[:8]}... has rank < {c.size}")
+
+    def masks() -> list[np.ndarray]:
+        return [chain.factor_mask(i).toarray().astype(bool) for i in range(L)]
+
+    if r_max == 1:
+        second = _degenerate_chain_second(factors, s, c.members, chain, bk)
+        if second is None and blocks is not None:  # 1 x 1 blocks: the diagonal scalings
+            found1 = _class_second(factors, s, np.asarray(c.members), masks(), blocks,
+                                   target.A, bk)
+            second = None if found1 is None else found1[0]
+        if second is not None:
+            data["second_factors"] = [encode_sparse(F, bk) for F in second]
+            return IdentifiabilityResult(
+                verdict="not-identifiable", theorem="T8",
+                explanation=(f"trivial degeneracy: {where}; a second factorization with the "
+                             "same product is not a scaling of the first (certificate)."),
+                method="degenerate-level-block", scope="target", up_to="diagonal scaling",
+                certificate=Certificate("not-identifiable", "second-factorization", data),
+                second_factors=tuple(second), evidence={"split": s})
+        tried = ("zeroing a row or column of the adjacent factors, kernel moves against the "
+                 "diagonal-scaling system")
+    elif blocks is not None:
+        found = _class_second(factors, s, np.asarray(c.members), masks(), blocks, target.A,
+                              bk)
+        if found is not None:
+            second, move = found
+            up_to = f"block-diagonal GL({r_max})"
+            data["second_factors"] = [encode_sparse(F, bk) for F in second]
+            data["up_to"] = up_to
+            return IdentifiabilityResult(
+                verdict="not-identifiable", theorem="T8",
+                explanation=(f"{where}; changing {move} keeps the product exactly, and no "
+                             "invertible block-diagonal gauge G (one block per class of each "
+                             "split, G at the ends the identity) relates the two "
+                             "factorizations: a class row or column block of a factor changes "
+                             "rank, or the exact linear system F[l] G[l+1] = G[l] F'[l] has no "
+                             "solution (certificate)."),
+                method="degenerate-level-block", scope="target", up_to=up_to,
+                certificate=Certificate("not-identifiable", "second-factorization", data),
+                second_factors=tuple(second), evidence={"split": s, "move": move})
+        tried = ("kernel moves of the partial products at the split and one-factor Jacobian "
+                 "kernel directions, each against the class-block ranks and the exact "
+                 "block-gauge system")
+    else:
+        tried = "nothing (some split is not disjoint-or-identical, so no gauge blocks)"
+    return IdentifiabilityResult(
+        verdict="undecided", theorem=None,
+        explanation=(f"the block of class {c.members.tolist()} at split {s} is rank-deficient, "
+                     f"but no second factorization outside the gauge orbit was found (tried: "
+                     f"{tried})."),
+        method="none", scope="target", up_to=None)
 
 
 def _nonzero_minor(A: np.ndarray, nzA: np.ndarray, rows: np.ndarray, cols: np.ndarray,
@@ -1064,3 +1126,202 @@ def _chain_vector(factors: list[np.ndarray], masks: list[object], k: int, bk: Ex
             nxt[dst] = nxt[dst] + t if dst in nxt else t
         v = nxt
     return [x for x in v.values() if x]
+
+
+# --------------------------------------------------------------------------------------------
+# rank-r Kronecker chains: block-diagonal gauges and second factorizations
+
+
+def _gauge_blocks(chain: Chain, tr: _Tract) -> list[list[np.ndarray]]:
+    """Per interface ``1..L-1``: the classes of that split (members), singletons for the rest.
+
+    These blocks define the gauge group of the level-block argument: ``G_l`` is
+    block-diagonal with one block per class of split ``l`` (T8 §4.3, block-diagonal GL(r)).
+    """
+    L = chain.n_factors
+    out: list[list[np.ndarray]] = []
+    for s in range(1, L):
+        _, tract = tr.get(0, s, L)
+        dim = chain.factor_mask(s).shape[0]
+        seen = np.zeros(dim, dtype=bool)
+        blocks = []
+        for c in tract.classes:
+            members = np.asarray(c.members, dtype=np.int64)
+            seen[members] = True
+            blocks.append(members)
+        blocks.extend(np.array([k]) for k in np.flatnonzero(~seen))
+        out.append(blocks)
+    return out
+
+
+def gauge_system(F: list[np.ndarray], G: list[np.ndarray], blocks: list[list[np.ndarray]],
+                 bk: ExactBackend) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
+    r"""Linear system ``M x = b`` of ``F[l] X_{l+1} = X_l G[l]`` with block-diagonal ``X``.
+
+    The unknowns ``x`` are the block entries ``(l, i, j)`` of ``X_1 .. X_{L-1}`` (``i, j`` in
+    one block of ``blocks[l - 1]``); ``X_0 = X_L = I``. One equation per entry of every factor.
+    ``G[l] = X_l^-1 F[l] X_{l+1}`` for invertible block-diagonal ``X`` (a block-diagonal
+    gauge relates the two chains) only if the system is consistent.
+
+    Examples
+    --------
+    >>> from fsmf_check.exact._backend import get_backend
+    >>> bk = get_backend("flint", 1)
+    >>> F = [bk.array([[1, 2]]), bk.array([[3], [4]])]
+    >>> M, b, var = gauge_system(F, F, [[np.array([0, 1])]], bk)
+    >>> M.shape, len(var), bk.solve(M, b[:, None]) is not None
+    ((4, 4), 4, True)
+    """
+    L = len(F)
+    var: list[tuple[int, int, int]] = []
+    index: dict[tuple[int, int, int], int] = {}
+    block_of: list[dict[int, np.ndarray]] = [{}]
+    for t, bl in enumerate(blocks, start=1):
+        where: dict[int, np.ndarray] = {}
+        for Q in bl:
+            for i in Q.tolist():
+                where[i] = Q
+                for j in Q.tolist():
+                    index[(t, i, j)] = len(var)
+                    var.append((t, i, j))
+        block_of.append(where)
+    block_of.append({})
+    rows: list[dict[int, Any]] = []
+    rhs: list[Any] = []
+    for l in range(L):
+        Fl, Gl = F[l], G[l]
+        nzF, nzG = bk.nonzero_mask(Fl), bk.nonzero_mask(Gl)
+        for a in range(Fl.shape[0]):
+            for b in range(Fl.shape[1]):
+                row: dict[int, Any] = {}
+                const = bk.zero
+                # (F[l] X_{l+1})[a, b] = sum over j in the block of b of F[a, j] X[j, b]
+                if l + 1 == L:
+                    if nzF[a, b]:
+                        const = const - Fl[a, b]
+                else:
+                    for j in block_of[l + 1][b].tolist():
+                        if nzF[a, j]:
+                            row[index[(l + 1, j, b)]] = Fl[a, j]
+                # (X_l G[l])[a, b] = sum over i in the block of a of X[a, i] G[i, b]
+                if l == 0:
+                    if nzG[a, b]:
+                        const = const + Gl[a, b]
+                else:
+                    for i in block_of[l][a].tolist():
+                        if nzG[i, b]:
+                            k = index[(l, a, i)]
+                            row[k] = row[k] - Gl[i, b] if k in row else -Gl[i, b]
+                if row or not bk.is_zero(const):
+                    rows.append(row)
+                    rhs.append(const)
+    M = bk.zeros(len(rows), len(var))
+    b_vec = bk.zeros(len(rows), 1)[:, 0]
+    for e, row in enumerate(rows):
+        for k, v in row.items():
+            M[e, k] = v
+        b_vec[e] = rhs[e]
+    return M, b_vec, var
+
+
+def _gauge_related(F: list[np.ndarray], G: list[np.ndarray], blocks: list[list[np.ndarray]],
+                   bk: ExactBackend) -> bool | None:
+    """Return whether the gauge system is consistent (None above the size limit)."""
+    n_var = sum(int(Q.size) ** 2 for bl in blocks for Q in bl)
+    n_eq = sum(int(f.shape[0] * f.shape[1]) for f in F)
+    if n_var * max(n_eq, 1) > _JACOBIAN_MAX_ENTRIES:
+        return None
+    M, b, _ = gauge_system(F, G, blocks, bk)
+    if M.shape[0] == 0:
+        return True
+    if M.shape[1] == 0:
+        return not bk.nonzero_mask(b[:, None]).any()
+    return bk.solve(M, b[:, None]) is not None
+
+
+def _factor_ranks(F: np.ndarray, l: int, blocks: list[list[np.ndarray]], bk: ExactBackend,
+                  ) -> list[int]:
+    """Ranks of the class row blocks ``F[Q, :]`` and class column blocks ``F[:, Q]`` of factor l.
+
+    Row blocks use the classes of interface ``l``, column blocks those of interface ``l + 1``
+    (``blocks[t - 1]`` lists interface ``t``; the outer interfaces have none).
+    ``G_l^-1 F G_{l+1}`` keeps these ranks for invertible block-diagonal gauges (``G_l`` maps
+    each block to itself), so a different rank proves that no invertible block-diagonal gauge
+    relates two chains.
+    """
+    out = [bk.rank(F[Q, :]) for Q in (blocks[l - 1] if l >= 1 else [])]
+    out += [bk.rank(F[:, Q]) for Q in (blocks[l] if l < len(blocks) else [])]
+    return out
+
+
+#: Columns (rows) of the common support tried per kernel vector of a partial product.
+_MOVES_PER_SIDE = 16
+
+
+def _class_second(factors: list[np.ndarray], s: int, members: np.ndarray,
+                  masks: list[np.ndarray], blocks: list[list[np.ndarray]], A: np.ndarray,
+                  bk: ExactBackend) -> tuple[list[np.ndarray], str] | None:
+    r"""Second factorization for a rank-deficient class block (class size r, split s).
+
+    ``A[R, C] = X[:, P] Y[P, :]`` with ``X = F[0..s-1]``, ``Y = F[s..L-1]`` and ``P`` the
+    class members, so rank < r means ``X[:, P] v = 0`` or ``u^T Y[P, :] = 0`` for a nonzero
+    exact ``v`` (``u``). Then ``F[s][P, j] += v`` (``F[s-1][i, P] += u``) for ``j`` in the
+    common support of the class rows of ``F[s]`` (``i`` in the common support of the class
+    columns of ``F[s-1]``) leaves the product unchanged. A candidate is kept only if no
+    invertible block-diagonal gauge relates it to the first: the rank of some class row block
+    or column block of a factor differs (:func:`_factor_ranks`), or the exact block-gauge
+    system (:func:`gauge_system`) is inconsistent. If none of these moves works, the kernel
+    of the Jacobian restricted to one factor (any factor, the product is linear in it) is
+    tried within the size limit. Returns the factors and a description of the move.
+    """
+    L = len(factors)
+    P = members.astype(np.int64)
+
+    base: dict[int, list[int]] = {}
+
+    def accept(second: list[np.ndarray], changed: int) -> bool:
+        if changed not in base:
+            base[changed] = _factor_ranks(factors[changed], changed, blocks, bk)
+        if (_factor_ranks(second[changed], changed, blocks, bk) == base[changed]
+                and _gauge_related(factors, second, blocks, bk) is not False):
+            return False
+        return bk.equal(chain_product(second, bk), A)  # always, by construction
+
+    m, n = factors[0].shape[0], factors[-1].shape[1]
+    if m * factors[s].shape[0] + factors[s].shape[0] * n <= _JACOBIAN_MAX_ENTRIES:
+        X = chain_product(factors[:s], bk)[:, P]
+        K = bk.nullspace(X)
+        cols = np.flatnonzero(masks[s][P].all(axis=0))[:_MOVES_PER_SIDE]
+        for t in range(K.shape[1]):
+            for j in cols.tolist():
+                second = [F.copy() for F in factors]
+                second[s][P, j] = second[s][P, j] + K[:, t]
+                if accept(second, s):
+                    return second, f"rows {P.tolist()} of factor {s} (left kernel vector)"
+        Y = chain_product(factors[s:], bk)[P, :]
+        K = bk.nullspace(Y.T.copy())
+        rows = np.flatnonzero(masks[s - 1][:, P].all(axis=1))[:_MOVES_PER_SIDE]
+        for t in range(K.shape[1]):
+            for i in rows.tolist():
+                second = [F.copy() for F in factors]
+                second[s - 1][i, P] = second[s - 1][i, P] + K[:, t]
+                if accept(second, s - 1):
+                    return second, f"columns {P.tolist()} of factor {s - 1} (right kernel vector)"
+    nfree = int(sum(M.sum() for M in masks))
+    if m * n * max(nfree, 1) > _JACOBIAN_MAX_ENTRIES:
+        return None
+    J, _, pos = jacobian_matrices(factors, masks, bk)
+    for fi in range(L):
+        idx = [t for t, p in enumerate(pos) if p[0] == fi]
+        K = bk.nullspace(J[:, idx])
+        candidates = [K[:, t] for t in range(K.shape[1])]
+        if K.shape[1] > 1:
+            candidates.append(K.sum(axis=1))
+        for vec in candidates:
+            second = [F.copy() for F in factors]
+            for t, k in enumerate(idx):
+                _, r, c = pos[k]
+                second[fi][r, c] = second[fi][r, c] + vec[t]
+            if accept(second, fi):
+                return second, f"factor {fi} (Jacobian kernel of the product in that factor)"
+    return None

@@ -16,8 +16,8 @@ from fsmf_check.model.cyclotomic import CyclotomicNumber
 from fsmf_check.model.fields import Field, parse_scalar
 from fsmf_check.model.numbers import GaussianRational
 
-__all__ = ["Malformed", "Refuted", "need", "Scalars", "det", "matmul", "nonzero", "same",
-           "kron_mask", "rows_mask", "bool_prod", "MAX_ENTRIES"]
+__all__ = ["Malformed", "Refuted", "need", "Scalars", "det", "rank", "consistent", "matmul",
+           "nonzero", "same", "kron_mask", "rows_mask", "bool_prod", "MAX_ENTRIES"]
 
 #: Largest matrix (entries) the checker builds.
 MAX_ENTRIES = 1 << 26
@@ -164,6 +164,70 @@ def det(M: np.ndarray) -> Any:
                 f = R[i][col] / p
                 R[i] = [a - f * b for a, b in zip(R[i], R[col], strict=True)]
     return d
+
+
+def rank(M: np.ndarray) -> int:
+    """Return the rank by Gaussian elimination over the field (divisions by pivots only).
+
+    Examples
+    --------
+    >>> rank(np.array([[Fraction(1), Fraction(2)], [Fraction(2), Fraction(4)]], dtype=object))
+    1
+    """
+    R = [list(row) for row in M]
+    n_cols = M.shape[1] if M.ndim == 2 else 0
+    r = 0
+    for col in range(n_cols):
+        piv = next((i for i in range(r, len(R)) if R[i][col]), None)
+        if piv is None:
+            continue
+        R[r], R[piv] = R[piv], R[r]
+        p = R[r][col]
+        for i in range(r + 1, len(R)):
+            if R[i][col]:
+                f = R[i][col] / p
+                R[i] = [a - f * b for a, b in zip(R[i], R[r], strict=True)]
+        r += 1
+    return r
+
+
+def consistent(rows: list[dict[int, Any]], rhs: list[Any]) -> bool:
+    """Whether the sparse linear system ``sum_k rows[e][k] x_k == rhs[e]`` has a solution.
+
+    Exact Gaussian elimination over the field of the coefficients (divisions by pivots only):
+    each equation is reduced by the pivot rows found before it, in order; a row that reduces to
+    ``0 == c`` with ``c != 0`` proves the system inconsistent.
+
+    Examples
+    --------
+    >>> one = Fraction(1)
+    >>> consistent([{0: one, 1: one}, {0: one, 1: one}], [one, Fraction(2)])
+    False
+    >>> consistent([{0: one, 1: one}, {0: one}], [one, Fraction(2)])
+    True
+    """
+    pivots: list[tuple[int, dict[int, Any], Any]] = []
+    for row, c in zip(rows, rhs, strict=True):
+        r = {k: v for k, v in row.items() if v}
+        for p, prow, pc in pivots:
+            f = r.get(p)
+            if not f:
+                continue
+            for k, v in prow.items():
+                w = r.get(k, 0) - f * v
+                if w:
+                    r[k] = w
+                else:
+                    r.pop(k, None)
+            c = c - f * pc
+        if not r:
+            if c:
+                return False
+            continue
+        p = min(r)
+        inv = 1 / r[p]
+        pivots.append((p, {k: v * inv for k, v in r.items()}, c * inv))
+    return True
 
 
 def kron_mask(t: Any) -> np.ndarray:

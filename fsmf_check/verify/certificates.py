@@ -25,7 +25,11 @@ claim                   evidence ``kind``         checked by arithmetic
                                                   complete, each class block has a nonzero
                                                   minor of its class size (rows, cols, value)
 ``not-identifiable``    ``second-factorization``  both valid; no support-preserving matching
-                                                  up to scaling (chains: no diagonal scaling)
+                                                  up to scaling (chains: no diagonal scaling;
+                                                  ``up_to`` block-diagonal GL(r): the system
+                                                  ``F[l] G[l+1] = G[l] F'[l]`` in block-
+                                                  diagonal G is inconsistent, or a class
+                                                  block of a factor changes rank)
 ``equivalent``          ``scalings``              ``G[l] == D_l^-1 F[l] D_{l+1}``
 ``not-closed``          ``witness-sequence``      Laurent sequence inside the masks; its
                                                   product tends to the limit exactly (no
@@ -37,6 +41,7 @@ claim                   evidence ``kind``         checked by arithmetic
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -51,11 +56,13 @@ from fsmf_check.model.certificate_schema import (
     parse_certificate,
 )
 from fsmf_check.verify._arith import (
+    MAX_ENTRIES,
     Malformed,
     Refuted,
     Scalars,
     SPoly,
     bool_prod,
+    consistent,
     det,
     kron_mask,
     laurent_mul_add,
@@ -64,6 +71,7 @@ from fsmf_check.verify._arith import (
     nonzero,
     parse_laurent,
     parse_spoly,
+    rank,
     rows_mask,
     same,
     shape_ok,
@@ -577,11 +585,110 @@ def _not_identifiable(c: _Ctx) -> None:
              "the two factorizations are equal up to scaling and permutation of columns")
         c.checks.append("no matching of the rank-one terms up to scaling: the two "
                         "factorizations are essentially different (T8)")
-    else:
+        return
+    up_to = c.ev.get("up_to", "diagonal scaling")
+    if up_to == "diagonal scaling":
         need(not _chain_equivalent(f1, f2),
              "the two chain factorizations are related by diagonal scalings")
         c.checks.append("the ratio propagation through the interfaces is inconsistent: no "
                         "diagonal scalings relate the two factorizations (T8)")
+        return
+    m = re.fullmatch(r"block-diagonal GL\((\d+)\)", up_to) if isinstance(up_to, str) else None
+    if m is None:
+        msg = f"evidence.up_to must be 'diagonal scaling' or 'block-diagonal GL(r)'; got {up_to!r}"
+        raise Malformed(msg)
+    blocks = _gauge_blocks(c.masks)
+    r = max((len(Q) for bl in blocks for Q in bl), default=1)
+    need(int(m[1]) == r, f"evidence.up_to claims GL({m[1]}), but the largest class of the "
+         f"chain's splits has size {r}")
+    for t, bl in enumerate(blocks, start=1):
+        for Q in bl:
+            for what, a, b in ((f"columns {Q} of factor {t - 1}", f1[t - 1][:, Q],
+                                f2[t - 1][:, Q]),
+                               (f"rows {Q} of factor {t}", f1[t][Q, :], f2[t][Q, :])):
+                ra, rb = rank(a), rank(b)
+                if ra != rb:
+                    c.checks.append(
+                        f"the class block of {what} has rank {ra} in the factors and {rb} in "
+                        f"the second factors; an invertible block-diagonal gauge keeps it, so "
+                        f"no {up_to} gauge relates the two factorizations (T8)")
+                    return
+    n_var = sum(len(Q) ** 2 for bl in blocks for Q in bl)
+    rows, rhs = _gauge_equations(f1, f2, blocks)
+    shape_ok(n_var * len(rows) <= MAX_ENTRIES, f"the gauge system ({len(rows)} equations, "
+             f"{n_var} unknowns) is too large to check")
+    need(not consistent(rows, rhs),
+         "a block-diagonal gauge may relate the two factorizations: every class block "
+         "of every factor keeps its rank, and the linear system F[l] G[l+1] = G[l] F'[l] (G "
+         "block-diagonal by classes, G at the ends = I) has a solution")
+    c.checks.append(f"the linear system F[l] G[l+1] = G[l] F'[l] in the {n_var} entries of "
+                    "block-diagonal G (one block per class of each split, G_0 = G_L = I; "
+                    f"{len(rows)} equations) is inconsistent by exact elimination: no "
+                    f"{up_to} gauge relates the two factorizations (T8)")
+
+
+def _gauge_blocks(masks: list[np.ndarray]) -> list[list[list[int]]]:
+    """Per interface 1..L-1: the classes of that split (identical left and right supports).
+
+    Indices whose partial-product column or row is empty form singleton blocks.
+    """
+    out = []
+    for s in range(1, len(masks)):
+        I, J = bool_prod(masks[:s]), bool_prod(masks[s:]).T
+        groups: dict[tuple[bytes, bytes], list[int]] = {}
+        blocks: list[list[int]] = []
+        for k in range(I.shape[1]):
+            if I[:, k].any() and J[:, k].any():
+                groups.setdefault((I[:, k].tobytes(), J[:, k].tobytes()), []).append(k)
+            else:
+                blocks.append([k])
+        out.append(list(groups.values()) + blocks)
+    return out
+
+
+def _gauge_equations(F: list[np.ndarray], G: list[np.ndarray], blocks: list[list[list[int]]],
+                     ) -> tuple[list[dict[int, Any]], list[Any]]:
+    """Sparse equations of ``F[l] X[l+1] - X[l] G[l] = 0``, X block-diagonal, X_0 = X_L = I."""
+    L = len(F)
+    index: dict[tuple[int, int, int], int] = {}
+    block_of: list[dict[int, list[int]]] = [{}]
+    for t, bl in enumerate(blocks, start=1):
+        where: dict[int, list[int]] = {}
+        for Q in bl:
+            for i in Q:
+                where[i] = Q
+                for j in Q:
+                    index[(t, i, j)] = len(index)
+        block_of.append(where)
+    block_of.append({})
+    rows: list[dict[int, Any]] = []
+    rhs: list[Any] = []
+    zero = Fraction(0)
+    for l in range(L):
+        nzF, nzG = nonzero(F[l]), nonzero(G[l])
+        for a in range(F[l].shape[0]):
+            for b in range(F[l].shape[1]):
+                row: dict[int, Any] = {}
+                const: Any = zero
+                if l + 1 == L:
+                    if nzF[a, b]:
+                        const = const - F[l][a, b]
+                else:
+                    for j in block_of[l + 1][b]:
+                        if nzF[a, j]:
+                            row[index[(l + 1, j, b)]] = F[l][a, j]
+                if l == 0:
+                    if nzG[a, b]:
+                        const = const + G[l][a, b]
+                else:
+                    for i in block_of[l][a]:
+                        if nzG[i, b]:
+                            k = index[(l, a, i)]
+                            row[k] = row.get(k, zero) - G[l][i, b]
+                if row or const:
+                    rows.append(row)
+                    rhs.append(const)
+    return rows, rhs
 
 
 def _equivalent(c: _Ctx) -> None:
