@@ -49,6 +49,9 @@ from fsmf_check.model.supports import Chain
 
 __all__ = ["ChainLandscapeAnalysis", "analyze_chain_landscape", "chain_loss_numeric"]
 
+#: Starts whose parameters exceed this magnitude are dropped (no bounded minimum reached).
+_RUN_OFF = 1e3
+
 
 def _factors(lay: poly.ChainLayout, th: np.ndarray) -> list[np.ndarray]:
     out = []
@@ -118,10 +121,16 @@ def _als(lay: poly.ChainLayout, A: np.ndarray, th: np.ndarray, sweeps: int) -> n
 
 
 def _lbfgs(lay: poly.ChainLayout, A: np.ndarray, th0: np.ndarray) -> np.ndarray:
+    """L-BFGS; gives up early when the parameters run off (a valley at infinity, T5)."""
     from scipy.optimize import minimize
 
+    def stop(xk: np.ndarray) -> None:
+        if float(np.abs(xk).max()) > _RUN_OFF:
+            raise StopIteration
+
     res = minimize(lambda th: chain_loss_numeric(lay, A, th), th0, jac=True, method="L-BFGS-B",
-                   options={"maxiter": 5000, "gtol": 1e-12, "ftol": 1e-16})
+                   callback=stop, options={"maxiter": 600, "maxfun": 1200, "gtol": 1e-12,
+                                           "ftol": 1e-16})
     return np.asarray(res.x, dtype=float)
 
 
@@ -234,7 +243,7 @@ def analyze_chain_landscape(masks: Any, A: Any, *, starts: int = 20, seed: int =
         th0 = rng.standard_normal(lay.p)
         th = _als(lay, Af, th0, max_sweeps) if s % 2 == 0 else th0
         th = _lbfgs(lay, Af, th)
-        if not np.all(np.isfinite(th)) or np.abs(th).max() > 1e6:
+        if not np.all(np.isfinite(th)) or np.abs(th).max() > _RUN_OFF:
             continue
         th = _newton(lay, Af, th)
         f, g = chain_loss_numeric(lay, Af, th)

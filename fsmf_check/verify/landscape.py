@@ -1,8 +1,9 @@
 r"""Independent checker of ``spurious-local-minimum`` certificates (stdlib Fractions only).
 
 Re-derives everything from the certificate's ``inputs`` (``I``, ``J``, ``A``) with its own
-polynomial formulas and exact rational interval arithmetic; it imports no engine and no
-python-flint. Two kinds of evidence:
+polynomial formulas and rational interval arithmetic (products rounded outward to a dyadic
+grid of ``2**-320``, which keeps the enclosures rigorous and the numbers short); it imports no
+engine and no python-flint. Two kinds of evidence:
 
 * ``method = "exact"``: a rational point with exactly zero gradient, exact ``LDL^T`` pivots of
   the Hessian on the free (slice) coordinates all positive, and an exactly nonsingular matrix
@@ -18,6 +19,7 @@ bound of the minimum's loss. Notes: T10 (§2.5).
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Any
 
@@ -47,7 +49,7 @@ class _Iv:
     def __mul__(self, o: Any) -> _Iv:
         o = _iv(o)
         c = (self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi)
-        return _Iv(min(c), max(c))
+        return _Iv(_down(min(c)), _up(max(c)))
 
     __radd__ = __add__
     __rmul__ = __mul__
@@ -59,6 +61,20 @@ class _Iv:
 
     def mag(self) -> Fraction:
         return max(abs(self.lo), abs(self.hi))
+
+
+#: Products are rounded outward to multiples of ``2**-_GRID_BITS`` (still a rigorous enclosure;
+#: keeps the exact endpoints from growing without bound through interval eliminations).
+_GRID_BITS = 320
+_GRID = 1 << _GRID_BITS
+
+
+def _down(x: Fraction) -> Fraction:
+    return x if x.denominator <= _GRID else Fraction(math.floor(x * _GRID), _GRID)
+
+
+def _up(x: Fraction) -> Fraction:
+    return x if x.denominator <= _GRID else Fraction(math.ceil(x * _GRID), _GRID)
 
 
 def _iv(x: Any) -> _Iv:
@@ -353,15 +369,19 @@ class _Chain:
                for t, a, b in self.pos]
         g = [zero - sum((R[i][j] * Ju[i][j] for i in range(m) for j in range(n)), zero)
              for Ju in Jac]
+        # second derivatives of the product: Left_s[:, a] Mid_{s,t}[b, c] Right_t[d, :], s < t
+        mids = {(s, t): self._prod(F[s + 1:t], self.dims[s + 1], zero)
+                for s in range(self.L) for t in range(s + 1, self.L)}
+        RL = [[[sum((R[i][j] * left[s][i][a] for i in range(m)), zero) for j in range(n)]
+               for a in range(self.dims[s])] for s in range(self.L)]
         H = [[zero] * self.p for _ in range(self.p)]
         for u, (s, a, b) in enumerate(self.pos):
             for v in range(u, self.p):
                 t, c, d = self.pos[v]
                 h = sum((Jac[u][i][j] * Jac[v][i][j] for i in range(m) for j in range(n)), zero)
                 if s < t:
-                    mid = self._prod(F[s + 1:t], self.dims[s + 1], zero)[b][c]
-                    h = h - mid * sum((R[i][j] * left[s][i][a] * right[t][d][j]
-                                       for i in range(m) for j in range(n)), zero)
+                    h = h - mids[(s, t)][b][c] * sum((RL[s][a][j] * right[t][d][j]
+                                                      for j in range(n)), zero)
                 H[u][v] = H[v][u] = h
         val = sum((e * e for row in R for e in row), zero) * Fraction(1, 2)
         return val, g, H, F
