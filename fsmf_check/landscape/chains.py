@@ -90,7 +90,7 @@ def chain_loss_numeric(lay: poly.ChainLayout, A: np.ndarray, th: np.ndarray
     F = _factors(lay, th)
     left, right = _prefix_suffix(F)
     R = A - left[-1] @ F[-1]
-    g = []
+    g: list[float] = []
     for t, ent in enumerate(lay.entries):
         G = left[t].T @ R @ right[t].T
         g.extend(-G[a, b] for a, b in ent)
@@ -141,7 +141,7 @@ class ChainLandscapeAnalysis(LandscapeAnalysis):
     masks: tuple[tuple[tuple[int, ...], ...], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """The two-factor ``landscape`` result plus ``structure: chain`` and ``n_factors``."""
+        """Return the two-factor ``landscape`` result plus ``structure: chain``, ``n_factors``."""
         out = LandscapeAnalysis.to_dict(self)
         out["structure"] = "chain"
         out["n_factors"] = len(self.masks)

@@ -345,7 +345,7 @@ def _chain_gradient(lay: ChainLayout, A: Sequence[Sequence[Any]], theta: Sequenc
                     zero: Any) -> list[Any]:
     """``dL/dF_t[a, b] = -(Left_t^T R Right_t^T)[a, b]``."""
     c = _ChainParts(lay, A, theta, zero)
-    g = []
+    g: list[Any] = []
     for t, ent in enumerate(lay.entries):
         G = _mm(_mm(_tr(c.left[t]), c.R, zero), _tr(c.right[t]), zero)
         g.extend(zero - G[a][b] for a, b in ent)
