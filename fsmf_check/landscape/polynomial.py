@@ -399,7 +399,7 @@ def chain_generators(masks: Sequence[Any]) -> list[tuple[int, int, int]]:
     Examples
     --------
     >>> chain_generators([[[1, 1]], [[1, 0], [1, 1]], [[1], [1]]])
-    [(0, 0, 0), (0, 0, 1), (0, 1, 1), (1, 0, 0), (1, 1, 0), (1, 1, 1)]
+    [(0, 0, 0), (0, 1, 0), (0, 1, 1), (1, 0, 0), (1, 1, 0), (1, 1, 1)]
     """
     Ms = [np.asarray(M, dtype=bool) for M in masks]
     out = []
