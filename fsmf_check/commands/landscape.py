@@ -15,8 +15,8 @@ from fsmf_check.commands.outcome import EXIT_OK, EXIT_REFUTED, EXIT_UNDECIDED, O
 from fsmf_check.errors import NotApplicableError
 from fsmf_check.files import atomic_write_text
 from fsmf_check.inputs.cases import Case, load_case
-from fsmf_check.landscape.certify import MAX_PARAMETERS, LandscapeAnalysis, analyze_landscape
-from fsmf_check.landscape.chains import analyze_chain_landscape
+from fsmf_check.landscape.certify import LandscapeAnalysis, analyze_landscape
+from fsmf_check.landscape.chains import MAX_CHAIN_PARAMETERS, analyze_chain_landscape
 
 __all__ = ["landscape_of_case", "landscape_outcome"]
 
@@ -46,9 +46,9 @@ def landscape_of_case(case: Case, *, starts: int = 20, seed: int = 0) -> Landsca
                                      seed=seed)
         masks = [chain.factor_mask(k) for k in range(chain.n_factors)]
         nnz = sum(int(M.nnz) for M in masks)
-        if nnz > MAX_PARAMETERS:
-            msg = (f"the landscape certifier handles at most {MAX_PARAMETERS} parameters; "
-                   f"this chain has {nnz}")
+        if nnz > MAX_CHAIN_PARAMETERS:
+            msg = (f"the chain landscape certifier handles at most MAX_CHAIN_PARAMETERS = "
+                   f"{MAX_CHAIN_PARAMETERS} parameters; this chain has {nnz}")
             raise NotApplicableError(msg)
         return analyze_chain_landscape([M.toarray() for M in masks], t.entries, starts=starts,
                                        seed=seed)

@@ -35,7 +35,6 @@ from fsmf_check.landscape import polynomial as poly
 from fsmf_check.landscape.certify import (
     _GRAD_TOL,
     _SAME_VALUE,
-    MAX_PARAMETERS,
     LandscapeAnalysis,
     LandscapeMinimum,
     _certify_one,
@@ -47,7 +46,12 @@ from fsmf_check.model.fields import Field
 from fsmf_check.model.numbers import format_exact
 from fsmf_check.model.supports import Chain
 
-__all__ = ["ChainLandscapeAnalysis", "analyze_chain_landscape", "chain_loss_numeric"]
+__all__ = ["ChainLandscapeAnalysis", "analyze_chain_landscape", "chain_loss_numeric",
+           "MAX_CHAIN_PARAMETERS"]
+
+#: Largest number of chain parameters (mask entries of all factors) searched and certified:
+#: the chain Hessian is built entry by entry, so the cost grows like ``p^2 L^2``.
+MAX_CHAIN_PARAMETERS = 32
 
 #: Starts whose parameters exceed this magnitude are dropped (no bounded minimum reached).
 _RUN_OFF = 1e3
@@ -191,7 +195,7 @@ def analyze_chain_landscape(masks: Any, A: Any, *, starts: int = 20, seed: int =
     Raises
     ------
     NotApplicableError
-        Complex targets; more than ``MAX_PARAMETERS`` parameters.
+        Complex targets; more than ``MAX_CHAIN_PARAMETERS`` parameters.
     InvalidInputError
         Shapes that do not chain, ``starts < 1``.
 
@@ -226,9 +230,9 @@ def analyze_chain_landscape(masks: Any, A: Any, *, starts: int = 20, seed: int =
         msg = f"target shape must be {m} x {n} for this chain"
         raise InvalidInputError(msg)
     lay = poly.chain_layout_of(Ms)
-    if lay.p > MAX_PARAMETERS:
-        msg = (f"the landscape certifier handles at most {MAX_PARAMETERS} parameters; "
-               f"this chain has {lay.p}")
+    if lay.p > MAX_CHAIN_PARAMETERS:
+        msg = (f"the chain landscape certifier handles at most MAX_CHAIN_PARAMETERS = "
+               f"{MAX_CHAIN_PARAMETERS} parameters; this chain has {lay.p}")
         raise NotApplicableError(msg)
     inputs = {"A": [[format_exact(v) for v in row] for row in AQ],
               "loss": "1/2 ||A - F_0 F_1 ... F_{L-1}||_F^2",
