@@ -225,3 +225,18 @@ def test_two_factor_chain_case_is_the_two_factor_problem(tmp_path: Path) -> None
     land = out.results["landscape"]
     assert "structure" not in land  # the chain L·U is analyzed as the two-factor pattern
     assert land["verdict"] in ("spurious-minimum", "no-spurious-found")
+
+
+def test_shipped_sparse_chain_minima_pass_the_float_oracle() -> None:
+    case = load_case(CASES / "landscape-chain-3-sparse.toml")
+    masks = [case.chain.factor_mask(t).toarray() for t in range(3)]
+    res = analyze_chain_landscape(masks, case.target.entries, starts=10)
+    assert res.verdict == "spurious-minimum"
+    assert [(m.method, m.spurious) for m in res.minima] == [("krawczyk", False),
+                                                            ("krawczyk", True)]
+    lo0, hi0 = res.minima[0].objective_enclosure
+    assert hi0 < res.minima[1].objective_enclosure[0]
+    lay = poly.chain_layout_of(masks)
+    for mn in res.minima:
+        _float_oracle(lay, res.inputs["A"], mn.point, mn.evidence)
+    assert check_certificate(res.certificate()).status == "verified"
