@@ -16,22 +16,42 @@ from fsmf_check.errors import NotApplicableError
 from fsmf_check.files import atomic_write_text
 from fsmf_check.inputs.cases import Case, load_case
 from fsmf_check.landscape.certify import LandscapeAnalysis, analyze_landscape
+from fsmf_check.landscape.chains import MAX_CHAIN_PARAMETERS, analyze_chain_landscape
 
 __all__ = ["landscape_of_case", "landscape_outcome"]
 
 
 def landscape_of_case(case: Case, *, starts: int = 20, seed: int = 0) -> LandscapeAnalysis:
-    """Run :func:`~fsmf_check.landscape.certify.analyze_landscape` on a two-factor case.
+    """Run the landscape engine on a two-factor case or a chain.
+
+    Two-factor cases (and chains of two factors, which are the same problem) go to
+    :func:`~fsmf_check.landscape.certify.analyze_landscape`; chains of three or more factors
+    to :func:`~fsmf_check.landscape.chains.analyze_chain_landscape`.
 
     Raises
     ------
     NotApplicableError
-        Chains, cases without an explicit real target.
+        Cases without an explicit real target; too many parameters.
     """
-    if case.pattern is None:
-        msg = "landscape certificates are computed for two-factor cases only"
-        raise NotApplicableError(msg)
     t = case.target
+    if case.pattern is None:
+        if t is None or t.entries is None:
+            msg = "the landscape needs an explicit target [target] A = [...]"
+            raise NotApplicableError(msg)
+        chain = case.chain
+        assert chain is not None
+        if chain.n_factors == 2:
+            S = chain.split(1)
+            return analyze_landscape(S.I_dense(), S.J_dense(), t.entries, starts=starts,
+                                     seed=seed)
+        masks = [chain.factor_mask(k) for k in range(chain.n_factors)]
+        nnz = sum(int(M.nnz) for M in masks)
+        if nnz > MAX_CHAIN_PARAMETERS:
+            msg = (f"the chain landscape certifier handles at most MAX_CHAIN_PARAMETERS = "
+                   f"{MAX_CHAIN_PARAMETERS} parameters; this chain has {nnz}")
+            raise NotApplicableError(msg)
+        return analyze_chain_landscape([M.toarray() for M in masks], t.entries, starts=starts,
+                                       seed=seed)
     P = case.pattern
     if P.m * P.r + P.n * P.r > 4 * 60:
         msg = "pattern too large for the landscape certifier"

@@ -82,12 +82,10 @@ def _dyadic(x: float, bits: int = 60) -> Fraction:
 
 
 def _num(lay: poly.Layout, A: np.ndarray, th: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    X, Y = poly.unpack(lay, list(th), 0.0)
-    Xa, Ya = np.array(X, dtype=float), np.array(Y, dtype=float)
-    R = A - Xa @ Ya.T
-    f = 0.5 * float(np.sum(R * R))
+    """Loss, gradient and ``theta`` in floats (any layout: two factors or a chain)."""
+    f = float(poly.loss(lay, A.tolist(), list(th), 0.0, 0.5))
     g = np.array(poly.gradient(lay, A.tolist(), list(th), 0.0), dtype=float)
-    return f, g, Xa
+    return f, g, th
 
 
 def _hess(lay: poly.Layout, A: np.ndarray, th: np.ndarray) -> np.ndarray:

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Layout", "layout_of", "unpack", "residual", "loss", "gradient", "hessian",
-           "generators", "generator_vector"]
+           "generators", "generator_vector", "ChainLayout", "chain_layout_of", "chain_factors",
+           "chain_generators"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,8 @@ def loss(lay: Layout, A: Sequence[Sequence[Any]], theta: Sequence[Any], zero: An
     >>> loss(lay, [[Fraction(3)]], [Fraction(1), Fraction(1)], Fraction(0), Fraction(1, 2))
     Fraction(2, 1)
     """
+    if isinstance(lay, ChainLayout):
+        return _chain_loss(lay, A, theta, zero, half)
     s = zero
     for row in residual(lay, A, theta, zero):
         for v in row:
@@ -115,6 +118,8 @@ def loss(lay: Layout, A: Sequence[Sequence[Any]], theta: Sequence[Any], zero: An
 def gradient(lay: Layout, A: Sequence[Sequence[Any]], theta: Sequence[Any],
              zero: Any) -> list[Any]:
     """Exact-form gradient: ``dL/dX_ik = -(R Y)_ik``, ``dL/dY_jk = -(R^T X)_jk``."""
+    if isinstance(lay, ChainLayout):
+        return _chain_gradient(lay, A, theta, zero)
     X, Y = unpack(lay, theta, zero)
     R = residual(lay, A, theta, zero)
     g = []
@@ -145,6 +150,8 @@ def hessian(lay: Layout, A: Sequence[Sequence[Any]], theta: Sequence[Any],
     >>> hessian(lay, [[F(3)]], [F(1), F(1)], F(0))
     [[Fraction(1, 1), Fraction(-1, 1)], [Fraction(-1, 1), Fraction(1, 1)]]
     """
+    if isinstance(lay, ChainLayout):
+        return _chain_hessian(lay, A, theta, zero)
     X, Y = unpack(lay, theta, zero)
     R = residual(lay, A, theta, zero)
     nx = len(lay.xs)
@@ -195,14 +202,228 @@ def generators(I: Any, J: Any) -> list[tuple[int, int]]:
     return out
 
 
-def generator_vector(lay: Layout, theta: Sequence[Any], gen: tuple[int, int],
+def generator_vector(lay: Layout, theta: Sequence[Any], gen: tuple[int, ...],
                      zero: Any) -> list[Any]:
-    """Tangent vector at ``theta`` of the one-parameter group ``gen`` (see :func:`generators`)."""
+    """Tangent vector at ``theta`` of the one-parameter group ``gen`` (see :func:`generators`).
+
+    For a :class:`ChainLayout`, ``gen`` is ``(t, k, l)`` (see :func:`chain_generators`).
+    """
+    if isinstance(lay, ChainLayout):
+        return _chain_generator_vector(lay, theta, gen, zero)
     X, Y = unpack(lay, theta, zero)
     k, l = gen
-    out = []
+    out: list[Any] = []
     for i, c in lay.xs:
         out.append(X[i][k] if c == l else zero)
     for j, c in lay.ys:
         out.append(zero - Y[j][l] if c == k else zero)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# chains: L(F_0, ..., F_{L-1}) = 1/2 ||A - F_0 F_1 ... F_{L-1}||^2
+
+
+@dataclass(frozen=True, slots=True)
+class ChainLayout(Layout):
+    r"""Parameters of a chain ``F_0 ... F_{L-1}``: the entries of each ``F_t`` on its mask.
+
+    ``dims = (d_0, ..., d_L)`` (``F_t`` is ``d_t x d_{t+1}``); ``entries[t]`` lists the mask
+    positions ``(a, b)`` of ``F_t`` row-major; ``theta`` concatenates them for ``t = 0, 1, ...``.
+    It extends :class:`Layout` (``m = d_0``, ``n = d_L``; ``r``, ``xs``, ``ys`` unused) so that
+    :func:`loss`, :func:`gradient`, :func:`hessian` and :func:`generator_vector` dispatch on it
+    and the certification code (Krawczyk box, gauge slice, exact ``LDL^T``) runs unchanged: the
+    two-factor layout is the chain ``L = 2`` with ``F_1 = Y^T``.
+    """
+
+    dims: tuple[int, ...] = ()
+    entries: tuple[tuple[tuple[int, int], ...], ...] = ()
+
+    @property
+    def p(self) -> int:
+        """Number of parameters."""
+        return sum(len(e) for e in self.entries)
+
+    @property
+    def n_factors(self) -> int:
+        """Number of factors ``L``."""
+        return len(self.entries)
+
+    def names(self) -> list[str]:
+        """Human names ``F<t>[a,b]`` of the parameters (0-based)."""
+        return [f"F{t}[{a},{b}]" for t, ent in enumerate(self.entries) for a, b in ent]
+
+    def offsets(self) -> list[int]:
+        """Index in ``theta`` of the first entry of each factor."""
+        out, s = [], 0
+        for ent in self.entries:
+            out.append(s)
+            s += len(ent)
+        return out
+
+
+def chain_layout_of(masks: Sequence[Any]) -> ChainLayout:
+    """Layout of the factor masks ``masks[t]`` (``d_t x d_{t+1}``, 0/1).
+
+    Examples
+    --------
+    >>> lay = chain_layout_of([[[1, 0], [1, 1]], [[1], [1]], [[1, 1]]])
+    >>> lay.dims, lay.p, lay.names()[3:5]
+    ((2, 2, 1, 2), 7, ['F1[0,0]', 'F1[1,0]'])
+    """
+    Ms = [np.asarray(M, dtype=bool) for M in masks]
+    dims = tuple([Ms[0].shape[0]] + [M.shape[1] for M in Ms])
+    entries = tuple(tuple((int(a), int(b)) for a, b in np.argwhere(M)) for M in Ms)
+    return ChainLayout(dims[0], dims[-1], 0, (), (), dims=dims, entries=entries)
+
+
+def chain_factors(lay: ChainLayout, theta: Sequence[Any], zero: Any) -> list[list[list[Any]]]:
+    """Dense factors ``F_t`` (lists) from ``theta`` (zeros off the masks)."""
+    out = []
+    pos = 0
+    for t, ent in enumerate(lay.entries):
+        F = [[zero] * lay.dims[t + 1] for _ in range(lay.dims[t])]
+        for a, b in ent:
+            F[a][b] = theta[pos]
+            pos += 1
+        out.append(F)
+    return out
+
+
+def _mm(P: list[list[Any]], Q: list[list[Any]], zero: Any) -> list[list[Any]]:
+    n = len(Q[0]) if Q else 0
+    out = []
+    for row in P:
+        new = []
+        for j in range(n):
+            s = zero
+            for k, v in enumerate(row):
+                s = s + v * Q[k][j]
+            new.append(s)
+        out.append(new)
+    return out
+
+
+def _eye(d: int, zero: Any) -> list[list[Any]]:
+    one = zero + 1
+    return [[one if i == j else zero for j in range(d)] for i in range(d)]
+
+
+def _tr(P: list[list[Any]]) -> list[list[Any]]:
+    return [list(col) for col in zip(*P, strict=True)] if P else []
+
+
+class _ChainParts:
+    """Prefix / suffix products, residual and the matrices the derivatives need."""
+
+    def __init__(self, lay: ChainLayout, A: Sequence[Sequence[Any]], theta: Sequence[Any],
+                 zero: Any) -> None:
+        F = chain_factors(lay, theta, zero)
+        L = len(F)
+        left = [_eye(lay.dims[0], zero)]
+        for t in range(L - 1):
+            left.append(_mm(left[-1], F[t], zero))
+        right = [_eye(lay.dims[L], zero)]
+        for t in range(L - 1, 0, -1):
+            right.append(_mm(F[t], right[-1], zero))
+        right.reverse()
+        P = _mm(left[L - 1], F[L - 1], zero)
+        self.F, self.left, self.right, self.zero = F, left, right, zero
+        self.R = [[A[i][j] - P[i][j] for j in range(lay.dims[L])] for i in range(lay.dims[0])]
+
+
+def _chain_loss(lay: ChainLayout, A: Sequence[Sequence[Any]], theta: Sequence[Any], zero: Any,
+                half: Any) -> Any:
+    s = zero
+    for row in _ChainParts(lay, A, theta, zero).R:
+        for v in row:
+            s = s + v * v
+    return half * s
+
+
+def _chain_gradient(lay: ChainLayout, A: Sequence[Sequence[Any]], theta: Sequence[Any],
+                    zero: Any) -> list[Any]:
+    """``dL/dF_t[a, b] = -(Left_t^T R Right_t^T)[a, b]``."""
+    c = _ChainParts(lay, A, theta, zero)
+    g: list[Any] = []
+    for t, ent in enumerate(lay.entries):
+        G = _mm(_mm(_tr(c.left[t]), c.R, zero), _tr(c.right[t]), zero)
+        g.extend(zero - G[a][b] for a, b in ent)
+    return g
+
+
+def _chain_hessian(lay: ChainLayout, A: Sequence[Sequence[Any]], theta: Sequence[Any],
+                   zero: Any) -> list[list[Any]]:
+    r"""Hessian of the chain loss.
+
+    With ``Left_t = F_0 ... F_{t-1}``, ``Right_t = F_{t+1} ... F_{L-1}`` and
+    ``Mid_{s,t} = F_{s+1} ... F_{t-1}`` (``s < t``):
+    ``d2L/dF_s[a,b] dF_t[c,d] = (Left_s^T Left_t)[a,c] (Right_s Right_t^T)[b,d]
+    - (Left_s^T R Right_t^T)[a,d] Mid_{s,t}[b,c]`` (the last term only for ``s < t``).
+    """
+    c = _ChainParts(lay, A, theta, zero)
+    L = lay.n_factors
+    off = lay.offsets()
+    lt = [_tr(M) for M in c.left]
+    rt = [_tr(M) for M in c.right]
+    H = [[zero] * lay.p for _ in range(lay.p)]
+    for s in range(L):
+        for t in range(s, L):
+            LL = _mm(lt[s], c.left[t], zero)
+            RR = _mm(c.right[s], rt[t], zero)
+            K = Mid = None
+            if s < t:
+                K = _mm(_mm(lt[s], c.R, zero), rt[t], zero)
+                Mid = _eye(lay.dims[s + 1], zero)
+                for w in range(s + 1, t):
+                    Mid = _mm(Mid, c.F[w], zero)
+            for u, (a, b) in enumerate(lay.entries[s]):
+                for v, (cc, d) in enumerate(lay.entries[t]):
+                    if s == t and v < u:
+                        continue
+                    val = LL[a][cc] * RR[b][d]
+                    if K is not None and Mid is not None:
+                        val = val - K[a][d] * Mid[b][cc]
+                    H[off[s] + u][off[t] + v] = H[off[t] + v][off[s] + u] = val
+    return H
+
+
+def chain_generators(masks: Sequence[Any]) -> list[tuple[int, int, int]]:
+    r"""One-parameter groups ``(t, k, l)`` at interface ``t`` that keep the masks and the product.
+
+    ``F_t -> F_t (1 + s E_kl)``, ``F_{t+1} -> (1 - s E_kl) F_{t+1}``: ``(t, k, k)`` is the
+    diagonal scaling of index ``k`` between ``F_t`` and ``F_{t+1}``; ``k != l`` needs
+    column ``k`` of ``M_t`` inside column ``l`` and row ``l`` of ``M_{t+1}`` inside row ``k``.
+    Indices whose column in ``M_t`` or row in ``M_{t+1}`` is empty are left out.
+
+    Examples
+    --------
+    >>> chain_generators([[[1, 1]], [[1, 0], [1, 1]], [[1], [1]]])
+    [(0, 0, 0), (0, 1, 0), (0, 1, 1), (1, 0, 0), (1, 1, 0), (1, 1, 1)]
+    """
+    Ms = [np.asarray(M, dtype=bool) for M in masks]
+    out = []
+    for t in range(len(Ms) - 1):
+        P, Q = Ms[t], Ms[t + 1]
+        live = [k for k in range(P.shape[1]) if P[:, k].any() and Q[k].any()]
+        for k in live:
+            for l in live:
+                if k == l or (not np.any(P[:, k] & ~P[:, l]) and not np.any(Q[l] & ~Q[k])):
+                    out.append((t, k, l))
+    return out
+
+
+def _chain_generator_vector(lay: ChainLayout, theta: Sequence[Any], gen: tuple[int, ...],
+                            zero: Any) -> list[Any]:
+    t, k, l = gen
+    F = chain_factors(lay, theta, zero)
+    out: list[Any] = []
+    for s, ent in enumerate(lay.entries):
+        for a, b in ent:
+            if s == t and b == l:
+                out.append(F[t][a][k])
+            elif s == t + 1 and a == k:
+                out.append(zero - F[t + 1][l][b])
+            else:
+                out.append(zero)
     return out

@@ -77,7 +77,10 @@ from fsmf_check.verify._arith import (
     shape_ok,
     spoly_addmul,
 )
-from fsmf_check.verify.landscape import verify_landscape_certificate
+from fsmf_check.verify.landscape import (
+    verify_chain_landscape_certificate,
+    verify_landscape_certificate,
+)
 
 __all__ = ["VerifyReport", "check_certificate", "check_certificate_file", "verify_certificate",
            "EVIDENCE_FOR"]
@@ -788,9 +791,11 @@ def _not_closed(c: _Ctx) -> None:
 
 def _spurious_minimum(c: _Ctx) -> None:
     """T10: a certified local minimum and a feasible point with a strictly lower loss."""
-    shape_ok(c.kind == "two-factor", "a landscape certificate is about two factors")
-    I, J = c.masks
     A = c.target()
+    if c.kind == "chain":
+        _spurious_chain_minimum(c, A)
+        return
+    I, J = c.masks
     ev = {k: v for k, v in c.ev.items() if k not in ("kind", "loss", "parameters_order")}
     ev["parameters"] = c.get("parameters")
     legacy = {"schema": "fsmf-check/certificate/2", "claim": {"kind": "spurious-local-minimum"},
@@ -798,6 +803,19 @@ def _spurious_minimum(c: _Ctx) -> None:
                          "A": [[str(v) for v in row] for row in A.tolist()]},
               "evidence": ev}
     ok, lines = verify_landscape_certificate(legacy)
+    c.checks.extend(ln for ln in lines if not ln.startswith("FAIL"))
+    failed = [ln[5:] for ln in lines if ln.startswith("FAIL")]
+    shape_ok(not any(f.startswith("malformed") for f in failed), failed[0] if failed else "")
+    need(ok, failed[0] if failed else "the landscape evidence does not prove the claim")
+
+
+def _spurious_chain_minimum(c: _Ctx, A: np.ndarray) -> None:
+    """T10 for a chain ``F_0 ... F_{L-1}``: the same evidence with interface generators."""
+    ev = {k: v for k, v in c.ev.items() if k not in ("kind", "loss", "parameters_order")}
+    legacy = {"inputs": {"factors": [M.astype(int).tolist() for M in c.masks],
+                         "A": [[str(v) for v in row] for row in A.tolist()]},
+              "evidence": ev}
+    ok, lines = verify_chain_landscape_certificate(legacy)
     c.checks.extend(ln for ln in lines if not ln.startswith("FAIL"))
     failed = [ln[5:] for ln in lines if ln.startswith("FAIL")]
     shape_ok(not any(f.startswith("malformed") for f in failed), failed[0] if failed else "")

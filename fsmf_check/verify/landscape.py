@@ -1,8 +1,9 @@
 r"""Independent checker of ``spurious-local-minimum`` certificates (stdlib Fractions only).
 
 Re-derives everything from the certificate's ``inputs`` (``I``, ``J``, ``A``) with its own
-polynomial formulas and exact rational interval arithmetic; it imports no engine and no
-python-flint. Two kinds of evidence:
+polynomial formulas and rational interval arithmetic (products rounded outward to a dyadic
+grid of ``2**-320``, which keeps the enclosures rigorous and the numbers short); it imports no
+engine and no python-flint. Two kinds of evidence:
 
 * ``method = "exact"``: a rational point with exactly zero gradient, exact ``LDL^T`` pivots of
   the Hessian on the free (slice) coordinates all positive, and an exactly nonsingular matrix
@@ -18,10 +19,11 @@ bound of the minimum's loss. Notes: T10 (§2.5).
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Any
 
-__all__ = ["verify_landscape_certificate"]
+__all__ = ["verify_landscape_certificate", "verify_chain_landscape_certificate"]
 
 
 class _Iv:
@@ -47,7 +49,7 @@ class _Iv:
     def __mul__(self, o: Any) -> _Iv:
         o = _iv(o)
         c = (self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi)
-        return _Iv(min(c), max(c))
+        return _Iv(_down(min(c)), _up(max(c)))
 
     __radd__ = __add__
     __rmul__ = __mul__
@@ -59,6 +61,20 @@ class _Iv:
 
     def mag(self) -> Fraction:
         return max(abs(self.lo), abs(self.hi))
+
+
+#: Products are rounded outward to multiples of ``2**-_GRID_BITS`` (still a rigorous enclosure;
+#: keeps the exact endpoints from growing without bound through interval eliminations).
+_GRID_BITS = 320
+_GRID = 1 << _GRID_BITS
+
+
+def _down(x: Fraction) -> Fraction:
+    return x if x.denominator <= _GRID else Fraction(math.floor(x * _GRID), _GRID)
+
+
+def _up(x: Fraction) -> Fraction:
+    return x if x.denominator <= _GRID else Fraction(math.ceil(x * _GRID), _GRID)
 
 
 def _iv(x: Any) -> _Iv:
@@ -283,3 +299,223 @@ def _ge(M: list, nonzero: Any, div: Any) -> bool:
             for j in range(c, s):
                 M[i][j] = M[i][j] - f * M[c][j]
     return True
+
+
+# --------------------------------------------------------------------------------------------
+# chains: 1/2 ||A - F_0 F_1 ... F_{L-1}||^2
+
+
+def verify_chain_landscape_certificate(data: dict[str, Any]) -> tuple[bool, list[str]]:
+    """Re-check a chain ``spurious-local-minimum`` certificate; return (ok, one line per check).
+
+    ``data["inputs"]`` holds ``factors`` (0/1 masks ``M_t``, ``d_t x d_{t+1}``) and ``A``;
+    ``data["evidence"]`` the same keys as a two-factor certificate, with generators
+    ``(t, k, l)``: ``F_t -> F_t (1 + s E_kl)``, ``F_{t+1} -> (1 - s E_kl) F_{t+1}``.
+    Never raises on a malformed or wrong certificate.
+
+    Examples
+    --------
+    >>> cert = {"inputs": {"factors": [[[1]], [[1]], [[1]]], "A": [["1"]]}, "evidence": {}}
+    >>> verify_chain_landscape_certificate(cert)[0]
+    False
+    """
+    checks: list[str] = []
+    try:
+        ok = _verify_chain(data, checks)
+    except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError,
+            AttributeError) as exc:
+        checks.append(f"FAIL malformed certificate: {type(exc).__name__}: {exc}")
+        return False, checks
+    return ok, checks
+
+
+class _Chain:
+    """Masks, parameter positions and exact derivative formulas of a chain loss."""
+
+    def __init__(self, masks: list, A: list) -> None:
+        self.M = masks
+        self.A = A
+        self.L = len(masks)
+        self.dims = [len(masks[0])] + [len(M[0]) for M in masks]
+        self.pos = [(t, a, b) for t, M in enumerate(masks) for a in range(len(M))
+                    for b in range(len(M[0])) if M[a][b]]
+        self.p = len(self.pos)
+
+    def factors(self, th: list, zero: Any) -> list:
+        F = [[[zero] * self.dims[t + 1] for _ in range(self.dims[t])] for t in range(self.L)]
+        for (t, a, b), v in zip(self.pos, th, strict=True):
+            F[t][a][b] = v
+        return F
+
+    @staticmethod
+    def _prod(mats: list, size: int, zero: Any) -> list:
+        """Product of ``mats`` (identity of ``size`` when empty)."""
+        P = [[zero + (1 if i == j else 0) for j in range(size)] for i in range(size)]
+        for Q in mats:
+            P = [[sum((P[i][k] * Q[k][j] for k in range(len(Q))), zero)
+                  for j in range(len(Q[0]))] for i in range(len(P))]
+        return P
+
+    def derivs(self, th: list, zero: Any) -> tuple:
+        """Loss, gradient, Hessian and factors at ``th`` (any number type with + - *)."""
+        F = self.factors(th, zero)
+        m, n = self.dims[0], self.dims[-1]
+        left = [self._prod(F[:t], m, zero) for t in range(self.L)]
+        right = [self._prod(F[t + 1:], self.dims[t + 1], zero) for t in range(self.L)]
+        P = self._prod(F, m, zero)
+        R = [[self.A[i][j] - P[i][j] for j in range(n)] for i in range(m)]
+        # J_u = d(product)/d theta_u = Left_t[:, a] Right_t[b, :]
+        Jac = [[[left[t][i][a] * right[t][b][j] for j in range(n)] for i in range(m)]
+               for t, a, b in self.pos]
+        g = [zero - sum((R[i][j] * Ju[i][j] for i in range(m) for j in range(n)), zero)
+             for Ju in Jac]
+        # second derivatives of the product: Left_s[:, a] Mid_{s,t}[b, c] Right_t[d, :], s < t
+        mids = {(s, t): self._prod(F[s + 1:t], self.dims[s + 1], zero)
+                for s in range(self.L) for t in range(s + 1, self.L)}
+        RL = [[[sum((R[i][j] * left[s][i][a] for i in range(m)), zero) for j in range(n)]
+               for a in range(self.dims[s])] for s in range(self.L)]
+        H = [[zero] * self.p for _ in range(self.p)]
+        for u, (s, a, b) in enumerate(self.pos):
+            for v in range(u, self.p):
+                t, c, d = self.pos[v]
+                h = sum((Jac[u][i][j] * Jac[v][i][j] for i in range(m) for j in range(n)), zero)
+                if s < t:
+                    h = h - mids[(s, t)][b][c] * sum((RL[s][a][j] * right[t][d][j]
+                                                      for j in range(n)), zero)
+                H[u][v] = H[v][u] = h
+        val = sum((e * e for row in R for e in row), zero) * Fraction(1, 2)
+        return val, g, H, F
+
+    def gen_ok(self, gen: tuple[int, int, int]) -> bool:
+        t, k, l = gen
+        if not (0 <= t < self.L - 1 and 0 <= k < self.dims[t + 1] and 0 <= l < self.dims[t + 1]):
+            return False
+        P, Q = self.M[t], self.M[t + 1]
+        col_k = {a for a in range(len(P)) if P[a][k]}
+        col_l = {a for a in range(len(P)) if P[a][l]}
+        row_k = {b for b in range(len(Q[0])) if Q[k][b]}
+        row_l = {b for b in range(len(Q[0])) if Q[l][b]}
+        return k == l or (col_k <= col_l and row_l <= row_k)
+
+    def gen_vec(self, F: list, gen: tuple[int, int, int], zero: Any) -> list:
+        """Tangent of ``F_t (1 + s E_kl)``, ``(1 - s E_kl) F_{t+1}`` at ``s = 0``."""
+        t, k, l = gen
+        return [F[t][a][k] if (s == t and b == l) else
+                (zero - F[t + 1][l][b] if (s == t + 1 and a == k) else zero)
+                for s, a, b in self.pos]
+
+
+def _verify_chain(data: dict[str, Any], checks: list[str]) -> bool:
+    inp, ev = data["inputs"], data["evidence"]
+    masks = inp["factors"]
+    A = [[_q(v) for v in row] for row in inp["A"]]
+    if len(masks) < 2 or any(not M or any(len(row) != len(M[0]) for row in M) for M in masks) \
+            or any(v not in (0, 1) for M in masks for row in M for v in row) \
+            or any(len(masks[t][0]) != len(masks[t + 1]) for t in range(len(masks) - 1)):
+        checks.append("FAIL inputs: the factors must be >= 2 chaining 0/1 masks")
+        return False
+    ch = _Chain(masks, A)
+    if len(A) != ch.dims[0] or any(len(row) != ch.dims[-1] for row in A):
+        checks.append("FAIL inputs: A does not have the shape of the chain's product")
+        return False
+    fixed, free = [int(a) for a in ev["fixed"]], [int(a) for a in ev["free"]]
+    if sorted(fixed + free) != list(range(ch.p)):
+        checks.append("FAIL fixed and free coordinates must partition the parameters")
+        return False
+    gens = [(int(t), int(k), int(l)) for t, k, l in ev["generators"]]
+    if len(gens) != len(fixed):
+        checks.append("FAIL one symmetry generator per fixed coordinate is needed")
+        return False
+    for gen in gens:
+        if not ch.gen_ok(gen):
+            checks.append(f"FAIL generator {list(gen)} does not preserve the masks")
+            return False
+    checks.append(f"ok   chain of {ch.L} factors, {ch.p} parameters; {len(gens)} generator(s) "
+                  "are mask-preserving interface symmetries (scalings F_t D, D^-1 F_t+1; "
+                  "mixings F_t(1+sE_kl), (1-sE_kl)F_t+1 with col k ⊆ col l, row l ⊆ row k)")
+    lo = _check_strict_minimum(ch, ev, fixed, free, gens, checks)
+    if lo is None:
+        return False
+    bp = [_q(v) for v in ev["better_point"]["point"]]
+    if len(bp) != ch.p:
+        checks.append("FAIL better point has the wrong length")
+        return False
+    bval = ch.derivs(bp, Fraction(0))[0]
+    if not bval < lo:
+        checks.append(f"FAIL better point loss {bval} is not below the minimum's loss bound")
+        return False
+    checks.append(f"ok   the feasible rational better point has exact loss {bval} "
+                  f"(~{float(bval):.12g}) < {float(lo):.12g}: the local minimum is spurious")
+    return True
+
+
+def _check_strict_minimum(ch: _Chain, ev: dict[str, Any], fixed: list[int], free: list[int],
+                          gens: list[tuple[int, int, int]], checks: list[str]
+                          ) -> Fraction | None:
+    """Exact or Krawczyk evidence of a strict local minimum modulo ``gens``; its loss bound."""
+    method = ev["method"]
+    zq = Fraction(0)
+    if method == "exact":
+        th = [_q(v) for v in ev["point"]]
+        if len(th) != ch.p:
+            checks.append("FAIL point has the wrong length")
+            return None
+        val, g, H, F = ch.derivs(th, zq)
+        if any(v != 0 for v in g):
+            checks.append("FAIL the gradient at the point is not exactly zero")
+            return None
+        checks.append(f"ok   exact gradient at the rational point is 0; loss = {val}")
+        if _ldl([[H[a][b] for b in free] for a in free], lambda s: s > 0,
+                lambda x, y: x / y, zq) is None:
+            checks.append("FAIL the slice Hessian is not positive definite (exact LDL^T)")
+            return None
+        checks.append(f"ok   exact LDL^T of the {len(free)} x {len(free)} slice Hessian has "
+                      "positive pivots (Sylvester)")
+        M = [[ch.gen_vec(F, gn, zq)[f] for gn in gens] for f in fixed]
+        if not _ge(M, lambda v: v != 0, lambda x, y: x / y):
+            checks.append("FAIL the generators are not transversal to the slice")
+            return None
+        checks.append("ok   generator matrix on the fixed coordinates is exactly nonsingular")
+        return val
+    if method != "krawczyk":
+        checks.append(f"FAIL unknown evidence method {method!r}")
+        return None
+    center = [_q(v) for v in ev["center"]]
+    radius = [_q(v) for v in ev["radius"]]
+    C = [[_q(v) for v in row] for row in ev["C"]]
+    q = len(free)
+    if len(center) != ch.p or len(radius) != q or any(x <= 0 for x in radius) or \
+            len(C) != q or any(len(row) != q for row in C):
+        checks.append("FAIL box or preconditioner has the wrong shape")
+        return None
+    box: list[_Iv] = [_Iv(c) for c in center]
+    for f, rho in zip(free, radius, strict=True):
+        box[f] = _Iv(center[f] - rho, center[f] + rho)
+    zi = _Iv(Fraction(0))
+    valB, _, HB, FB = ch.derivs(box, zi)
+    M = [[ch.gen_vec(FB, gn, zi)[f] for gn in gens] for f in fixed]
+    if not _ge(M, lambda v: not (v.lo <= 0 <= v.hi), lambda x, y: x.div(y)):
+        checks.append("FAIL the generators are not proven transversal on the box")
+        return None
+    checks.append("ok   generator matrix on the fixed coordinates is nonsingular on the whole "
+                  "box (interval elimination)")
+    g0 = ch.derivs(center, zq)[1]
+    Hs = [[HB[a][b] for b in free] for a in free]
+    for a in range(q):
+        kb = _iv(center[free[a]] - sum((C[a][b] * g0[free[b]] for b in range(q)), zq))
+        for b in range(q):
+            coef = _iv(1 if a == b else 0) - sum((Hs[c][b] * C[a][c] for c in range(q)), zi)
+            kb = kb + coef * _Iv(-radius[b], radius[b])
+        if not (kb - center[free[a]]).mag() < radius[a]:
+            checks.append(f"FAIL Krawczyk inclusion fails on free coordinate {free[a]}")
+            return None
+    checks.append("ok   Krawczyk: K(B) lies in the interior of B, so B holds exactly one "
+                  "critical point of the loss on the slice")
+    if _ldl(Hs, lambda s: s.lo > 0, lambda x, y: x.div(y), zi) is None:
+        checks.append("FAIL interval LDL^T of the slice Hessian has a pivot not > 0")
+        return None
+    checks.append("ok   interval LDL^T of the slice Hessian has positive pivots on the whole box: "
+                  "the loss is strictly convex there, the critical point is a strict local "
+                  "minimum on the slice")
+    checks.append(f"ok   loss on the box >= {valB.lo} (~{float(valB.lo):.12g})")
+    return valB.lo
