@@ -39,6 +39,7 @@ import numpy as np
 
 from fsmf_check.errors import InvalidInputError, NotApplicableError
 from fsmf_check.landscape import polynomial as poly
+from fsmf_check.landscape.flat import certify_flat
 from fsmf_check.landscape.intervals import certify_box
 from fsmf_check.landscape.search import alternating_rank_one
 from fsmf_check.model.certificate_schema import Certificate
@@ -302,10 +303,15 @@ def _certify_one(lay: poly.Layout, Af: np.ndarray, AQ: list[list[Fraction]], th:
     ev = np.linalg.eigvalsh(Hs) if free else np.array([1.0])
     scale = max(1.0, float(np.abs(ev).max()))
     if ev.min() <= 1e-9 * scale:
+        evid, val, why = certify_flat(lay, Af, AQ, th, fixed, cvals, chosen, free, tol=1e-9,
+                                      newton=_newton, simple=_simple)
+        if evid is not None and val is not None:
+            return "non-strict", True, "flat-family", (val, val), evid, None
         return ("non-strict", False, None, None, None,
                 f"the Hessian on the gauge slice has smallest eigenvalue {ev.min():.3e} "
-                "(flat directions beyond the symmetries, or numerically degenerate): "
-                "second-order conditions do not prove a local minimum")
+                "(flat directions beyond the symmetries, or numerically degenerate), so "
+                f"second-order conditions do not prove a local minimum; flat-family "
+                f"certificate: {why}")
     base = {"parameters": lay.names(), "fixed": fixed, "free": free,
             "generators": [list(g) for g in chosen]}
     # exact attempt
