@@ -89,11 +89,12 @@ def nullspace(M: list[list[Fraction]], ncols: int) -> list[list[Fraction]]:
     return out
 
 
-def pivot_rows(cols: list[list[Fraction]]) -> list[int] | None:
+def pivot_rows(cols: list[list[Fraction]], prefer: list[int] | None = None) -> list[int] | None:
     """Return rows on which the vectors ``cols`` have a nonsingular square submatrix.
 
     Each vector has length ``p``; None if they are linearly dependent (exact elimination
-    with row pivoting).
+    with row pivoting). Rows earlier in ``prefer`` (default: sparsest row first) are chosen
+    first.
 
     Examples
     --------
@@ -106,13 +107,14 @@ def pivot_rows(cols: list[list[Fraction]]) -> list[int] | None:
     if not cols:
         return []
     p = len(cols[0])
+    rank = {i: n for n, i in enumerate(prefer or [])}
     M = [[c[i] for c in cols] for i in range(p)]
     rows: list[int] = []
     for j in range(len(cols)):
         cand = [i for i in range(p) if i not in rows and M[i][j] != 0]
         if not cand:
             return None
-        i0 = min(cand, key=lambda i: (sum(1 for v in M[i] if v != 0), i))
+        i0 = min(cand, key=lambda i: (rank.get(i, p), sum(1 for v in M[i] if v != 0), i))
         rows.append(i0)
         for i in range(p):
             if i != i0 and M[i][j] != 0:
@@ -157,29 +159,56 @@ def _ldl(H: list[list[Fraction]]) -> list[Fraction] | None:
     return d
 
 
-def _candidates(lay: poly.Layout, H: list[list[Fraction]]) -> list[list[Fraction]]:
-    """Kernel vectors of ``H`` supported on one column of ``X`` or of ``Y``, then a full basis."""
+def _embed(idx: list[int], vecs: list[list[Fraction]], p: int) -> list[list[Fraction]]:
+    out = []
+    for v in vecs:
+        full = [Fraction(0)] * p
+        for a, c in zip(idx, v, strict=True):
+            full[a] = c
+        out.append(full)
+    return out
+
+
+def _candidate_sets(lay: poly.Layout, H: list[list[Fraction]], xis: list[list[Fraction]],
+                    fixed: list[int]) -> list[list[list[Fraction]]]:
+    """Candidate flat directions, one list per strategy (tried in turn).
+
+    1. kernel vectors of ``H`` supported on one column of ``X`` or of ``Y`` (a dead unit);
+    2. for several gauge slices (fix one coordinate per symmetry: the engine's choice, ``X``
+       entries first, ``Y`` entries first), the kernel of ``H`` on the slice, i.e. the tangent
+       of the critical set with the gauge coordinates held fixed;
+    3. a reduced-row-echelon basis of the whole kernel.
+    """
     p = lay.p
+    nx = len(lay.xs)
     groups: dict[tuple[str, int], list[int]] = {}
     for a, (_, k) in enumerate(lay.xs):
         groups.setdefault(("x", k), []).append(a)
     for b, (_, k) in enumerate(lay.ys):
-        groups.setdefault(("y", k), []).append(len(lay.xs) + b)
-    out: list[list[Fraction]] = []
+        groups.setdefault(("y", k), []).append(nx + b)
+    sets: list[list[list[Fraction]]] = []
+    per_group: list[list[Fraction]] = []
     for idx in groups.values():
-        for v in nullspace([[H[r][a] for a in idx] for r in range(p)], len(idx)):
-            full = [Fraction(0)] * p
-            for a, c in zip(idx, v, strict=True):
-                full[a] = c
-            out.append(full)
-    out.extend(nullspace(H, p))
-    return out
+        per_group += _embed(idx, nullspace([[H[r][a] for a in idx] for r in range(p)],
+                                           len(idx)), p)
+    sets.append(per_group)
+    slices = [sorted(fixed), pivot_rows(xis, list(range(p))),
+              pivot_rows(xis, list(range(p - 1, -1, -1)))]
+    seen: list[list[int]] = []
+    for G in slices:
+        if G is None or G in seen:
+            continue
+        seen.append(G)
+        idx = [a for a in range(p) if a not in G]
+        sets.append(_embed(idx, nullspace([[H[r][a] for a in idx] for r in range(p)],
+                                          len(idx)), p))
+    sets.append(nullspace(H, p))
+    return sets
 
 
-def _numeric_point(lay: poly.Layout, Af: np.ndarray, th: np.ndarray, fixed: list[int],
-                   cvals: dict[int, Fraction], free: list[int], tol: float,
-                   newton: Any, simple: Any) -> tuple[np.ndarray, dict[int, Fraction]] | None:
-    """Fix one more coordinate per numeric flat direction and re-solve on the rest."""
+def _flat_pivots(lay: poly.Layout, Af: np.ndarray, th: np.ndarray, free: list[int],
+                 tol: float) -> list[int] | None:
+    """One free coordinate per numeric flat direction of the slice Hessian (pivoted)."""
     Hs = np.array(poly.hessian(lay, Af.tolist(), list(th), 0.0), dtype=float)[np.ix_(free, free)]
     w, V = np.linalg.eigh(Hs)
     scale = max(1.0, float(np.abs(w).max()))
@@ -195,26 +224,42 @@ def _numeric_point(lay: poly.Layout, Af: np.ndarray, th: np.ndarray, fixed: list
         if col[i] <= 1e-8:
             return None
         extra.append(free[i])
-        piv = N[i, j]
-        N[:, j + 1:] = N[:, j + 1:] - np.outer(N[:, j], N[i, j + 1:]) / piv
-    vals = dict(cvals)
+        N[:, j + 1:] = N[:, j + 1:] - np.outer(N[:, j], N[i, j + 1:]) / N[i, j]
+    return extra
+
+
+def _roundings(simple: Any) -> list[Any]:
+    """Return roundings of the held coordinates, coarse (short rationals) to fine."""
+    def close(x: float) -> Fraction:
+        q = Fraction(x).limit_denominator(64)
+        return q if abs(q - x) <= 1e-3 * max(1.0, abs(x)) else Fraction(round(x * 2**12), 2**12)
+
+    return [simple, close, lambda x: Fraction(round(x * 2**24), 2**24)]
+
+
+def _exact_point(lay: poly.Layout, Af: np.ndarray, AQ: list[list[Fraction]], th: np.ndarray,
+                 held: list[int], rnd: Any, newton: Any) -> list[Fraction] | None:
+    """Hold ``held`` at rounded values, Newton on the rest, then recover a rational zero."""
+    vals = {a: rnd(float(th[a])) for a in held}
     x = th.copy()
-    for a in extra:
-        vals[a] = simple(float(th[a]))
     for a, v in vals.items():
         x[a] = float(v)
-    rest = [a for a in range(lay.p) if a not in vals]
-    x = newton(lay, Af, x, rest)
+    x = newton(lay, Af, x, [a for a in range(lay.p) if a not in vals])
     g = np.array(poly.gradient(lay, Af.tolist(), list(x), 0.0), dtype=float)
     if not np.all(np.isfinite(x)) or np.linalg.norm(g) > 1e-10:
         return None
-    return x, vals
+    for den in (12, 1000, 10**6, 10**9):
+        z = [Fraction(float(v)).limit_denominator(den) for v in x]
+        for a, v in vals.items():
+            z[a] = v
+        if all(v == 0 for v in poly.gradient(lay, AQ, z, Fraction(0))):
+            return z
+    return None
 
 
 def certify_flat(lay: poly.Layout, Af: np.ndarray, AQ: list[list[Fraction]], th: np.ndarray,
-                 fixed: list[int], cvals: dict[int, Fraction], chosen: list[tuple[int, int]],
-                 free: list[int], *, tol: float, newton: Any, simple: Any
-                 ) -> tuple[dict[str, Any] | None, Fraction | None, str]:
+                 fixed: list[int], chosen: list[tuple[int, int]], *, tol: float, newton: Any,
+                 simple: Any) -> tuple[dict[str, Any] | None, Fraction | None, str]:
     """Try to certify a non-strict local minimum near ``th`` by an exact flat family.
 
     Parameters
@@ -222,10 +267,9 @@ def certify_flat(lay: poly.Layout, Af: np.ndarray, AQ: list[list[Fraction]], th:
     lay, Af, AQ
         Layout, float and exact target.
     th
-        Numeric critical point (on the gauge slice ``fixed -> cvals``).
-    fixed, cvals, chosen, free
-        Gauge slice: fixed coordinates, their rational values, the generators chosen for them
-        and the other coordinates.
+        Numeric critical point (as found by the search, before any gauge move).
+    fixed, chosen
+        Gauge: one coordinate per symmetry generator in ``chosen`` (numeric pivots).
     tol
         Relative eigenvalue threshold of a numeric flat direction.
     newton, simple
@@ -236,22 +280,36 @@ def certify_flat(lay: poly.Layout, Af: np.ndarray, AQ: list[list[Fraction]], th:
     (evidence, objective, reason)
         ``evidence`` (method ``flat-family``) and the exact loss when every condition of the
         lemma (module docstring) holds exactly, else ``(None, None, why)``.
+
+    Notes
+    -----
+    The gauge coordinates and one coordinate per numeric flat direction are held at
+    rationals (coarse roundings first, then finer ones: on a flat set of critical points the
+    Hessian may change inertia, so a far rounding can land on a degenerate saddle), the rest
+    is solved by Newton and rounded to a rational point with exactly zero gradient; the
+    exact conditions are then checked by :func:`_certify_at`.
     """
-    got = _numeric_point(lay, Af, th, fixed, cvals, free, tol, newton, simple)
-    if got is None:
-        return None, None, ("no exact flat family: the numeric flat directions could not be "
-                            f"fixed (more than {MAX_FLAT_DIM} of them, or Newton on the "
-                            "reduced slice did not converge)")
-    x, vals = got
+    free = [a for a in range(lay.p) if a not in fixed]
+    extra = _flat_pivots(lay, Af, th, free, tol)
+    if extra is None:
+        return None, None, (f"no exact flat family: more than {MAX_FLAT_DIM} numeric flat "
+                            "directions, or none that can be held fixed")
+    why = "no exact rational critical point near the flat minimum"
+    for rnd in _roundings(simple):
+        z = _exact_point(lay, Af, AQ, th, [*fixed, *extra], rnd, newton)
+        if z is None:
+            continue
+        evidence, val, why = _certify_at(lay, AQ, z, fixed, chosen)
+        if evidence is not None:
+            return evidence, val, ""
+    return None, None, why
+
+
+def _certify_at(lay: poly.Layout, AQ: list[list[Fraction]], z: list[Fraction],
+                fixed: list[int], chosen: list[tuple[int, int]]
+                ) -> tuple[dict[str, Any] | None, Fraction | None, str]:
+    """Check the lemma's conditions exactly at the rational critical point ``z``."""
     zero = Fraction(0)
-    for den in (12, 1000, 10**6):
-        z = [Fraction(float(v)).limit_denominator(den) for v in x]
-        for a, v in vals.items():
-            z[a] = v
-        if all(v == 0 for v in poly.gradient(lay, AQ, z, zero)):
-            break
-    else:
-        return None, None, "no exact rational critical point near the flat minimum"
     H = poly.hessian(lay, AQ, z, zero)
     xis = [poly.generator_vector(lay, z, g, zero) for g in chosen]
     s = len(xis)
@@ -263,12 +321,16 @@ def certify_flat(lay: poly.Layout, Af: np.ndarray, AQ: list[list[Fraction]], th:
         return None, None, (f"the exact Hessian kernel has dimension {kdim} with {s} symmetry "
                             f"directions; at most {MAX_FLAT_DIM} flat directions are handled")
     K: list[list[Fraction]] = []
-    for cand in _candidates(lay, H):
+    for cands in _candidate_sets(lay, H, xis, fixed):
+        K = []
+        for cand in cands:
+            if len(K) == d:
+                break
+            if _rank([*xis, *K, cand], lay.p) == s + len(K) + 1 and \
+                    is_flat_family(lay, AQ, z, [*K, cand]):
+                K.append(cand)
         if len(K) == d:
             break
-        if _rank([*xis, *K, cand], lay.p) == s + len(K) + 1 and \
-                is_flat_family(lay, AQ, z, [*K, cand]):
-            K.append(cand)
     if len(K) < d:
         return None, None, (f"the Hessian kernel has {d} direction(s) beyond the symmetries but "
                             f"only {len(K)} lie in an exact affine family of critical points")
