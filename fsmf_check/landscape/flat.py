@@ -234,7 +234,14 @@ def _roundings(simple: Any) -> list[Any]:
         q = Fraction(x).limit_denominator(64)
         return q if abs(q - x) <= 1e-3 * max(1.0, abs(x)) else Fraction(round(x * 2**12), 2**12)
 
-    return [simple, close, lambda x: Fraction(round(x * 2**24), 2**24)]
+    def short(x: float) -> Fraction:
+        for den in (4, 16, 64):
+            q = Fraction(x).limit_denominator(den)
+            if q != 0 and abs(q - x) <= 0.25 * abs(x):
+                return q
+        return Fraction(simple(x))
+
+    return [short, close, lambda x: Fraction(round(x * 2**24), 2**24)]
 
 
 def _exact_point(lay: poly.Layout, Af: np.ndarray, AQ: list[list[Fraction]], th: np.ndarray,
