@@ -315,7 +315,7 @@ def _certify_one(lay: poly.Layout, Af: np.ndarray, AQ: list[list[Fraction]], th:
         return ("non-strict", False, None, None, None,
                 f"the Hessian on the gauge slice has smallest eigenvalue {ev.min():.3e} "
                 "(flat directions beyond the symmetries, or numerically degenerate), so "
-                f"second-order conditions do not prove a local minimum; flat-family "
+                "second-order conditions do not prove a local minimum; flat-family "
                 f"certificate: {why}")
     base = {"parameters": lay.names(), "fixed": fixed, "free": free,
             "generators": [list(g) for g in chosen]}
