@@ -24,9 +24,13 @@ point (generators transversal to the slice), so every nearby point is a symmetry
 slice point near ``z*``; the loss is invariant, and on the slice it is strictly convex around
 ``z*`` with zero gradient there, hence ``L >= L(z*)`` nearby. The same transversality makes
 the fixed-coordinate partial derivatives vanish, so ``z*`` is a critical point of ``L``.
-Minima whose slice Hessian is singular (flat directions beyond the symmetries) are reported
-``kind = "non-strict"`` and ``certified = false``: second-order conditions do not prove a
-minimum there.
+Minima whose slice Hessian is singular (flat directions beyond the symmetries) are
+``kind = "non-strict"``: second-order conditions do not prove a minimum there, and
+:func:`~fsmf_check.landscape.flat.certify_flat` tries the **flat-family** certificate
+instead (an exact rational critical point, an exact affine family of critical points through
+it spanning the Hessian kernel with the symmetries, and an exact ``LDL^T`` on the
+complementary coordinates; the Morse–Bott-type lemma in :mod:`fsmf_check.landscape.flat`).
+When it fails the minimum is reported ``certified = false`` with the reason.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import numpy as np
 
 from fsmf_check.errors import InvalidInputError, NotApplicableError
 from fsmf_check.landscape import polynomial as poly
+from fsmf_check.landscape.flat import certify_flat
 from fsmf_check.landscape.intervals import certify_box
 from fsmf_check.landscape.search import alternating_rank_one
 from fsmf_check.model.certificate_schema import Certificate
@@ -280,6 +285,7 @@ def _certify_one(lay: poly.Layout, Af: np.ndarray, AQ: list[list[Fraction]], th:
     """Return (kind, certified, method, enclosure, evidence, failed)."""
     fixed, chosen = _gauge(lay, th, gens)
     free = [a for a in range(lay.p) if a not in fixed]
+    th0 = th
     th = th.copy()
     cvals = {}
     for a in fixed:
@@ -300,10 +306,15 @@ def _certify_one(lay: poly.Layout, Af: np.ndarray, AQ: list[list[Fraction]], th:
     ev = np.linalg.eigvalsh(Hs) if free else np.array([1.0])
     scale = max(1.0, float(np.abs(ev).max()))
     if ev.min() <= 1e-9 * scale:
+        evid, val, why = certify_flat(lay, Af, AQ, th0, fixed, chosen, tol=1e-9,
+                                      newton=_newton, simple=_simple)
+        if evid is not None and val is not None:
+            return "non-strict", True, "flat-family", (val, val), evid, None
         return ("non-strict", False, None, None, None,
                 f"the Hessian on the gauge slice has smallest eigenvalue {ev.min():.3e} "
-                "(flat directions beyond the symmetries, or numerically degenerate): "
-                "second-order conditions do not prove a local minimum")
+                "(flat directions beyond the symmetries, or numerically degenerate), so "
+                "second-order conditions do not prove a local minimum; flat-family "
+                f"certificate: {why}")
     base = {"parameters": lay.names(), "fixed": fixed, "free": free,
             "generators": [list(g) for g in chosen]}
     # exact attempt
@@ -466,7 +477,8 @@ def analyze_landscape(I: Any, J: Any, A: Any, *, starts: int = 20, seed: int = 0
     if n_sp:
         verdict = "spurious-minimum"
         expl = (f"{starts} seeded starts reached {len(minima)} local-minimum value(s); {n_sp} "
-                "of them are certified local minima (strict modulo the symmetries) whose loss "
+                "of them are certified local minima (strict modulo the symmetries, or "
+                "non-strict with an exact flat family of critical points) whose loss "
                 "exceeds the exact loss of a feasible rational point, i.e. spurious ("
                 "T10; certificate re-checkable by fsmf-check verify).")
     else:

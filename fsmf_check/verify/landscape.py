@@ -3,7 +3,7 @@ r"""Independent checker of ``spurious-local-minimum`` certificates (stdlib Fract
 Re-derives everything from the certificate's ``inputs`` (``I``, ``J``, ``A``) with its own
 polynomial formulas and rational interval arithmetic (products rounded outward to a dyadic
 grid of ``2**-320``, which keeps the enclosures rigorous and the numbers short); it imports no
-engine and no python-flint. Two kinds of evidence:
+engine, no sympy and no python-flint. Three kinds of evidence:
 
 * ``method = "exact"``: a rational point with exactly zero gradient, exact ``LDL^T`` pivots of
   the Hessian on the free (slice) coordinates all positive, and an exactly nonsingular matrix
@@ -13,7 +13,16 @@ engine and no python-flint. Two kinds of evidence:
   the box, Krawczyk inclusion ``z0 - C g(z0) + (1 - C H(B))(B - z0) ⊂ int B`` and positive
   pivots of the interval ``LDL^T`` of ``H(B)``; the loss on the box is enclosed.
 
-In both cases ``better_point`` must have an exact loss strictly below the certified lower
+* ``method = "flat-family"`` (a non-strict minimum): a rational critical point ``x0`` and a
+  polynomial family ``x(t) = x0 + sum_e t^e v_e``; the gradient of the loss along ``x(t)`` is
+  expanded exactly (sparse polynomials over Q, :mod:`fsmf_check.model.polynomials`) and must
+  be the zero polynomial; the symmetry tangents and ``dx/dt(0)`` must have an exactly
+  nonsingular submatrix on the fixed coordinates and lie in ``ker H(x0)``; the Hessian on
+  the free coordinates must have positive exact ``LDL^T`` pivots. By the flat-family lemma
+  (docs/landscape.md) ``x0`` is then a local minimum and the loss equals ``L(x0)`` on the
+  family.
+
+In every case ``better_point`` must have an exact loss strictly below the certified lower
 bound of the minimum's loss. Notes: T10 (§2.5).
 """
 
@@ -23,7 +32,16 @@ import math
 from fractions import Fraction
 from typing import Any
 
-__all__ = ["verify_landscape_certificate", "verify_chain_landscape_certificate"]
+from fsmf_check.model.polynomials import Poly, poly_add, poly_mul
+
+__all__ = ["verify_landscape_certificate", "verify_chain_landscape_certificate",
+           "MAX_FAMILY_VARIABLES", "MAX_FAMILY_TERMS",
+           "MAX_FAMILY_DEGREE"]
+
+#: Bounds on a ``flat-family`` certificate's polynomial family (keep the expansion small).
+MAX_FAMILY_VARIABLES = 8
+MAX_FAMILY_TERMS = 200
+MAX_FAMILY_DEGREE = 4
 
 
 class _Iv:
@@ -180,7 +198,7 @@ def _verify(data: dict[str, Any], checks: list[str]) -> bool:
         checks.append("FAIL fixed and free coordinates must partition the parameters")
         return False
     gens = [(int(k), int(l)) for k, l in ev["generators"]]
-    if len(gens) != len(fixed):
+    if len(gens) != len(fixed) and ev["method"] != "flat-family":
         checks.append("FAIL one symmetry generator per fixed coordinate is needed")
         return False
     for k, l in gens:
@@ -258,6 +276,11 @@ def _verify(data: dict[str, Any], checks: list[str]) -> bool:
                       "local minimum on the slice")
         lo = valB.lo
         checks.append(f"ok   loss on the box >= {lo} (~{float(lo):.12g})")
+    elif method == "flat-family":
+        got = _flat_family(ev, A, xs, ys, shape, gens, fixed, free, checks)
+        if got is None:
+            return False
+        lo = got
     else:
         checks.append(f"FAIL unknown evidence method {method!r}")
         return False
@@ -271,6 +294,145 @@ def _verify(data: dict[str, Any], checks: list[str]) -> bool:
         return False
     checks.append(f"ok   the feasible rational better point has exact loss {bval} "
                   f"(~{float(bval):.12g}) < {float(lo):.12g}: the local minimum is spurious")
+    return True
+
+
+def _family(ev: dict[str, Any], p: int) -> tuple[int, list[tuple[tuple[int, ...], list]]]:
+    fam = ev["family"]
+    d = int(fam["variables"])
+    if not 1 <= d <= MAX_FAMILY_VARIABLES or len(fam["terms"]) > MAX_FAMILY_TERMS:
+        msg = (f"family needs 1..{MAX_FAMILY_VARIABLES} variables and at most "
+               f"{MAX_FAMILY_TERMS} terms")
+        raise ValueError(msg)
+    terms = []
+    for term in fam["terms"]:
+        e = tuple(int(v) for v in term["exponents"])
+        vec = [_q(v) for v in term["vector"]]
+        if len(e) != d or any(v < 0 for v in e) or not 1 <= sum(e) <= MAX_FAMILY_DEGREE \
+                or len(vec) != p:
+            msg = (f"family term {list(e)}: exponents must be {d} nonnegative integers of total "
+                   f"degree 1..{MAX_FAMILY_DEGREE} and the vector must have length {p}")
+            raise ValueError(msg)
+        terms.append((e, vec))
+    if len({e for e, _ in terms}) != len(terms):
+        msg = "family terms repeat a monomial"
+        raise ValueError(msg)
+    return d, terms
+
+
+def _flat_family(ev: dict[str, Any], A: list, xs: list, ys: list, shape: tuple, gens: list,
+                 fixed: list[int], free: list[int], checks: list[str]) -> Fraction | None:
+    """Check ``flat-family`` evidence (non-strict minimum); return the loss or None (failed)."""
+    zero_q = Fraction(0)
+    p = len(xs) + len(ys)
+    th = [_q(v) for v in ev["point"]]
+    if len(th) != p:
+        checks.append("FAIL point has the wrong length")
+        return None
+    d, terms = _family(ev, p)
+    val, g, H, X, Y = _derivs(A, xs, ys, shape, th, zero_q)
+    if any(v != 0 for v in g):
+        checks.append("FAIL the gradient at the point is not exactly zero")
+        return None
+    checks.append(f"ok   exact gradient at the rational point x0 is 0; loss = {val}")
+    # x(t) = x0 + sum_terms t^e v as polynomials in t; expand grad L(x(t)) exactly
+    const = tuple([0] * d)
+    xt: list[Poly] = [({const: c} if c else {}) for c in th]
+    for e, vec in terms:
+        for a in range(p):
+            if vec[a]:
+                xt[a] = poly_add(xt[a], {e: vec[a]})
+    gt = _poly_gradient(A, xs, ys, shape, xt, const)
+    if any(gt):
+        bad = next(a for a in range(p) if gt[a])
+        checks.append(f"FAIL the gradient along the family x(t) is not identically 0 "
+                      f"(component {bad})")
+        return None
+    nterms = len(terms)
+    checks.append(f"ok   grad L(x(t)) = 0 identically for the polynomial family x(t) = x0 + "
+                  f"({nterms} term(s) in t_1..t_{d}), expanded exactly: L = {val} on the family")
+    T = []
+    for j in range(d):
+        e = tuple(int(i == j) for i in range(d))
+        T.append(next((vec for ee, vec in terms if ee == e), [zero_q] * p))
+    xis = [_gen_vec(xs, ys, X, Y, gn, zero_q) for gn in gens]
+    if len(fixed) != len(gens) + d:
+        checks.append(f"FAIL {len(gens)} generator(s) and {d} family direction(s) need "
+                      f"{len(gens) + d} fixed coordinates, got {len(fixed)}")
+        return None
+    M = [[v[f] for v in [*xis, *T]] for f in fixed]
+    if not _nonsingular(M):
+        checks.append("FAIL the symmetry tangents and the family tangents dx/dt(0) are not "
+                      "transversal to the free coordinates (submatrix singular)")
+        return None
+    checks.append(f"ok   the {len(gens)} symmetry tangent(s) and the {d} family tangent(s) "
+                  "dx/dt(0) have an exactly nonsingular submatrix on the fixed coordinates")
+    for v in [*xis, *T]:
+        if any(sum((H[a][b] * v[b] for b in range(p)), zero_q) != 0 for a in range(p)):
+            checks.append("FAIL a symmetry or family tangent is not in the Hessian kernel")
+            return None
+    Hs = [[H[a][b] for b in free] for a in free]
+    if _ldl(Hs, lambda s: s > 0, lambda x, y: x / y, zero_q) is None:
+        checks.append("FAIL the Hessian on the free coordinates is not positive definite "
+                      "(exact LDL^T)")
+        return None
+    kdim = len(gens) + d
+    if int(ev["kernel_dimension"]) != kdim:
+        checks.append(f"FAIL kernel_dimension {ev['kernel_dimension']} is not {kdim}")
+        return None
+    checks.append(f"ok   exact LDL^T of the {len(free)} x {len(free)} Hessian on the free "
+                  f"coordinates has positive pivots; the tangents lie in ker H, so ker H has "
+                  f"dimension exactly {kdim} = {len(gens)} symmetries + {d} flat")
+    checks.append("ok   flat-family lemma (Morse-Bott type): x0 is a local minimum, non-strict "
+                  f"beyond the symmetries (loss {val} on a {kdim}-dimensional set through x0)")
+    return val
+
+
+def _poly_gradient(A: list, xs: list, ys: list, shape: tuple, th: list[Poly],
+                   const: tuple[int, ...]) -> list[Poly]:
+    """``dL/dX_ik = -(R Y)_ik``, ``dL/dY_jk = -(R^T X)_jk`` with polynomial entries."""
+    m, n, r = shape
+    X: list[list[Poly]] = [[{} for _ in range(r)] for _ in range(m)]
+    Y: list[list[Poly]] = [[{} for _ in range(r)] for _ in range(n)]
+    for a, (i, k) in enumerate(xs):
+        X[i][k] = th[a]
+    for b, (j, k) in enumerate(ys):
+        Y[j][k] = th[len(xs) + b]
+    R: list[list[Poly]] = []
+    for i in range(m):
+        row = []
+        for j in range(n):
+            e: Poly = {const: A[i][j]} if A[i][j] else {}
+            for k in range(r):
+                e = poly_add(e, poly_mul(X[i][k], Y[j][k]), Fraction(-1))
+            row.append(e)
+        R.append(row)
+    g: list[Poly] = []
+    for i, k in xs:
+        s: Poly = {}
+        for j in range(n):
+            s = poly_add(s, poly_mul(R[i][j], Y[j][k]), Fraction(-1))
+        g.append(s)
+    for j, k in ys:
+        s = {}
+        for i in range(m):
+            s = poly_add(s, poly_mul(R[i][j], X[i][k]), Fraction(-1))
+        g.append(s)
+    return g
+
+
+def _nonsingular(M: list[list[Fraction]]) -> bool:
+    M = [row[:] for row in M]
+    s = len(M)
+    for c in range(s):
+        piv = next((i for i in range(c, s) if M[i][c] != 0), None)
+        if piv is None:
+            return False
+        M[c], M[piv] = M[piv], M[c]
+        for i in range(c + 1, s):
+            f = M[i][c] / M[c][c]
+            for j in range(c, s):
+                M[i][j] -= f * M[c][j]
     return True
 
 
