@@ -95,6 +95,15 @@ def test_bad_case_file_exits_2_with_one_line(tmp_path: Path) -> None:
     assert_one_line_error(run("analyze", str(p)), 2, "not valid UTF-8")
 
 
+def test_unknown_key_with_a_newline_is_named_on_one_line(tmp_path: Path) -> None:
+    from fsmf_check.errors import CaseFormatError
+    from fsmf_check.inputs.cases import parse_case
+
+    with pytest.raises(CaseFormatError) as info:
+        parse_case({"name": "c", "supports": {"I": ["1"], "J": ["1"]}, "a\nb": 1})
+    assert "\n" not in str(info.value) and "unknown key 'a\\nb'" in str(info.value)
+
+
 def test_internal_error_exits_4_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     import fsmf_check.commands.analyze as commands
 

@@ -307,7 +307,9 @@ def _check_keys(table: dict, allowed: set[str], path: Path | None, where: str) -
     for key in table:
         if key not in allowed:
             shown = ", ".join(sorted(allowed))
-            raise _err(path, f"unknown key '{where}{key}' (allowed: {shown})", key)
+            full = f"{where}{key}"
+            text = f"'{full}'" if full.isprintable() else repr(full)  # one line, always
+            raise _err(path, f"unknown key {text} (allowed: {shown})", key)
 
 
 def _int(table: dict, key: str, path: Path | None, where: str, default: int | None = None,
