@@ -50,6 +50,8 @@ class ExactTarget:
     ``planted`` holds the exact factors a generator drew (left to right for chains,
     ``[X, Y]`` for two-factor patterns), so recovered factors can be compared with them.
     ``exponents`` is set for roots-of-unity targets (the DFT): ``A[j, k] = z^exponents[j, k]``.
+    ``integers`` is the int64 copy of an integer target (the integer fast path of the chain
+    recovery, :mod:`._integers`).
     """
 
     A: np.ndarray
@@ -58,6 +60,9 @@ class ExactTarget:
     description: str
     planted: list[np.ndarray] | None = None
     exponents: np.ndarray | None = None
+    #: the same matrix as read-only int64 when it is an integer matrix with entries below
+    #: 2^62 in absolute value (set by generators, or by ``_integers.integer_matrix``)
+    integers: np.ndarray | None = None
     meta: dict[str, object] = dataclasses.field(default_factory=dict)
     #: (A, encoding): the certificate encoding of ``A``, built once (see :meth:`dense`)
     _dense: tuple[np.ndarray, dict[str, object]] | None = dataclasses.field(
@@ -142,7 +147,9 @@ def hadamard_matrix(n: int, backend: str = "flint") -> ExactTarget:
         andjk >>= 1
     one, minus = bk.scalar(1), bk.scalar(-1)
     A = np.where(parity == 0, one, minus).astype(object)
-    return ExactTarget(A, Field(1), bk, f"Sylvester Hadamard H_{n} over Q",
+    ints = np.where(parity == 0, 1, -1).astype(np.int64)
+    ints.flags.writeable = False
+    return ExactTarget(A, Field(1), bk, f"Sylvester Hadamard H_{n} over Q", integers=ints,
                        meta={"generator": "hadamard", "n": n})
 
 
@@ -198,6 +205,16 @@ def chain_product(factors: list[np.ndarray], backend: ExactBackend) -> np.ndarra
 
 def _int64_chain_product(factors: list[np.ndarray], backend: ExactBackend) -> np.ndarray | None:
     """Return the exact product by int64 sparse arithmetic, or None when it does not apply."""
+    res = _int64_chain_dense(factors, backend)
+    if res is None:
+        return None
+    dense, scale = res
+    return _int_to_scalars(dense, scale, backend)
+
+
+def _int64_chain_dense(factors: list[np.ndarray], backend: ExactBackend,
+                       ) -> tuple[np.ndarray, int] | None:
+    """Return ``(P, scale)`` with the exact product ``P / scale`` (P int64), or None."""
     if backend.field.N != 1 or backend.name != "flint" or len(factors) < 2:
         return None
     ints, bounds = [], []
@@ -230,16 +247,26 @@ def _int64_chain_product(factors: list[np.ndarray], backend: ExactBackend) -> np
     acc = ints[0]
     for M in ints[1:]:
         acc = acc @ M
-    dense = acc.toarray()
-    conv: dict[int, object] = {}
+    return acc.toarray(), scale
 
-    def scalar(v: int) -> object:
-        s = conv.get(v)
-        if s is None:
-            s = conv[v] = backend.scalar(Fraction(v, scale) if scale != 1 else v)
-        return s
 
-    return np.frompyfunc(scalar, 1, 1)(dense.astype(object)).astype(object)
+def _int_to_scalars(dense: np.ndarray, scale: int, backend: ExactBackend) -> np.ndarray:
+    """Backend scalars ``dense / scale``, one scalar object per distinct value."""
+    vals, inv = np.unique(dense, return_inverse=True)
+    objs = np.empty(vals.size, dtype=object)
+    objs[:] = [backend.scalar(Fraction(v, scale) if scale != 1 else v) for v in vals.tolist()]
+    return objs[inv.reshape(dense.shape)]
+
+
+def _integer_product(factors: list[np.ndarray], backend: ExactBackend,
+                     ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return the exact product of integer factors and its int64 copy (None if too large)."""
+    res = _int64_chain_dense(factors, backend) if len(factors) > 1 else None
+    if res is None or res[1] != 1:
+        return chain_product(factors, backend), None
+    dense = res[0]
+    dense.flags.writeable = False
+    return _int_to_scalars(dense, 1, backend), dense
 
 
 def _sparse_right_mul(P: np.ndarray, F: np.ndarray, backend: ExactBackend) -> np.ndarray:
@@ -377,9 +404,11 @@ def exact_target(case: object, backend: str = "flint") -> ExactTarget:
         _check_size(n, "random-butterfly")
         factors = random_integer_factors([bchain.factor_mask(i) for i in range(bchain.n_factors)],
                                          seed, bk)
-        return ExactTarget(chain_product(factors, bk), Field(1), bk,
+        A, ints = _integer_product(factors, bk)
+        return ExactTarget(A, Field(1), bk,
                            f"random integer butterfly product (n={n}, seed={seed})",
-                           planted=factors, meta={"generator": gen, "n": n, "seed": seed})
+                           planted=factors, integers=ints,
+                           meta={"generator": gen, "n": n, "seed": seed})
     # random-in-support
     pattern, chain = getattr(case, "pattern", None), getattr(case, "chain", None)
     if pattern is not None and getattr(case, "split", None) is None:
@@ -394,7 +423,7 @@ def exact_target(case: object, backend: str = "flint") -> ExactTarget:
     _check_size(max(chain.shape), "random-in-support")
     factors = random_integer_factors([chain.factor_mask(i) for i in range(chain.n_factors)],
                                      seed, bk)
-    A = chain_product(factors, bk)
+    A, ints = _integer_product(factors, bk)
     if pattern is not None:  # two-factor case made from a chain split: plant the split
         s: int = getattr(case, "split")  # not None: checked above
         left = chain_product(factors[:s], bk)
@@ -403,7 +432,8 @@ def exact_target(case: object, backend: str = "flint") -> ExactTarget:
     else:
         planted = factors
     return ExactTarget(A, Field(1), bk, f"random integer chain product (seed={seed})",
-                       planted=planted, meta={"generator": gen, "seed": seed})
+                       planted=planted, integers=ints,
+                       meta={"generator": gen, "seed": seed})
 
 
 def as_exact_matrix(A: object, backend: str = "flint") -> ExactTarget:
