@@ -4,18 +4,20 @@ When the target is an integer matrix over Q whose entries fit comfortably in int
 (``|a| < 2^62``), a node matrix of the hierarchical recovery (THEORY T7, exact variant) is held
 as an int64 array and every node keeps integer factors, in the **integer gauge**:
 
-* a rank-one class block ``B`` (checked exactly with the outer-product identity
-  ``B * b == B[:, j0] (x) B[i0, :]``, ``b = B[i0, j0]`` its first nonzero in row-major order)
-  factors as ``B = u v^T`` with ``u = B[:, j0] / g`` the *primitive* integer column
-  (``g = gcd(B[:, j0]) > 0``) and ``v = B[i0, :] / u[i0]``. ``v`` is integer: every column of
-  ``B`` is ``t_j u`` with ``t_j`` rational, and ``t_j u`` integral with ``gcd(u) = 1`` forces
-  ``t_j`` to be an integer. Hence ``|u|, |v| <= max |B|``, so the factors of every node, and the
-  leaves, stay below the target's largest entry: no growth, no overflow;
-* the identity ``B * b == col (x) row`` can overflow int64 (entries up to ``2 M^2`` for
-  ``M = max |B|``), so it is decided by residues: ``D = B * b - col (x) row`` is computed modulo
-  ``2^64`` (uint64 arithmetic, which wraps by definition) and modulo primes ``p_t`` (int64 with
-  every product below ``2^62``). ``D == 0`` iff all residues vanish, because ``|D| <= 2 M^2 <
-  2^64 * prod p_t`` (the primes are chosen so: :func:`moduli_for`);
+* a class block ``B`` (pivot ``b = B[i0, j0]``, its first nonzero in row-major order) has
+  rank <= 1 iff ``B = u v^T`` with ``u = B[:, j0] / g`` the *primitive* integer column
+  (``g = gcd(B[:, j0]) > 0``) and ``v = B[i0, :] / u[i0]`` an integer row: if ``B`` has rank
+  one, every column is ``t_j u`` with ``t_j`` rational, and ``t_j u`` integral with
+  ``gcd(u) = 1`` forces ``t_j`` to be an integer, so ``u[i0]`` divides ``B[i0, :]`` and
+  ``B = u v^T``; the converse is clear. Hence ``|u|, |v| <= max |B|``: the factors of every
+  node, and the leaves, stay below the target's largest entry (no growth, no overflow);
+* the test ``B == u (x) v`` can overflow int64 when it fails (``|u_i v_j| <= M^2`` for
+  ``M = max |B|``), so it is decided by residues: ``D = B - u (x) v`` is computed modulo
+  ``2^64`` (the uint64 view of two's complement int64, whose arithmetic wraps by definition)
+  and modulo primes ``p_t`` (int64 with every product below ``2^62``). ``D == 0`` iff all
+  residues vanish, because ``|D| <= M + M^2 < 2^64 * prod p_t`` (the primes are chosen so:
+  :func:`moduli_for`; for ``M < 2^32`` no prime is needed). A block that fails gets the
+  refutation of the general path (the first nonzero of ``B * b - B[:, j0] (x) B[i0, :]``);
 * the exact product check ``F[0] @ ... @ F[L-1] == A`` is done **per tree node**: every internal
   node ``H`` with children ``X`` (left) and ``Y`` (right, ``H = X @ Y.T``) is checked by
   :func:`node_product_equals` with sparse products modulo ``2^64`` and the same kind of primes,
@@ -130,13 +132,29 @@ def _zero_residues(D64: np.ndarray, Dp: list[np.ndarray]) -> np.ndarray:
 def _rank_one_bad(B: np.ndarray, b: np.ndarray, col: np.ndarray, row: np.ndarray,
                   primes: tuple[int, ...]) -> np.ndarray:
     """Mask of the nonzero entries of ``B * b - col (x) row`` for stacked blocks (residues)."""
-    Bu, bu = B.astype(_U64), b.astype(_U64)[:, None, None]
-    D64 = Bu * bu - col.astype(_U64)[:, :, None] * row.astype(_U64)[:, None, :]
+    Bu, bu, cu, ru = (np.ascontiguousarray(a).view(_U64) for a in (B, b, col, row))
+    D64 = Bu * bu[:, None, None] - cu[:, :, None] * ru[:, None, :]
     Dp = []
     for p in primes:
         Dp.append(((B % p) * (b % p)[:, None, None]
                    - (col % p)[:, :, None] * (row % p)[:, None, :]) % p)
     return _zero_residues(D64, Dp)
+
+
+def _outer_differs(B: np.ndarray, u: np.ndarray, v: np.ndarray,
+                   primes: tuple[int, ...]) -> np.ndarray:
+    """Per stacked block, whether ``B != u (x) v`` (residues mod 2^64 and ``primes``).
+
+    ``|B - u (x) v| <= M + M^2`` for ``M = max |B|`` (``|u|, |v| <= M``), below the product of
+    the moduli (the caller's ``primes = moduli_for(M^2 + M)``).
+    """
+    c = B.shape[0]
+    Bu, uu, vu = (np.ascontiguousarray(a).view(_U64) for a in (B, u, v))
+    bad = (Bu != uu[:, :, None] * vu[:, None, :]).reshape(c, -1).any(axis=1)
+    for p in primes:
+        Dp = (B % p - ((u % p)[:, :, None] * (v % p)[:, None, :]) % p) % p
+        bad |= (Dp != 0).reshape(c, -1).any(axis=1)
+    return bad
 
 
 def _block_ref(H: np.ndarray, rows: np.ndarray, cols: np.ndarray, size: int,
@@ -165,7 +183,7 @@ def int_factor_node(H: np.ndarray, tract: TractabilityResult, r: int, build: boo
         return None
     m, n = H.shape
     M = _absmax(H)
-    primes = moduli_for(2 * M * M)
+    primes = moduli_for(M * M + M)
     if M >= INT_LIMIT or primes is None:
         return None
     groups: dict[tuple[int, int], list[int]] = {}
@@ -200,29 +218,28 @@ def int_factor_node(H: np.ndarray, tract: TractabilityResult, r: int, build: boo
         w = B.shape[2]
         i0, j0 = piv // w, piv % w
         k = np.arange(B.shape[0])
-        b = B[k, i0, j0]
         col = B[k, :, j0]
         row = B[k, i0, :]
-        bad = _rank_one_bad(B, b, col, row, primes).reshape(B.shape[0], -1).any(axis=1)
+        g = np.gcd.reduce(np.abs(col), axis=1)  # > 0: col holds the pivot B[i0, j0] != 0
+        u = col // g[:, None]
+        ui0 = u[k, i0]
+        v = row // ui0[:, None]
+        bad = (row - v * ui0[:, None] != 0).any(axis=1)  # exact: |v * ui0| <= |row|
+        bad |= _outer_differs(B, u, v, primes)
         if bad.any():
             cand = int(sel[bad].min())
             first_bad = cand if first_bad is None else min(first_bad, cand)
             continue
         if first_bad is not None or not build:
             continue
-        g = np.gcd.reduce(np.abs(col), axis=1)  # > 0: col holds the pivot b != 0
-        u = col // g[:, None]
-        ui0 = u[k, i0]
-        if (row % ui0[:, None]).any():  # pragma: no cover - impossible for rank one (docstring)
-            return None
-        v = row // ui0[:, None]
         K = np.array([int(tract.classes[i].members[0]) for i in sel.tolist()], dtype=np.int64)
         assert X is not None and Y is not None
         X[R, K[:, None]] = u
         Y[C, K[:, None]] = v
     if first_bad is not None:
         c = tract.classes[first_bad]
-        return ("ref", _block_ref(H, c.rows, c.cols, c.size, primes), None)
+        return ("ref", _block_ref(H, c.rows, c.cols, c.size, moduli_for(2 * M * M) or ()),
+                None)
     return ("ok", X, Y)
 
 
@@ -250,8 +267,10 @@ def node_product_equals(X: np.ndarray, Y: np.ndarray, H: np.ndarray) -> bool | N
     primes = moduli_for(bound, max(terms, 1))
     if primes is None:
         return None
-    P = (Xs.astype(_U64) @ Ys.T.astype(_U64)).toarray()
-    if not np.array_equal(P, H.astype(_U64)):
+    Xu, Yu = Xs.copy(), Ys.copy()
+    Xu.data, Yu.data = Xu.data.view(_U64), Yu.data.view(_U64)  # two's complement: x mod 2^64
+    P = (Xu @ Yu.T).toarray()
+    if not np.array_equal(P, np.ascontiguousarray(H).view(_U64)):
         return False
     for p in primes:
         Xp, Yp = Xs.copy(), Ys.copy()

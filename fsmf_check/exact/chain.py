@@ -257,12 +257,14 @@ def _int_hierarchy(H: np.ndarray, p: int, q: int, tree: str, tr: _Tract,
 
 
 def _int_recovery(target: ExactTarget, tree: str, tr: _Tract,
-                  ) -> tuple[dict[str, object] | None, dict[int, np.ndarray], bool] | None:
+                  ) -> tuple[dict[str, object] | None, dict[int, np.ndarray], bool,
+                             dict[int, np.ndarray]] | None:
     """Integer-gauge recovery for integer targets over Q, or None (not applicable).
 
-    Returns ``(fail, leaves, product_ok)`` like :func:`_roots_recovery`; the leaves are integer
-    factors (primitive integer columns, integer rows) as backend scalars, and ``product_ok``
-    is the exact product check (node by node, :mod:`._integers`).
+    Returns ``(fail, leaves, product_ok, int_leaves)`` like :func:`_roots_recovery`; the leaves
+    are integer factors (primitive integer columns, integer rows) as backend scalars,
+    ``product_ok`` is the exact product check (node by node, :mod:`._integers`) and
+    ``int_leaves`` the same leaves as int64 arrays.
     """
     from fsmf_check.exact._integers import integer_matrix
 
@@ -276,7 +278,7 @@ def _int_recovery(target: ExactTarget, tree: str, tr: _Tract,
     except _NotFast:
         return None
     if fail is not None:
-        return fail, {}, False
+        return fail, {}, False, {}
     bk = target.backend
     cache: dict[int, object] = {}
     leaves: dict[int, np.ndarray] = {}
@@ -292,7 +294,7 @@ def _int_recovery(target: ExactTarget, tree: str, tr: _Tract,
         objs[:] = [cache[v] for v in vals]
         F[rows, cols] = objs
         leaves[i] = F
-    return None, leaves, True
+    return None, leaves, True, il
 
 
 def clr_check(target: ExactTarget, chain: Chain, tr: _Tract | None = None,
@@ -449,6 +451,7 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
     # 2. roots-of-unity fast path (T9 integer criterion) as an early refutation
     clr = None
     product_checked = False  # set by the roots-of-unity path (exponent product check)
+    int_leaves: dict[int, np.ndarray] = {}  # int64 leaves of the integer path (same factors)
     if target.exponents is not None and L > 1:
         tried.append("complementary low rank, integer criterion for roots of unity (T9)")
         clr = clr_check(target, chain, tr)
@@ -464,7 +467,10 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
         leaves = {}
         fast = _roots_recovery(target, tree, tr)
         if fast is None and target.field.N == 1:
-            fast = _int_recovery(target, tree, tr)
+            ifast = _int_recovery(target, tree, tr)
+            if ifast is not None:
+                fail, leaves, product_checked, int_leaves = ifast
+                fast = (fail, leaves, product_checked)
         if fast is not None:
             fail, leaves, product_checked = fast
         else:
@@ -498,11 +504,14 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
         fmt = ScalarFormatter(bk)
         data = {"field": target.field.to_dict(), "structure": encode_structure(chain),
                 "target": target.dense(),
-                "factors": [encode_sparse(F, bk, fmt) for F in factors]}
+                "factors": [encode_sparse(F, bk, fmt, int_leaves.get(i))
+                            for i, F in enumerate(factors)]}
         cert = Certificate("member", "factors", data)
+        gauge = (" in the integer gauge (primitive integer columns, int64 with exact residue "
+                 "checks)" if int_leaves else "")
         text = (f"A is exactly a product of the {L} factors: the hierarchical algorithm "
                 f"({tree} tree) recovered exact factors over {target.field.name} through block "
-                "pivots (T7, exact variant) and their product equals A exactly")
+                f"pivots (T7, exact variant){gauge} and their product equals A exactly")
         if clr is not None:
             text += "; the complementary low-rank test (T9) agrees"
         return MembershipResult(verdict="member", theorem="T7", explanation=text + ".",

@@ -37,7 +37,7 @@ from fsmf_check.inputs.matrix_specs import draw_factor_entries
 from fsmf_check.model.families import bitrev, butterfly, log2_exact
 
 __all__ = ["ExactTarget", "exact_target", "dft_matrix", "hadamard_matrix", "bitrev",
-           "random_integer_factors", "chain_product", "MAX_EXACT_DIM"]
+           "random_integer_factors", "chain_product", "int64_product", "MAX_EXACT_DIM"]
 
 #: Largest matrix dimension the exact engine materializes (dense object arrays).
 MAX_EXACT_DIM = 4096
@@ -73,7 +73,8 @@ class ExactTarget:
         from fsmf_check.exact.certificates import encode_dense
 
         if self._dense is None or self._dense[0] is not self.A:
-            self._dense = (self.A, encode_dense(self.A, self.backend, self.exponents))
+            self._dense = (self.A, encode_dense(self.A, self.backend, self.exponents,
+                                                self.integers))
         return self._dense[1]
 
     @property
@@ -165,26 +166,69 @@ def random_integer_factors(masks: list[sp.sparray], seed: int,
     >>> [[int(v) for v in row] for row in F[0]]
     [[7, 0], [0, 3]]
     """
+    return _random_integer_factors(masks, seed, backend)[0]
+
+
+def _random_integer_factors(masks: list[sp.sparray], seed: int, backend: ExactBackend,
+                            ) -> tuple[list[np.ndarray], list[sp.csr_array]]:
+    """Return the factors as backend scalars and as int64 sparse arrays (the same draws)."""
     for M in masks:
         check_dense("random factor", *M.shape)
-    out = []
-    cache = {v: backend.scalar(v) for v in range(-9, 10)}
+    out, ints = [], []
+    cache = np.empty(19, dtype=object)
+    cache[:] = [backend.scalar(v) for v in range(-9, 10)]
     drawn = draw_factor_entries(masks, np.random.default_rng(seed), "integer")
     for M, (rows, cols, vals) in zip(masks, drawn, strict=True):
         F = backend.zeros(*M.shape)
-        for r, c, v in zip(rows.tolist(), cols.tolist(), vals.tolist(), strict=True):
-            F[r, c] = cache[v]
+        vals = np.asarray(vals, dtype=np.int64)
+        F[rows, cols] = cache[vals + 9]
         out.append(F)
-    return out
+        keep = vals != 0
+        ints.append(sp.csr_array((vals[keep], (rows[keep], cols[keep])), shape=M.shape))
+    return out, ints
+
+
+def int64_product(factors: list[sp.csr_array], limit: int = 2**62) -> np.ndarray | None:
+    """Exact dense product of int64 sparse factors, or None if some entry may reach ``limit``.
+
+    Overflow is excluded by an exact integer argument (no floating point): the product of the
+    absolute values ``|F[0]| ... |F[k]|`` bounds every partial product entrywise; it is
+    propagated in int64 only after a Python-integer check that the next step cannot overflow
+    (``max entry * max |F[k+1]| * max nonzeros per column < 2^63``).
+
+    Examples
+    --------
+    >>> F = sp.csr_array(np.array([[2**20, 1], [0, 3]], dtype=np.int64))
+    >>> int64_product([F, F]).tolist()
+    [[1099511627776, 1048579], [0, 9]]
+    >>> int64_product([F, F, F, F]) is None
+    True
+    """
+    acc = factors[0].astype(np.int64)
+    bound = abs(acc)
+    for F in factors[1:]:
+        F = F.astype(np.int64)
+        absF = abs(F)
+        col_terms = int(np.diff(F.tocsc().indptr).max(initial=0))
+        big_acc = int(bound.data.max(initial=0)) if bound.nnz else 0
+        big_f = int(absF.data.max(initial=0)) if absF.nnz else 0
+        if big_acc * big_f * col_terms >= limit:
+            return None
+        bound = bound @ absF
+        acc = acc @ F
+    if bound.nnz and int(bound.data.max()) >= limit:
+        return None
+    return acc.toarray()
 
 
 def chain_product(factors: list[np.ndarray], backend: ExactBackend) -> np.ndarray:
     """Exact product ``F[0] @ ... @ F[L-1]``, skipping structural zeros.
 
     Over Q, with every factor scaled to integers by its common denominator, when the product
-    provably fits (a float64 bound of ``|F[0]| ... |F[L-1]|`` below ``2^60``) it runs in int64
-    sparse arithmetic and is converted to backend scalars once; otherwise one vectorized
-    pass per nonzero position of the sparse right factor.
+    provably fits (the exact bound ``|F[0]| ... |F[L-1]|`` below ``2^60``, see
+    :func:`int64_product`) it runs in int64 sparse arithmetic and is converted to backend
+    scalars once; otherwise one vectorized pass per nonzero position of the sparse right
+    factor.
 
     Examples
     --------
@@ -217,7 +261,7 @@ def _int64_chain_dense(factors: list[np.ndarray], backend: ExactBackend,
     """Return ``(P, scale)`` with the exact product ``P / scale`` (P int64), or None."""
     if backend.field.N != 1 or backend.name != "flint" or len(factors) < 2:
         return None
-    ints, bounds = [], []
+    ints = []
     scale = 1  # product of the per-factor common denominators
     for F in factors:
         nz = F.astype(bool)
@@ -237,17 +281,8 @@ def _int64_chain_dense(factors: list[np.ndarray], backend: ExactBackend,
             return None
         scale *= den
         ints.append(sp.csr_array((iv.astype(np.int64), (rows, cols)), shape=F.shape))
-        bounds.append(sp.csr_array((np.abs(iv.astype(np.float64)), (rows, cols)),
-                                   shape=F.shape))
-    bound = bounds[0]
-    for B in bounds[1:]:
-        bound = bound @ B
-        if bound.nnz and float(bound.data.max()) >= 2.0**60:
-            return None  # could overflow int64: exact object arithmetic instead
-    acc = ints[0]
-    for M in ints[1:]:
-        acc = acc @ M
-    return acc.toarray(), scale
+    dense = int64_product(ints, 2**60)
+    return None if dense is None else (dense, scale)
 
 
 def _int_to_scalars(dense: np.ndarray, scale: int, backend: ExactBackend) -> np.ndarray:
@@ -259,12 +294,11 @@ def _int_to_scalars(dense: np.ndarray, scale: int, backend: ExactBackend) -> np.
 
 
 def _integer_product(factors: list[np.ndarray], backend: ExactBackend,
-                     ) -> tuple[np.ndarray, np.ndarray | None]:
+                     ints: list[sp.csr_array]) -> tuple[np.ndarray, np.ndarray | None]:
     """Return the exact product of integer factors and its int64 copy (None if too large)."""
-    res = _int64_chain_dense(factors, backend) if len(factors) > 1 else None
-    if res is None or res[1] != 1:
+    dense = int64_product(ints) if backend.field.N == 1 else None
+    if dense is None:
         return chain_product(factors, backend), None
-    dense = res[0]
     dense.flags.writeable = False
     return _int_to_scalars(dense, 1, backend), dense
 
@@ -402,9 +436,9 @@ def exact_target(case: object, backend: str = "flint") -> ExactTarget:
     if gen == "random-butterfly":
         bchain = butterfly(n, params.get("order", "standard"))
         _check_size(n, "random-butterfly")
-        factors = random_integer_factors([bchain.factor_mask(i) for i in range(bchain.n_factors)],
-                                         seed, bk)
-        A, ints = _integer_product(factors, bk)
+        factors, fints = _random_integer_factors(
+            [bchain.factor_mask(i) for i in range(bchain.n_factors)], seed, bk)
+        A, ints = _integer_product(factors, bk, fints)
         return ExactTarget(A, Field(1), bk,
                            f"random integer butterfly product (n={n}, seed={seed})",
                            planted=factors, integers=ints,
@@ -421,9 +455,9 @@ def exact_target(case: object, backend: str = "flint") -> ExactTarget:
         msg = "target generator 'random-in-support' needs the case's supports"
         raise InvalidInputError(msg)
     _check_size(max(chain.shape), "random-in-support")
-    factors = random_integer_factors([chain.factor_mask(i) for i in range(chain.n_factors)],
-                                     seed, bk)
-    A, ints = _integer_product(factors, bk)
+    factors, fints = _random_integer_factors(
+        [chain.factor_mask(i) for i in range(chain.n_factors)], seed, bk)
+    A, ints = _integer_product(factors, bk, fints)
     if pattern is not None:  # two-factor case made from a chain split: plant the split
         s: int = getattr(case, "split")  # not None: checked above
         left = chain_product(factors[:s], bk)

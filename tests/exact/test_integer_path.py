@@ -177,3 +177,13 @@ def test_moduli_cover_the_bound() -> None:
             prod *= p
         assert prod > bound
     assert all(4 * (p - 1) ** 2 < 2**63 for p in moduli_for(2**130, terms=4))  # type: ignore[union-attr]
+
+
+def test_a_difference_of_2_64_is_seen_by_the_prime() -> None:
+    from fsmf_check.exact._integers import _outer_differs
+
+    B = np.zeros((1, 1, 1), dtype=np.int64)
+    u = np.array([[2**32]], dtype=np.int64)
+    v = np.array([[2**32]], dtype=np.int64)
+    assert not _outer_differs(B, u, v, ())[0]  # u v = 2^64 wraps to 0 modulo 2^64 alone
+    assert _outer_differs(B, u, v, moduli_for(2**64))[0]
