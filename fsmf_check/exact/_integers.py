@@ -50,16 +50,45 @@ _TWO64 = 2**64
 _U64 = np.uint64
 
 
+def _is_prime(n: int) -> bool:
+    """Deterministic Miller-Rabin for ``n < 3.3 * 10^24`` (the first 12 primes as bases).
+
+    Examples
+    --------
+    >>> [q for q in range(30) if _is_prime(q)], _is_prime(2**31 - 1), _is_prime(2**32 + 1)
+    ([2, 3, 5, 7, 11, 13, 17, 19, 23, 29], True, False)
+    """
+    bases = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)
+    if n < 2:
+        return False
+    for q in bases:
+        if n % q == 0:
+            return n == q
+    d, s = n - 1, 0
+    while d % 2 == 0:
+        d, s = d // 2, s + 1
+    for a in bases:
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(s - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
 @lru_cache(maxsize=16)
 def _primes_below(limit: int, count: int) -> tuple[int, ...]:
-    """Return the ``count`` largest primes below ``limit`` (sympy's deterministic test)."""
-    from sympy import prevprime
-
+    """Return the ``count`` largest primes below ``limit``."""
     out: list[int] = []
-    p = limit
+    p = limit - 1
     while len(out) < count:
-        p = int(prevprime(p))
-        out.append(p)
+        if _is_prime(p):
+            out.append(p)
+        p -= 1
     return tuple(out)
 
 

@@ -187,3 +187,12 @@ def test_a_difference_of_2_64_is_seen_by_the_prime() -> None:
     v = np.array([[2**32]], dtype=np.int64)
     assert not _outer_differs(B, u, v, ())[0]  # u v = 2^64 wraps to 0 modulo 2^64 alone
     assert _outer_differs(B, u, v, moduli_for(2**64))[0]
+
+
+@given(st.integers(0, 2**64))
+def test_miller_rabin_agrees_with_sympy(n: int) -> None:
+    from sympy import isprime
+
+    from fsmf_check.exact._integers import _is_prime
+
+    assert _is_prime(n) == isprime(n)
