@@ -118,15 +118,16 @@ def moduli_for(bound: int, terms: int = 1) -> tuple[int, ...] | None:
 def integer_matrix(target: object) -> np.ndarray | None:
     """Return the target as an int64 array when it is an integer matrix over Q, else None.
 
-    Uses ``target.integers`` when the generator set it; otherwise converts the backend scalars
-    once (every entry must be an integer with ``|a| < INT_LIMIT``) and caches the result.
+    Uses the int64 copy the generator recorded for this very matrix (``target.int64()``);
+    otherwise converts the backend scalars once (every entry must be an integer with
+    ``|a| < INT_LIMIT``) and records the result on the target.
     """
     fld, bk, A = getattr(target, "field"), getattr(target, "backend"), getattr(target, "A")
     if fld.N != 1 or A.ndim != 2:
         return None
-    cached = getattr(target, "integers", None)
+    cached = target.int64()  # type: ignore[attr-defined]
     if cached is not None:
-        return cached if cached.shape == A.shape else None
+        return cached
     out = np.zeros(A.shape, dtype=np.int64)
     flat = out.reshape(-1)
     seen: dict[int, int] = {}
@@ -143,7 +144,7 @@ def integer_matrix(target: object) -> np.ndarray | None:
             seen[id(v)] = hit = val
         flat[t] = hit
     out.flags.writeable = False
-    target.integers = out  # type: ignore[attr-defined]
+    target.set_int64(out)  # type: ignore[attr-defined]
     return out
 
 

@@ -67,6 +67,24 @@ class ExactTarget:
     #: (A, encoding): the certificate encoding of ``A``, built once (see :meth:`dense`)
     _dense: tuple[np.ndarray, dict[str, object]] | None = dataclasses.field(
         default=None, repr=False, compare=False)
+    #: (A, int64 copy): ``integers`` bound to the matrix it was made for (see :meth:`int64`)
+    _int_cache: tuple[np.ndarray, np.ndarray] | None = dataclasses.field(
+        default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.integers is not None and self.integers.shape == self.A.shape:
+            self._int_cache = (self.A, self.integers)
+
+    def int64(self) -> np.ndarray | None:
+        """Return the int64 copy of ``A`` if one is known for this very matrix, else None."""
+        if self._int_cache is not None and self._int_cache[0] is self.A:
+            return self._int_cache[1]
+        return None
+
+    def set_int64(self, Z: np.ndarray) -> None:
+        """Record ``Z`` (read-only int64, equal to ``A``) as the int64 copy of ``A``."""
+        self.integers = Z
+        self._int_cache = (self.A, Z)
 
     def dense(self) -> dict[str, object]:
         """Return the certificate form ``{"shape", "rows"}`` of ``A``, encoded once per matrix."""
@@ -74,7 +92,7 @@ class ExactTarget:
 
         if self._dense is None or self._dense[0] is not self.A:
             self._dense = (self.A, encode_dense(self.A, self.backend, self.exponents,
-                                                self.integers))
+                                                self.int64()))
         return self._dense[1]
 
     @property

@@ -12,7 +12,7 @@ import copy
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fsmf_check.analysis.tractability import decide_tractability
@@ -63,6 +63,7 @@ def _as_int(F: np.ndarray) -> np.ndarray:
     return np.array([[int(v) for v in row] for row in pub], dtype=object)
 
 
+@settings(max_examples=30)
 @given(st.sampled_from([4, 8, 16, 32]), st.integers(0, 10**6), st.booleans(),
        st.sampled_from([(1, 9), (1000, 2**12), (1000, 2**20)]))
 def test_integer_recovery_agrees_with_construction(n: int, seed: int, zeros: bool,
@@ -87,6 +88,7 @@ def test_integer_recovery_agrees_with_construction(n: int, seed: int, zeros: boo
     assert res.evidence["clr"]["verdict"] == "holds"
 
 
+@settings(max_examples=30)
 @given(st.sampled_from([4, 8, 16]), st.integers(0, 10**6), st.integers(0, 10**6))
 def test_tampered_targets_get_the_general_paths_refutation(n: int, seed: int,
                                                             where: int) -> None:
