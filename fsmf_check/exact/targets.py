@@ -373,7 +373,11 @@ def _from_file(path: Path, backend_name: str) -> ExactTarget:
     check_dense("target file", *arr.shape)
     bk = get_backend(backend_name, Field(1))
     A = bk.array(arr.astype(object))
-    return ExactTarget(A, Field(1), bk, f"integer matrix from {path.name}",
+    ints = None
+    if arr.size and max(abs(int(arr.min())), abs(int(arr.max()))) < 2**62:
+        ints = arr.astype(np.int64)
+        ints.flags.writeable = False
+    return ExactTarget(A, Field(1), bk, f"integer matrix from {path.name}", integers=ints,
                        meta={"generator": None, "file": path.name})
 
 
