@@ -21,10 +21,12 @@ as an int64 array and every node keeps integer factors, in the **integer gauge**
 * the exact product check ``F[0] @ ... @ F[L-1] == A`` is done **per tree node**: every internal
   node ``H`` with children ``X`` (left) and ``Y`` (right, ``H = X @ Y.T``) is checked by
   :func:`node_product_equals` with sparse products modulo ``2^64`` and the same kind of primes,
-  where ``|X @ Y.T - H| <= k max|X| max|Y| + max|H|`` (``k`` = the largest number of terms of one
-  entry) is below the product of the moduli. By induction over the tree (the leaves are the
-  factors; each node matrix is the product of its children's), the product of the leaves equals
-  the root ``A`` exactly. No floating-point number enters any of these decisions.
+  where ``|X @ Y.T - H| <= k max|X| max|Y| + max|H|`` (``k`` = the largest number of nonzeros
+  in a row of ``X``, which bounds the terms of one entry) is below the product of the moduli;
+  each prime satisfies ``k (p - 1)^2 < 2^63``, so no int64 sum of residue products overflows.
+  By induction over the tree (the leaves are the factors; each node matrix is the product of
+  its children's), the product of the leaves equals the root ``A`` exactly. No floating-point
+  number enters any of these decisions.
 
 Anything else (a class of size > 1, an untractable node, entries beyond ``2^62``) returns None and
 the caller runs the general path on backend scalars.
