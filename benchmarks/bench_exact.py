@@ -11,10 +11,11 @@ atomically.
 
 Targets (SPEC brief): N = 256 rational <= 5 s, DFT_64 exact <= 10 s (time to certificate).
 
-A second table times the whole process ``fsmf-check certify CASE`` (wall clock, a fresh
-interpreter, imports included) for the DFT_N with bit-reversed columns over Q(zeta_N) and the
-random integer butterfly product (seed 0), N = 256, 512, 1024 (performance issue item 2:
-<= 10 s each at N = 1024). ``--certify-only`` runs just that table.
+A second table times the whole process ``fsmf-check certify CASE`` (wall clock and user CPU
+time, a fresh interpreter, imports included; ``FSMF_CHECK_MAX_MEMORY=8G`` unless set) for the
+DFT_N with bit-reversed columns over Q(zeta_N) and the random integer butterfly product
+(seed 0), N = 256, 512, 1024 (performance issue item 2: <= 10 s each at N = 1024).
+``--certify-only`` runs just that table.
 
 Usage: python benchmarks/bench_exact.py [--quick] [--certify-only]
 """
@@ -106,8 +107,13 @@ _TARGETS = {"dft": 'generator = "dft"\ncolumns = "bitrev"',
 
 
 def run_certify(gen: str, n: int) -> dict[str, object]:
-    """Wall time of one ``python -m fsmf_check certify CASE`` process."""
+    """Wall time, user CPU time and peak RSS of one ``python -m fsmf_check certify CASE``.
+
+    User CPU time (``getrusage(RUSAGE_CHILDREN)``) is the number to compare on a shared box;
+    the load average at the start is recorded with it.
+    """
     import os
+    import resource
     import subprocess
     import sys
     import tempfile
@@ -116,26 +122,35 @@ def run_certify(gen: str, n: int) -> dict[str, object]:
         case = Path(tmp) / f"{gen}-{n}.toml"
         case.write_text(_CASE.format(gen=gen, n=n, target=_TARGETS[gen]))
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        # DFT_1024 over Q(zeta_1024) is estimated at about 6.1 GiB, above the 4 GiB default
+        env.setdefault("FSMF_CHECK_MAX_MEMORY", "8G")
+        load = os.getloadavg()[0]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "fsmf_check", "certify", str(case)],
                               capture_output=True, text=True, env=env, check=False)
         wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
     verdict = next((ln.split(":", 1)[1].split("(")[0].strip() for ln in proc.stdout.splitlines()
                     if ln.strip().startswith("membership:")), "error")
     return {"case": f"certify {gen}", "N": n, "exit_code": proc.returncode,
-            "membership": verdict, "wall_s": round(wall, 2)}
+            "membership": verdict, "wall_s": round(wall, 2),
+            "user_s": round(after.ru_utime - before.ru_utime, 2),
+            "max_rss_mib": round(after.ru_maxrss / 1024),  # the largest child so far (Linux KiB)
+            "load": round(load, 1)}
 
 
 def certify_table(sizes: list[int]) -> list[dict[str, object]]:
     """Whole-process ``certify`` rows (DFT bit-reversed and integer butterfly)."""
-    print(f"{'whole process':18} {'N':>5} {'verdict':>10} {'wall s':>7}")
+    print(f"{'whole process':18} {'N':>5} {'verdict':>10} {'wall s':>7} {'user s':>7} "
+          f"{'load':>5}")
     rows = []
     for gen in ("dft", "integer"):
         for n in sizes:
             row = run_certify(gen, n)
             rows.append(row)
-            print(f"{row['case']:18} {n:>5} {row['membership']:>10} {row['wall_s']:>7.2f}",
-                  flush=True)
+            print(f"{row['case']:18} {n:>5} {row['membership']:>10} {row['wall_s']:>7.2f} "
+                  f"{row['user_s']:>7.2f} {row['load']:>5.1f}", flush=True)
     return rows
 
 

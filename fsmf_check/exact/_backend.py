@@ -122,7 +122,7 @@ class ExactBackend(ABC):
         """Boolean mask of the exactly nonzero entries."""
         if M.size == 0:
             return np.zeros(M.shape, dtype=bool)
-        return np.fromiter(map(bool, M.reshape(-1)), dtype=bool, count=M.size).reshape(M.shape)
+        return M.astype(bool)  # PyObject_IsTrue per entry: the exact zero test
 
     # ---- matrix routines (generic, overridden where a native routine exists) -------------
     def submatrix(self, M: np.ndarray, rows: object, cols: object) -> np.ndarray:

@@ -67,12 +67,13 @@ class ScalarFormatter:
         return out
 
 
-def encode_dense(M: np.ndarray, bk: ExactBackend,
-                 exponents: np.ndarray | None = None) -> dict[str, Any]:
+def encode_dense(M: np.ndarray, bk: ExactBackend, exponents: np.ndarray | None = None,
+                 integers: np.ndarray | None = None) -> dict[str, Any]:
     """Dense ``{"shape": [m, n], "rows": [[str]]}`` form.
 
     ``exponents`` (optional, ``M[j, k] = z^exponents[j, k]``) formats each distinct root of
-    unity once and indexes the strings.
+    unity once and indexes the strings; ``integers`` (optional, ``M`` as int64 over Q) formats
+    each distinct integer once.
     """
     m, n = (int(v) for v in M.shape)
     if exponents is not None and bk.field.N > 2 and exponents.shape == M.shape:
@@ -80,16 +81,33 @@ def encode_dense(M: np.ndarray, bk: ExactBackend,
         strs = np.empty(N, dtype=object)
         strs[:] = [_fmt(bk.to_public(bk.root_of_unity(e))) for e in range(N)]
         return {"shape": [m, n], "rows": strs[np.asarray(exponents) % N].tolist()}
+    if integers is not None and bk.field.N == 1 and integers.shape == M.shape:
+        return {"shape": [m, n], "rows": _int_strings(np.asarray(integers)).tolist()}
     flat = ScalarFormatter(bk).many(M.reshape(-1).tolist())
     return {"shape": [m, n], "rows": [flat[i * n:(i + 1) * n] for i in range(m)]}
 
 
-def encode_sparse(M: np.ndarray, bk: ExactBackend,
-                  fmt: ScalarFormatter | None = None) -> dict[str, object]:
-    """Sparse ``{"shape": [m, n], "entries": [[i, j, str], ...]}`` form (row-major)."""
-    fmt = fmt or ScalarFormatter(bk)
-    nz = np.argwhere(bk.nonzero_mask(M))
-    vals = fmt.many(M[nz[:, 0], nz[:, 1]].tolist()) if nz.size else []
+def _int_strings(Z: np.ndarray) -> np.ndarray:
+    """Object array of the decimal strings of an int64 array (each distinct value once)."""
+    vals, inv = np.unique(Z, return_inverse=True)
+    strs = np.empty(vals.size, dtype=object)
+    strs[:] = [str(v) for v in vals.tolist()]
+    return strs[inv.reshape(Z.shape)]
+
+
+def encode_sparse(M: np.ndarray, bk: ExactBackend, fmt: ScalarFormatter | None = None,
+                  integers: np.ndarray | None = None) -> dict[str, object]:
+    """Sparse ``{"shape": [m, n], "entries": [[i, j, str], ...]}`` form (row-major).
+
+    ``integers`` (optional) is ``M`` as an int64 array over Q: the entries come from it.
+    """
+    if integers is not None and bk.field.N == 1 and integers.shape == M.shape:
+        nz = np.argwhere(integers)
+        vals = _int_strings(integers[nz[:, 0], nz[:, 1]]).tolist() if nz.size else []
+    else:
+        fmt = fmt or ScalarFormatter(bk)
+        nz = np.argwhere(bk.nonzero_mask(M))
+        vals = fmt.many(M[nz[:, 0], nz[:, 1]].tolist()) if nz.size else []
     return {"shape": [int(M.shape[0]), int(M.shape[1])],
             "entries": [[int(i), int(j), v] for (i, j), v in zip(nz.tolist(), vals, strict=True)]}
 

@@ -220,6 +220,85 @@ def _roots_recovery(target: ExactTarget, tree: str, tr: _Tract,
     return None, leaves, ok
 
 
+def _int_hierarchy(H: np.ndarray, p: int, q: int, tree: str, tr: _Tract,
+                   leaves: dict[int, np.ndarray]) -> dict[str, object] | None:
+    """:func:`_hierarchy` in int64, integer gauge (module :mod:`._integers`); raises _NotFast.
+
+    Every internal node is also checked exactly, ``H == X @ Y.T`` (residues with a proved
+    bound), so that by induction over the tree the product of the leaves is the root.
+    """
+    from fsmf_check.exact._integers import int_factor_node, node_product_equals
+
+    if q - p == 1:
+        mask = tr.chain.factor_mask(p).toarray().astype(bool)
+        if ((H != 0) & ~mask).any():  # pragma: no cover - supports guarantee this never happens
+            return {"node": [p, p + 1, q], "reason": "leaf outside its support"}
+        leaves[p] = H
+        return None
+    s = _split_of(p, q, tree)
+    pattern, tract = tr.get(p, s, q)
+    if not tract.tractable:
+        raise _NotFast
+    res = int_factor_node(H, tract, pattern.r)  # type: ignore[attr-defined]
+    if res is None:
+        raise _NotFast
+    kind, X, Y = res
+    if kind == "ref":
+        return {"node": [p, s, q], "refutation": X}
+    assert isinstance(X, np.ndarray) and isinstance(Y, np.ndarray)
+    same = node_product_equals(X, Y, H)
+    if same is None:
+        raise _NotFast
+    if not same:  # pragma: no cover - contradicts the exact block checks
+        msg = f"internal error: node {[p, s, q]} is not the product of its integer factors"
+        raise AssertionError(msg)
+    fail = _int_hierarchy(X, p, s, tree, tr, leaves)
+    if fail:
+        return fail
+    return _int_hierarchy(Y.T.copy(), s, q, tree, tr, leaves)
+
+
+def _int_recovery(target: ExactTarget, tree: str, tr: _Tract,
+                  ) -> tuple[dict[str, object] | None, dict[int, np.ndarray], bool,
+                             dict[int, np.ndarray]] | None:
+    """Integer-gauge recovery for integer targets over Q, or None (not applicable).
+
+    Returns ``(fail, leaves, product_ok, int_leaves)`` like :func:`_roots_recovery`; the leaves
+    are integer factors (primitive integer columns, integer rows) as backend scalars,
+    ``product_ok`` is the exact product check (node by node, :mod:`._integers`) and
+    ``int_leaves`` the same leaves as int64 arrays.
+    """
+    from fsmf_check.exact._integers import integer_matrix
+
+    Z = integer_matrix(target) if tr.chain.n_factors > 1 else None
+    if Z is None:
+        return None
+    L = tr.chain.n_factors
+    il: dict[int, np.ndarray] = {}
+    try:
+        fail = _int_hierarchy(Z, 0, L, tree, tr, il)
+    except _NotFast:
+        return None
+    if fail is not None:
+        return fail, {}, False, {}
+    bk = target.backend
+    cache: dict[int, object] = {}
+    leaves: dict[int, np.ndarray] = {}
+    for i in range(L):
+        Fi = il[i]
+        F = bk.zeros(*Fi.shape)
+        rows, cols = np.nonzero(Fi)
+        vals = Fi[rows, cols].tolist()
+        for v in set(vals):
+            if v not in cache:
+                cache[v] = bk.scalar(v)
+        objs = np.empty(len(vals), dtype=object)
+        objs[:] = [cache[v] for v in vals]
+        F[rows, cols] = objs
+        leaves[i] = F
+    return None, leaves, True, il
+
+
 def clr_check(target: ExactTarget, chain: Chain, tr: _Tract | None = None,
               ) -> dict[str, Any]:
     r"""Complementary low-rank test (T9): every split of the whole chain, on ``A``.
@@ -244,11 +323,24 @@ def clr_check(target: ExactTarget, chain: Chain, tr: _Tract | None = None,
     checked: list[int] = []
     skipped: list[int] = []
     E, N = target.exponents, target.field.N
+    Z = None
+    if N == 1 and L > 1:
+        from fsmf_check.exact._integers import int_factor_node, integer_matrix
+
+        Z = integer_matrix(target)
     for s in range(1, L):
         pattern, tract = tr.get(0, s, L)
         if not tract.tractable:
             skipped.append(s)
             continue
+        if Z is not None:  # integer target: the same block tests in int64 (module _integers)
+            fast = int_factor_node(Z, tract, pattern.r, build=False)  # type: ignore[attr-defined]
+            if fast is not None:
+                if fast[0] == "ref":
+                    return {"verdict": "violated", "split": s, "refutation": fast[1],
+                            "method": "exact block ranks", "splits_checked": checked}
+                checked.append(s)
+                continue
         if E is not None and tract.rule == "disjoint-or-identical" and N > 1:
             for c in tract.classes:
                 if c.size != 1:
@@ -361,6 +453,7 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
     # 2. roots-of-unity fast path (T9 integer criterion) as an early refutation
     clr = None
     product_checked = False  # set by the roots-of-unity path (exponent product check)
+    int_leaves: dict[int, np.ndarray] = {}  # int64 leaves of the integer path (same factors)
     if target.exponents is not None and L > 1:
         tried.append("complementary low rank, integer criterion for roots of unity (T9)")
         clr = clr_check(target, chain, tr)
@@ -375,6 +468,11 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
         tr.target_field = target.field
         leaves = {}
         fast = _roots_recovery(target, tree, tr)
+        if fast is None and target.field.N == 1:
+            ifast = _int_recovery(target, tree, tr)
+            if ifast is not None:
+                fail, leaves, product_checked, int_leaves = ifast
+                fast = (fail, leaves, product_checked)
         if fast is not None:
             fail, leaves, product_checked = fast
         else:
@@ -408,11 +506,14 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
         fmt = ScalarFormatter(bk)
         data = {"field": target.field.to_dict(), "structure": encode_structure(chain),
                 "target": target.dense(),
-                "factors": [encode_sparse(F, bk, fmt) for F in factors]}
+                "factors": [encode_sparse(F, bk, fmt, int_leaves.get(i))
+                            for i, F in enumerate(factors)]}
         cert = Certificate("member", "factors", data)
+        gauge = (" in the integer gauge (primitive integer columns, int64 with exact residue "
+                 "checks)" if int_leaves else "")
         text = (f"A is exactly a product of the {L} factors: the hierarchical algorithm "
                 f"({tree} tree) recovered exact factors over {target.field.name} through block "
-                "pivots (T7, exact variant) and their product equals A exactly")
+                f"pivots (T7, exact variant){gauge} and their product equals A exactly")
         if clr is not None:
             text += "; the complementary low-rank test (T9) agrees"
         return MembershipResult(verdict="member", theorem="T7", explanation=text + ".",

@@ -497,7 +497,9 @@ def permute_columns(target: ExactTarget, perm: object) -> ExactTarget:
         raise InvalidInputError(msg)
     identity = bool(np.array_equal(p, np.arange(n)))
     E = None if target.exponents is None else np.asarray(target.exponents)[:, p]
+    Z = target.int64()
     desc = target.description if identity else f"{target.description}, columns permuted"
     return ExactTarget(target.A[:, p], target.field, target.backend, desc,
                        planted=target.planted if identity else None, exponents=E,
+                       integers=None if Z is None else Z[:, p],
                        meta={**target.meta, "column_permutation": p.tolist()})

@@ -37,7 +37,7 @@ from fsmf_check.inputs.matrix_specs import draw_factor_entries
 from fsmf_check.model.families import bitrev, butterfly, log2_exact
 
 __all__ = ["ExactTarget", "exact_target", "dft_matrix", "hadamard_matrix", "bitrev",
-           "random_integer_factors", "chain_product", "MAX_EXACT_DIM"]
+           "random_integer_factors", "chain_product", "int64_product", "MAX_EXACT_DIM"]
 
 #: Largest matrix dimension the exact engine materializes (dense object arrays).
 MAX_EXACT_DIM = 4096
@@ -50,6 +50,8 @@ class ExactTarget:
     ``planted`` holds the exact factors a generator drew (left to right for chains,
     ``[X, Y]`` for two-factor patterns), so recovered factors can be compared with them.
     ``exponents`` is set for roots-of-unity targets (the DFT): ``A[j, k] = z^exponents[j, k]``.
+    ``integers`` is the int64 copy of an integer target (the integer fast path of the chain
+    recovery, :mod:`._integers`).
     """
 
     A: np.ndarray
@@ -58,17 +60,39 @@ class ExactTarget:
     description: str
     planted: list[np.ndarray] | None = None
     exponents: np.ndarray | None = None
+    #: the same matrix as read-only int64 when it is an integer matrix with entries below
+    #: 2^62 in absolute value (set by generators, or by ``_integers.integer_matrix``)
+    integers: np.ndarray | None = None
     meta: dict[str, object] = dataclasses.field(default_factory=dict)
     #: (A, encoding): the certificate encoding of ``A``, built once (see :meth:`dense`)
     _dense: tuple[np.ndarray, dict[str, object]] | None = dataclasses.field(
         default=None, repr=False, compare=False)
+    #: (A, int64 copy): ``integers`` bound to the matrix it was made for (see :meth:`int64`)
+    _int_cache: tuple[np.ndarray, np.ndarray] | None = dataclasses.field(
+        default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.integers is not None and self.integers.shape == self.A.shape:
+            self._int_cache = (self.A, self.integers)
+
+    def int64(self) -> np.ndarray | None:
+        """Return the int64 copy of ``A`` if one is known for this very matrix, else None."""
+        if self._int_cache is not None and self._int_cache[0] is self.A:
+            return self._int_cache[1]
+        return None
+
+    def set_int64(self, Z: np.ndarray) -> None:
+        """Record ``Z`` (read-only int64, equal to ``A``) as the int64 copy of ``A``."""
+        self.integers = Z
+        self._int_cache = (self.A, Z)
 
     def dense(self) -> dict[str, object]:
         """Return the certificate form ``{"shape", "rows"}`` of ``A``, encoded once per matrix."""
         from fsmf_check.exact.certificates import encode_dense
 
         if self._dense is None or self._dense[0] is not self.A:
-            self._dense = (self.A, encode_dense(self.A, self.backend, self.exponents))
+            self._dense = (self.A, encode_dense(self.A, self.backend, self.exponents,
+                                                self.int64()))
         return self._dense[1]
 
     @property
@@ -142,7 +166,9 @@ def hadamard_matrix(n: int, backend: str = "flint") -> ExactTarget:
         andjk >>= 1
     one, minus = bk.scalar(1), bk.scalar(-1)
     A = np.where(parity == 0, one, minus).astype(object)
-    return ExactTarget(A, Field(1), bk, f"Sylvester Hadamard H_{n} over Q",
+    ints = np.where(parity == 0, 1, -1).astype(np.int64)
+    ints.flags.writeable = False
+    return ExactTarget(A, Field(1), bk, f"Sylvester Hadamard H_{n} over Q", integers=ints,
                        meta={"generator": "hadamard", "n": n})
 
 
@@ -158,26 +184,69 @@ def random_integer_factors(masks: list[sp.sparray], seed: int,
     >>> [[int(v) for v in row] for row in F[0]]
     [[7, 0], [0, 3]]
     """
+    return _random_integer_factors(masks, seed, backend)[0]
+
+
+def _random_integer_factors(masks: list[sp.sparray], seed: int, backend: ExactBackend,
+                            ) -> tuple[list[np.ndarray], list[sp.csr_array]]:
+    """Return the factors as backend scalars and as int64 sparse arrays (the same draws)."""
     for M in masks:
         check_dense("random factor", *M.shape)
-    out = []
-    cache = {v: backend.scalar(v) for v in range(-9, 10)}
+    out, ints = [], []
+    cache = np.empty(19, dtype=object)
+    cache[:] = [backend.scalar(v) for v in range(-9, 10)]
     drawn = draw_factor_entries(masks, np.random.default_rng(seed), "integer")
     for M, (rows, cols, vals) in zip(masks, drawn, strict=True):
         F = backend.zeros(*M.shape)
-        for r, c, v in zip(rows.tolist(), cols.tolist(), vals.tolist(), strict=True):
-            F[r, c] = cache[v]
+        vals = np.asarray(vals, dtype=np.int64)
+        F[rows, cols] = cache[vals + 9]
         out.append(F)
-    return out
+        keep = vals != 0
+        ints.append(sp.csr_array((vals[keep], (rows[keep], cols[keep])), shape=M.shape))
+    return out, ints
+
+
+def int64_product(factors: list[sp.csr_array], limit: int = 2**62) -> np.ndarray | None:
+    """Exact dense product of int64 sparse factors, or None if some entry may reach ``limit``.
+
+    Overflow is excluded by an exact integer argument (no floating point): the product of the
+    absolute values ``|F[0]| ... |F[k]|`` bounds every partial product entrywise; it is
+    propagated in int64 only after a Python-integer check that the next step cannot overflow
+    (``max entry * max |F[k+1]| * max nonzeros per column < 2^63``).
+
+    Examples
+    --------
+    >>> F = sp.csr_array(np.array([[2**20, 1], [0, 3]], dtype=np.int64))
+    >>> int64_product([F, F]).tolist()
+    [[1099511627776, 1048579], [0, 9]]
+    >>> int64_product([F, F, F, F]) is None
+    True
+    """
+    acc = factors[0].astype(np.int64)
+    bound = abs(acc)
+    for F in factors[1:]:
+        F = F.astype(np.int64)
+        absF = abs(F)
+        col_terms = int(np.diff(F.tocsc().indptr).max(initial=0))
+        big_acc = int(bound.data.max(initial=0)) if bound.nnz else 0
+        big_f = int(absF.data.max(initial=0)) if absF.nnz else 0
+        if big_acc * big_f * col_terms >= limit:
+            return None
+        bound = bound @ absF
+        acc = acc @ F
+    if bound.nnz and int(bound.data.max()) >= limit:
+        return None
+    return acc.toarray()
 
 
 def chain_product(factors: list[np.ndarray], backend: ExactBackend) -> np.ndarray:
     """Exact product ``F[0] @ ... @ F[L-1]``, skipping structural zeros.
 
     Over Q, with every factor scaled to integers by its common denominator, when the product
-    provably fits (a float64 bound of ``|F[0]| ... |F[L-1]|`` below ``2^60``) it runs in int64
-    sparse arithmetic and is converted to backend scalars once; otherwise one vectorized
-    pass per nonzero position of the sparse right factor.
+    provably fits (the exact bound ``|F[0]| ... |F[L-1]|`` below ``2^60``, see
+    :func:`int64_product`) it runs in int64 sparse arithmetic and is converted to backend
+    scalars once; otherwise one vectorized pass per nonzero position of the sparse right
+    factor.
 
     Examples
     --------
@@ -198,9 +267,19 @@ def chain_product(factors: list[np.ndarray], backend: ExactBackend) -> np.ndarra
 
 def _int64_chain_product(factors: list[np.ndarray], backend: ExactBackend) -> np.ndarray | None:
     """Return the exact product by int64 sparse arithmetic, or None when it does not apply."""
+    res = _int64_chain_dense(factors, backend)
+    if res is None:
+        return None
+    dense, scale = res
+    return _int_to_scalars(dense, scale, backend)
+
+
+def _int64_chain_dense(factors: list[np.ndarray], backend: ExactBackend,
+                       ) -> tuple[np.ndarray, int] | None:
+    """Return ``(P, scale)`` with the exact product ``P / scale`` (P int64), or None."""
     if backend.field.N != 1 or backend.name != "flint" or len(factors) < 2:
         return None
-    ints, bounds = [], []
+    ints = []
     scale = 1  # product of the per-factor common denominators
     for F in factors:
         nz = F.astype(bool)
@@ -220,26 +299,26 @@ def _int64_chain_product(factors: list[np.ndarray], backend: ExactBackend) -> np
             return None
         scale *= den
         ints.append(sp.csr_array((iv.astype(np.int64), (rows, cols)), shape=F.shape))
-        bounds.append(sp.csr_array((np.abs(iv.astype(np.float64)), (rows, cols)),
-                                   shape=F.shape))
-    bound = bounds[0]
-    for B in bounds[1:]:
-        bound = bound @ B
-        if bound.nnz and float(bound.data.max()) >= 2.0**60:
-            return None  # could overflow int64: exact object arithmetic instead
-    acc = ints[0]
-    for M in ints[1:]:
-        acc = acc @ M
-    dense = acc.toarray()
-    conv: dict[int, object] = {}
+    dense = int64_product(ints, 2**60)
+    return None if dense is None else (dense, scale)
 
-    def scalar(v: int) -> object:
-        s = conv.get(v)
-        if s is None:
-            s = conv[v] = backend.scalar(Fraction(v, scale) if scale != 1 else v)
-        return s
 
-    return np.frompyfunc(scalar, 1, 1)(dense.astype(object)).astype(object)
+def _int_to_scalars(dense: np.ndarray, scale: int, backend: ExactBackend) -> np.ndarray:
+    """Backend scalars ``dense / scale``, one scalar object per distinct value."""
+    vals, inv = np.unique(dense, return_inverse=True)
+    objs = np.empty(vals.size, dtype=object)
+    objs[:] = [backend.scalar(Fraction(v, scale) if scale != 1 else v) for v in vals.tolist()]
+    return objs[inv.reshape(dense.shape)]
+
+
+def _integer_product(factors: list[np.ndarray], backend: ExactBackend,
+                     ints: list[sp.csr_array]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return the exact product of integer factors and its int64 copy (None if too large)."""
+    dense = int64_product(ints) if backend.field.N == 1 else None
+    if dense is None:
+        return chain_product(factors, backend), None
+    dense.flags.writeable = False
+    return _int_to_scalars(dense, 1, backend), dense
 
 
 def _sparse_right_mul(P: np.ndarray, F: np.ndarray, backend: ExactBackend) -> np.ndarray:
@@ -294,7 +373,11 @@ def _from_file(path: Path, backend_name: str) -> ExactTarget:
     check_dense("target file", *arr.shape)
     bk = get_backend(backend_name, Field(1))
     A = bk.array(arr.astype(object))
-    return ExactTarget(A, Field(1), bk, f"integer matrix from {path.name}",
+    ints = None
+    if arr.size and max(abs(int(arr.min())), abs(int(arr.max()))) < 2**62:
+        ints = arr.astype(np.int64)
+        ints.flags.writeable = False
+    return ExactTarget(A, Field(1), bk, f"integer matrix from {path.name}", integers=ints,
                        meta={"generator": None, "file": path.name})
 
 
@@ -375,11 +458,13 @@ def exact_target(case: object, backend: str = "flint") -> ExactTarget:
     if gen == "random-butterfly":
         bchain = butterfly(n, params.get("order", "standard"))
         _check_size(n, "random-butterfly")
-        factors = random_integer_factors([bchain.factor_mask(i) for i in range(bchain.n_factors)],
-                                         seed, bk)
-        return ExactTarget(chain_product(factors, bk), Field(1), bk,
+        factors, fints = _random_integer_factors(
+            [bchain.factor_mask(i) for i in range(bchain.n_factors)], seed, bk)
+        A, ints = _integer_product(factors, bk, fints)
+        return ExactTarget(A, Field(1), bk,
                            f"random integer butterfly product (n={n}, seed={seed})",
-                           planted=factors, meta={"generator": gen, "n": n, "seed": seed})
+                           planted=factors, integers=ints,
+                           meta={"generator": gen, "n": n, "seed": seed})
     # random-in-support
     pattern, chain = getattr(case, "pattern", None), getattr(case, "chain", None)
     if pattern is not None and getattr(case, "split", None) is None:
@@ -392,9 +477,9 @@ def exact_target(case: object, backend: str = "flint") -> ExactTarget:
         msg = "target generator 'random-in-support' needs the case's supports"
         raise InvalidInputError(msg)
     _check_size(max(chain.shape), "random-in-support")
-    factors = random_integer_factors([chain.factor_mask(i) for i in range(chain.n_factors)],
-                                     seed, bk)
-    A = chain_product(factors, bk)
+    factors, fints = _random_integer_factors(
+        [chain.factor_mask(i) for i in range(chain.n_factors)], seed, bk)
+    A, ints = _integer_product(factors, bk, fints)
     if pattern is not None:  # two-factor case made from a chain split: plant the split
         s: int = getattr(case, "split")  # not None: checked above
         left = chain_product(factors[:s], bk)
@@ -403,7 +488,8 @@ def exact_target(case: object, backend: str = "flint") -> ExactTarget:
     else:
         planted = factors
     return ExactTarget(A, Field(1), bk, f"random integer chain product (seed={seed})",
-                       planted=planted, meta={"generator": gen, "seed": seed})
+                       planted=planted, integers=ints,
+                       meta={"generator": gen, "seed": seed})
 
 
 def as_exact_matrix(A: object, backend: str = "flint") -> ExactTarget:

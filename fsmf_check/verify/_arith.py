@@ -134,6 +134,20 @@ def matmul(P: np.ndarray, F: np.ndarray, zero: Any) -> np.ndarray:
     return out
 
 
+def integer_entries(M: np.ndarray) -> np.ndarray | None:
+    """``M`` as Python ints (an object array) when every entry is an integral Fraction.
+
+    Integer certificates (integer targets, integer-gauge factors) are then multiplied in
+    Python integers, which is exact and many times faster than Fraction arithmetic.
+    """
+    flat = M.reshape(-1).tolist()
+    if not all(type(v) is Fraction and v.denominator == 1 for v in flat):
+        return None
+    out = np.empty(M.shape, dtype=object)
+    out.reshape(-1)[:] = [v.numerator for v in flat]
+    return out
+
+
 def same(A: np.ndarray, B: np.ndarray) -> bool:
     """Exact equality of two matrices."""
     return A.shape == B.shape and not nonzero(A - B).any()

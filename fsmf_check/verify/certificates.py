@@ -64,6 +64,7 @@ from fsmf_check.verify._arith import (
     bool_prod,
     consistent,
     det,
+    integer_entries,
     kron_mask,
     laurent_mul_add,
     matmul,
@@ -178,7 +179,8 @@ def _structure(st: Any) -> tuple[str, list[np.ndarray]]:
 
 
 def _check_factors(c: _Ctx, facs: list[np.ndarray], what: str) -> None:
-    A, masks, zero = c.target(), c.masks, c.scal.zero
+    A, masks = c.target(), c.masks
+    zero: Any = c.scal.zero
     if c.kind == "two-factor":
         shape_ok(len(facs) == 2, f"{what}: two factors X, Y expected")
         X, Y = facs
@@ -193,6 +195,10 @@ def _check_factors(c: _Ctx, facs: list[np.ndarray], what: str) -> None:
     for idx, (F, M) in enumerate(zip(facs, masks, strict=True)):
         shape_ok(F.shape == M.shape, f"{what}: factor {idx} has the wrong shape")
         need(not (nonzero(F) & ~M).any(), f"{what}: factor {idx} has a nonzero outside its mask")
+    ints = [integer_entries(F) for F in facs]
+    A_int = integer_entries(A) if all(F is not None for F in ints) else None
+    if A_int is not None:  # every number is an integer: the same product in Python ints
+        facs, A, zero = [F for F in ints if F is not None], A_int, 0
     P = facs[0]
     for F in facs[1:]:
         P = matmul(P, F, zero)
