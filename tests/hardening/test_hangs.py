@@ -86,9 +86,25 @@ def test_random_pattern_with_2_24_supports_is_refused_at_once(tmp_path: Path) ->
 
 def test_certify_dft_1024_is_refused_before_flint(tmp_path: Path) -> None:
     toml = _chain_toml("butterfly", 1024, '[target]\ngenerator = "dft"\ncolumns = "bitrev"\n')
-    proc = _run(tmp_path, toml, "--max-memory", "1G", "certify")
+    # held as exponents (about 384 bytes per entry): 1024^2 entries need about 400 MiB, so a
+    # 200 MiB budget is refused up front, before any exact object exists
+    proc = _run(tmp_path, toml, "--max-memory", "200M", "certify")
     _assert_refused(proc, "--max-memory")
-    assert "degree 512" in proc.stderr
+    assert "roots of unity of order 1024" in proc.stderr
+
+
+def test_certify_memory_estimate_of_dft_targets_follows_the_exponent_path() -> None:
+    from fsmf_check.commands.certify import (CERTIFY_BYTES_PER_DEGREE,
+                                             CERTIFY_BYTES_PER_ROOT_ENTRY,
+                                             estimate_certify_memory)
+    from fsmf_check.inputs.cases import parse_case
+
+    case = parse_case({"name": "d", "kind": "chain",
+                       "supports": {"family": "butterfly", "n": 1024},
+                       "target": {"generator": "dft", "columns": "bitrev"}})
+    est, what = estimate_certify_memory(case)
+    assert est == 1024 * 1024 * CERTIFY_BYTES_PER_ROOT_ENTRY + 1024 * CERTIFY_BYTES_PER_DEGREE * 512
+    assert est < 4 * 2**30 and "exponents" in what  # the default budget admits DFT_1024
 
 
 # --------------------------------------------------------------------------------------------
