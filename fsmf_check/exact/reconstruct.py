@@ -48,7 +48,7 @@ RECON_TOLERANCE = 1e-10
 _RESIDUAL_OK = 1e-11
 _MAX_ITER = 300
 #: floating-point work budget of one search (sum of ``rows * unknowns^2`` over the steps)
-RECON_WORK_BUDGET = 4e9
+RECON_WORK_BUDGET = 1e9
 
 
 class _OutOfBudget(Exception):
@@ -133,7 +133,11 @@ class _Chain:
 
 def _solve(ch: _Chain, A: np.ndarray, x: np.ndarray, free: np.ndarray, tol: float,
            ) -> tuple[np.ndarray, float]:
-    """Levenberg-Marquardt on the free unknowns; returns (x, max |residual|)."""
+    """Levenberg-Marquardt on the free unknowns; returns (x, max |residual|).
+
+    Steps solve the damped normal equations ``(J^T J + lam diag(J^T J)) dx = -J^T r``; the
+    Gram matrix is formed once per accepted step.
+    """
     x = x.copy()
     P, J = ch.jacobian(x)
     r = (P - A).reshape(-1)
@@ -142,30 +146,36 @@ def _solve(ch: _Chain, A: np.ndarray, x: np.ndarray, free: np.ndarray, tol: floa
         return x, float(np.abs(r).max(initial=0.0))
     lam = 1e-3
     target = tol * 1e-4  # polish well below the acceptance tolerance: entries get identified
+    H = g = dd = None
     for _ in range(_MAX_ITER):
         if np.abs(r).max(initial=0.0) <= target:
             break
-        Jf = J[:, free]
-        ch.work += Jf.shape[0] * Jf.shape[1] ** 2
-        if ch.work > RECON_WORK_BUDGET:
-            raise _OutOfBudget
-        d = np.sqrt(np.maximum((Jf * Jf).sum(axis=0), 1e-12))
-        aug = np.vstack([Jf, np.sqrt(lam) * np.diag(d)])
-        rhs = np.concatenate([-r, np.zeros(Jf.shape[1])])
-        step = np.linalg.lstsq(aug, rhs, rcond=None)[0]
-        trial = x.copy()
-        trial[free] += step
-        r_new = (ch.product(trial) - A).reshape(-1)
-        c_new = float(r_new @ r_new)
-        if np.isfinite(c_new) and c_new < cost:
-            x, cost = trial, c_new
-            P, J = ch.jacobian(x)
-            r = (P - A).reshape(-1)
-            lam = max(lam / 5.0, 1e-15)
-        else:
-            lam *= 8.0
-            if lam > 1e12:
-                break
+        if H is None:
+            Jf = J[:, free]
+            ch.work += Jf.shape[0] * Jf.shape[1] ** 2
+            if ch.work > RECON_WORK_BUDGET:
+                raise _OutOfBudget
+            H, g = Jf.T @ Jf, Jf.T @ r
+            dd = np.maximum(np.diag(H), 1e-12 * max(1.0, float(np.diag(H).max())))
+        try:
+            step = np.linalg.solve(H + lam * np.diag(dd), -g)
+        except np.linalg.LinAlgError:
+            step = None
+        if step is not None:
+            trial = x.copy()
+            trial[free] += step
+            r_new = (ch.product(trial) - A).reshape(-1)
+            c_new = float(r_new @ r_new)
+            if np.isfinite(c_new) and c_new < cost:
+                x, cost = trial, c_new
+                P, J = ch.jacobian(x)
+                r = (P - A).reshape(-1)
+                lam = max(lam / 5.0, 1e-15)
+                H = None
+                continue
+        lam *= 8.0
+        if lam > 1e12:
+            break
     return x, float(np.abs(r).max(initial=0.0))
 
 
