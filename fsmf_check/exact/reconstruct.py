@@ -25,10 +25,13 @@ Only targets over Q are handled (cyclotomic and Gaussian targets are skipped).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
+
+from fsmf_check.errors import ExactnessError
 
 __all__ = ["ReconstructionResult", "reconstruct_chain", "RECON_MAX_UNKNOWNS",
            "RECON_MAX_ENTRIES", "RECON_DENOMINATOR_BOUND", "RECON_RESTARTS",
@@ -146,7 +149,8 @@ def _solve(ch: _Chain, A: np.ndarray, x: np.ndarray, free: np.ndarray, tol: floa
         return x, float(np.abs(r).max(initial=0.0))
     lam = 1e-3
     target = tol * 1e-4  # polish well below the acceptance tolerance: entries get identified
-    H = g = dd = None
+    H: np.ndarray | None = None
+    g = dd = np.zeros(0)
     for _ in range(_MAX_ITER):
         if np.abs(r).max(initial=0.0) <= target:
             break
@@ -200,7 +204,7 @@ def _gauge(ch: _Chain, x: np.ndarray, floor: float) -> tuple[np.ndarray, list[in
 
 
 def _near_fraction(v: float, bound: int) -> Fraction | None:
-    """The fraction ``p/d`` (``d <= bound``) nearest ``v``, if it is a *surprising* match.
+    """Return the fraction ``p/d`` (``d <= bound``) nearest ``v`` if it is a *surprising* match.
 
     A match needs ``|v - p/d| <= RECON_TOLERANCE * max(1, |v|)`` and ``d^2`` times that
     tolerance below ``1e-3``: about one float in a thousand lies that close to some fraction
@@ -329,7 +333,7 @@ def _round_all(ch: _Chain, A: np.ndarray, Aq: list[list[Fraction]], x: np.ndarra
     return fixed
 
 
-def reconstruct_chain(A: list[list[Fraction]], masks: list[np.ndarray], *, seed: int = 0,
+def reconstruct_chain(A: Sequence[Sequence[object]], masks: list[np.ndarray], *, seed: int = 0,
                       restarts: int = RECON_RESTARTS,
                       denominator_bound: int = RECON_DENOMINATOR_BOUND,
                       ) -> ReconstructionResult:
@@ -337,8 +341,8 @@ def reconstruct_chain(A: list[list[Fraction]], masks: list[np.ndarray], *, seed:
 
     Parameters
     ----------
-    A : list of rows of Fraction (or int)
-        The target over Q.
+    A : rows of Fraction or int
+        The target over Q (other scalars raise :class:`~fsmf_check.errors.ExactnessError`).
     masks : list of boolean arrays
         The factor masks, left to right (inner dimensions chained).
     seed : int
@@ -369,7 +373,7 @@ def reconstruct_chain(A: list[list[Fraction]], masks: list[np.ndarray], *, seed:
     >>> (X.dot(Y) == np.array(A, dtype=object)).all()
     np.True_
     """
-    Aq = [[Fraction(v) for v in row] for row in A]
+    Aq = [[_fraction(v) for v in row] for row in A]
     ch = _Chain(masks)
     out = ReconstructionResult(None, None, denominator_bound=denominator_bound)
     if ch.n > RECON_MAX_UNKNOWNS or ch.m * ch.ncol > RECON_MAX_ENTRIES:
@@ -407,6 +411,13 @@ def reconstruct_chain(A: list[list[Fraction]], masks: list[np.ndarray], *, seed:
     out.reason = ("no float solution reached the residual tolerance" if best > _RESIDUAL_OK
                   else "no rational point found near the float solutions")
     return out
+
+
+def _fraction(v: object) -> Fraction:
+    if isinstance(v, Fraction | int | np.integer):
+        return Fraction(int(v)) if isinstance(v, np.integer) else Fraction(v)
+    msg = f"rational reconstruction needs entries over Q; got {type(v).__name__}"
+    raise ExactnessError(msg)
 
 
 def _as_rows(ch: _Chain, vals: dict[int, Fraction]) -> list[list[list[Fraction]]]:
