@@ -486,7 +486,7 @@ def _reconstructed_member(target: ExactTarget, chain: Chain, tried: list[str],
     backend), or the phrase saying what was tried (appended to ``tried``). Floats only propose
     the factors; a failure proves nothing, so it never yields ``not-member``.
     """
-    from fsmf_check.exact.reconstruct import reconstruct_chain
+    from fsmf_check.exact.reconstruct import RECON_RESIDUAL_TOLERANCE, reconstruct_chain
 
     bk = target.backend
     if target.field.N != 1:
@@ -501,6 +501,7 @@ def _reconstructed_member(target: ExactTarget, chain: Chain, tried: list[str],
     tried.append(phrase)
     if res.factors is None:
         evidence["reconstruction"] = {"residual": res.residual,
+                                      "residual_tolerance": RECON_RESIDUAL_TOLERANCE,
                                       "denominator_bound": res.denominator_bound,
                                       "restarts": res.restarts, "reason": res.reason}
         return phrase
@@ -513,9 +514,9 @@ def _reconstructed_member(target: ExactTarget, chain: Chain, tried: list[str],
             "target": target.dense(), "factors": [encode_sparse(F, bk, fmt) for F in factors]}
     evidence = {**evidence, "reconstruction": {
         "residual": res.residual, "denominator_bound": res.denominator_bound,
-        "restarts": res.restarts}}
-    text = (f"A is exactly a product of the {L} factors: no bracketing tree is certified "
-            "tractable, so factors were found numerically (Levenberg-Marquardt on the masked "
+        "restarts": res.restarts, "residual_tolerance": RECON_RESIDUAL_TOLERANCE}}
+    text = (f"A is exactly a product of the {L} factors: the exact routes did not decide, so "
+            "factors were found numerically (Levenberg-Marquardt on the masked "
             f"entries, float residual {res.residual:.1e}), gauge-fixed by the diagonal scalings "
             "between consecutive factors (T8), reconstructed as fractions (denominators at most "
             f"{res.denominator_bound}, the last factor solved exactly), and their product equals "

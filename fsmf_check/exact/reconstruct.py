@@ -35,7 +35,7 @@ from fsmf_check.errors import ExactnessError
 
 __all__ = ["ReconstructionResult", "reconstruct_chain", "RECON_MAX_UNKNOWNS",
            "RECON_MAX_ENTRIES", "RECON_DENOMINATOR_BOUND", "RECON_RESTARTS",
-           "RECON_WORK_BUDGET"]
+           "RECON_WORK_BUDGET", "RECON_RESIDUAL_TOLERANCE"]
 
 #: largest number of masked factor entries the float search attempts
 RECON_MAX_UNKNOWNS = 128
@@ -47,8 +47,8 @@ RECON_DENOMINATOR_BOUND = 10_000
 RECON_RESTARTS = 6
 #: relative distance below which a float entry is identified with a fraction
 RECON_TOLERANCE = 1e-10
-#: a float solution is accepted when max |F[0] ... F[L-1] - A| <= this times max |A|
-_RESIDUAL_OK = 1e-11
+#: a float solution is accepted (and rounded) when max |F[0] ... F[L-1] - A| <= this times max |A|
+RECON_RESIDUAL_TOLERANCE = 1e-11
 _MAX_ITER = 300
 #: floating-point work budget of one search (sum of ``rows * unknowns^2`` over the steps)
 RECON_WORK_BUDGET = 1e9
@@ -382,7 +382,7 @@ def reconstruct_chain(A: Sequence[Sequence[object]], masks: list[np.ndarray], *,
         return out
     Af = np.array([[float(v) for v in row] for row in Aq]).reshape(ch.m, ch.ncol)
     scale = float(np.abs(Af).max(initial=0.0)) or 1.0
-    tol = _RESIDUAL_OK * scale
+    tol = RECON_RESIDUAL_TOLERANCE * scale
     rng = np.random.default_rng(seed)
     best = np.inf
     try:
@@ -408,7 +408,8 @@ def reconstruct_chain(A: Sequence[Sequence[object]], masks: list[np.ndarray], *,
         out.reason = f"work budget of {RECON_WORK_BUDGET:.0e} flops used up"
         return out
     out.residual = None if not np.isfinite(best) else best
-    out.reason = ("no float solution reached the residual tolerance" if best > _RESIDUAL_OK
+    out.reason = ("no float solution reached the residual tolerance"
+                  if best > RECON_RESIDUAL_TOLERANCE
                   else "no rational point found near the float solutions")
     return out
 
