@@ -29,8 +29,13 @@ def test_numeric_and_exact_engines_agree(path: Path) -> None:
     case = load_case(path)
     result = certify_case(case).results["membership"]
     membership = result["verdict"]
+    if case.kind == "chain" and case.family != "butterfly":
+        # explicit chains: no numeric engine decides them; the exact verdict must come with a
+        # certificate that the independent checker accepts
+        assert membership in ("member", "not-member")
+        assert result["certificate_verified"] is True
+        return
     if case.kind == "chain":
-        assert case.family == "butterfly"
         target = exact_target(case)  # a "bitrev" DFT target already has its columns permuted
         found = (result.get("column_permutation") or {}).get("perm")
         if found is not None:  # columns = "auto": compare on A[:, perm]
