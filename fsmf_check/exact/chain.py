@@ -466,7 +466,8 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
             method="complementary-low-rank", field=target.field, backend=bk,
             tried=tuple(tried), evidence={**evidence, "clr": _clr_summary(clr)})
     # 5. numeric factors, gauge-fixed and rationally reconstructed, checked exactly
-    recon = _reconstructed_member(target, chain, tried, {**evidence, "clr": _clr_summary(clr)})
+    evidence["clr"] = _clr_summary(clr)
+    recon = _reconstructed_member(target, chain, tried, evidence)
     if isinstance(recon, MembershipResult):
         return recon
     return MembershipResult(
@@ -474,8 +475,7 @@ def decide_chain_membership(A: object, chain: Chain, *, tree: str = "balanced",
         explanation=("No exact decision: the hierarchical recovery stopped at node "
                      f"{fail.get('node')} ({fail.get('reason', 'a block test failed')}), no "
                      f"split of A refutes membership, and {recon}."),
-        method="none", field=target.field, backend=bk, tried=tuple(tried),
-        evidence={**evidence, "clr": _clr_summary(clr)})
+        method="none", field=target.field, backend=bk, tried=tuple(tried), evidence=evidence)
 
 
 def _reconstructed_member(target: ExactTarget, chain: Chain, tried: list[str],
@@ -483,8 +483,9 @@ def _reconstructed_member(target: ExactTarget, chain: Chain, tried: list[str],
     """Membership by rational reconstruction of numeric factors (targets over Q only).
 
     Returns a ``member`` result whose factors multiply to ``A`` exactly (checked with the exact
-    backend), or the phrase saying what was tried (appended to ``tried``). Floats only propose
-    the factors; a failure proves nothing, so it never yields ``not-member``.
+    backend), or the phrase saying what was tried (appended to ``tried``; the float residual and
+    the denominator bound also go to ``evidence["reconstruction"]``). Floats only propose the
+    factors; a failure proves nothing, so it never yields ``not-member``.
     """
     from fsmf_check.exact.reconstruct import RECON_RESIDUAL_TOLERANCE, reconstruct_chain
 

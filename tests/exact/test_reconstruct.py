@@ -106,6 +106,25 @@ def test_gaussian_targets_skip_the_reconstruction() -> None:
     assert "not attempted over Q(i)" in res.explanation
 
 
+def test_undecided_evidence_names_the_reconstruction() -> None:
+    # a 6-factor kaleidoscope chain with an integer target: real factors exist (96 unknowns for
+    # 64 equations) but no rational point is found near them: undecided, never not-member
+    from fsmf_check.exact.targets import exact_target
+    from fsmf_check.inputs.cases import parse_case
+
+    case = parse_case({"name": "k", "kind": "chain",
+                       "supports": {"family": "kaleidoscope", "n": 8},
+                       "target": {"generator": "random-in-support", "entries": "integer",
+                                  "seed": 1}})
+    res = decide_chain_membership(exact_target(case), case.chain)
+    assert res.verdict == "undecided"
+    rec = res.evidence["reconstruction"]
+    assert rec["denominator_bound"] == 10_000 and rec["residual"] is not None
+    assert rec["reason"] == "no rational point found near the float solutions"
+    assert "rational reconstruction of numeric factors (residual" in res.explanation
+    assert res.tried[-1].startswith("rational reconstruction of numeric factors (residual")
+
+
 @st.composite
 def _planted(draw: st.DrawFn) -> tuple[list[np.ndarray], list[list[Fraction]], list]:
     L = draw(st.integers(2, 3))
