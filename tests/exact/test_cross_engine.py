@@ -30,11 +30,14 @@ def test_numeric_and_exact_engines_agree(path: Path) -> None:
     result = certify_case(case).results["membership"]
     membership = result["verdict"]
     if case.kind == "chain" and case.family != "butterfly":
-        # explicit chains (landscape cases): numeric rank above the narrowest interface
-        # forces not-member, and the exact engine must agree
+        # explicit chains: the exact verdict comes with a certificate that the independent
+        # checker accepts; a numeric rank above the narrowest interface forces not-member
+        assert membership in ("member", "not-member")
+        assert result["certificate_verified"] is True
         inner = min(case.chain.factor_mask(t).shape[1] for t in range(case.chain.n_factors - 1))
         rank = np.linalg.matrix_rank(_to_complex(exact_target(case)))
-        assert rank > inner and membership == "not-member"
+        if rank > inner:
+            assert membership == "not-member"
         return
     if case.kind == "chain":
         target = exact_target(case)  # a "bitrev" DFT target already has its columns permuted
