@@ -40,6 +40,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    # run as a script from anywhere: import this repository's package, not an installed one
+    sys.path.insert(0, str(ROOT))
 OUT = Path(__file__).resolve().parent / "results" / "bench_compare.json"
 MATRICES = ("hadamard", "random-butterfly", "dft-bitrev")
 TOOLS = ("fsmf-check", "lazylinop", "pyfaust")
