@@ -515,8 +515,10 @@ def _contract_error(T0: np.ndarray, factors: KroneckerFactors,
 
 def _comb_plan(factors: KroneckerFactors, nodes: list[tuple[int, int, int]],
                partial: _Patterns) -> list[tuple[int, int]] | None:
-    """``(e, f)`` of every node when the tree is a left comb of rank-one splits whose pieces
-    all have ``d = 1`` (the square dyadic butterfly's left tree), else None."""
+    """``(e, f)`` of every node of a left comb of rank-one splits with ``d = 1``, else None.
+
+    The square dyadic butterfly's left tree is one; :func:`_comb_error` applies to these.
+    """
     L = len(factors.values)
     if L < 3 or nodes != [(k, k + 1, L) for k in range(L - 1)]:
         return None
