@@ -86,8 +86,8 @@ def _rank_one_rows(R: np.ndarray, W: np.ndarray, Vh: np.ndarray
     """
     r0, r1 = R[..., 0, :], R[..., 1, :]
     if np.iscomplexobj(R):
-        a = _dot(r0, r0).real
-        c = _dot(r1, r1).real
+        a = _sumsq_rows(r0)
+        c = _sumsq_rows(r1)
         b = _dot(r1, r0)  # sum r0 conj(r1) = G[0, 1]
         ab = np.abs(b)
         ph = np.ones_like(b)

@@ -742,13 +742,15 @@ def _outside(Z: np.ndarray, root: KronPattern) -> tuple[float, float]:
 
 
 def _level_enclosures(A: np.ndarray, chain: Chain, progress: ProgressFn | None = None,
-                      cap: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      cap: float | None = None, sumsq_A: float | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(estimates, lower, upper)`` of the level errors (rigorous enclosures, see _levels).
 
     ``cap``: a rigorous upper bound on the error of a product with the chain's supports (every
     such product is feasible for every level split, so ``E_l <= cap``). A level whose
     resolution ``sqrt(margin)`` is at least ``cap`` cannot get a positive lower bound beyond
-    ``cap``: it is not computed (``lower = 0``, ``upper = cap``, estimate 0).
+    ``cap``: it is not computed (``lower = 0``, ``upper = cap``, estimate 0). ``sumsq_A``:
+    ``||A||_F^2`` if the caller has it (saves a pass when the root support is the whole matrix).
     """
     L = chain.n_factors
     est, lo, hi = (np.zeros(max(L - 1, 0)) for _ in range(3))
@@ -760,7 +762,10 @@ def _level_enclosures(A: np.ndarray, chain: Chain, progress: ProgressFn | None =
                 root = partial(0, L)
                 T0 = extract_twiddle(Z, root)  # type: ignore[arg-type]
                 outside, out_margin = _outside(Z, root)  # type: ignore[arg-type]
-                total = _sumsq(T0) if cap is not None else 0.0
+                total = 0.0
+                if cap is not None:
+                    whole = root.a == 1 and root.d == 1  # type: ignore[union-attr]
+                    total = sumsq_A if sumsq_A is not None and whole else _sumsq(T0)
                 for s in range(1, L):
                     PL, PR = partial(0, s), partial(s, L)
                     r, e, f = _pair(PL, PR)  # type: ignore[arg-type, misc]
@@ -976,11 +981,12 @@ def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
         err_up = _error_upper(err, factors, L * max(A.shape), Z.size,
                               np.iscomplexobj(factors.values[0]))
         err_eval = time.perf_counter() - t1
+    sumsq_A = _sumsq(A)  # one pass, reused by the level errors
     E = E_lo = E_hi = None
     bnd = bnd_est = None
     applies = False
     if bound and L >= 2:
-        E, E_lo, E_hi = _level_enclosures(Z, chain, progress, cap=err_up)
+        E, E_lo, E_hi = _level_enclosures(Z, chain, progress, cap=err_up, sumsq_A=sumsq_A)
         for arr in (E, E_lo, E_hi):
             arr.flags.writeable = False
         bnd_est = t9_bound(E)
@@ -989,7 +995,7 @@ def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
     return HierarchicalResult(
         factors=factors, tree=tree, orthonormalized=ortho, method=method,
         transposed=transposed, column_perm=perm, error=err,
-        norm_A=float(np.linalg.norm(A)), splits=tuple(records), elapsed_s=elapsed,
+        norm_A=float(np.sqrt(sumsq_A)), splits=tuple(records), elapsed_s=elapsed,
         error_eval_s=err_eval, level_errors=E, bound=bnd, bound_applies=applies,
         level_errors_lower=E_lo, level_errors_upper=E_hi, bound_estimate=bnd_est,
         error_upper=err_up)
