@@ -103,7 +103,7 @@ def _rank_one_rows(R: np.ndarray, W: np.ndarray, Vh: np.ndarray
     cs, sn = np.cos(t), np.sin(t)
     Vh[..., 0, 0] = cs
     np.multiply(ph, sn, out=Vh[..., 0, 1])
-    np.negative(sn, out=Vh[..., 1, 0])
+    np.multiply(sn, -1.0, out=Vh[..., 1, 0])
     np.multiply(ph, cs, out=Vh[..., 1, 1])
     np.matmul(Vh[..., 0:1, :], R, out=W[..., None, :])
     res = np.matmul(Vh[..., 1:2, :], R)  # (..., 1, q), in cache
