@@ -21,8 +21,10 @@ Every failure is one :class:`~fsmf_check.errors.InvalidInputError` line.
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -117,17 +119,47 @@ def dft(n: int, columns: str = "natural") -> np.ndarray:
     itype = np.int32 if (n - 1) * (n - 1) < 2**31 else np.int64
     jj, kk = j.astype(itype), k.astype(itype)
     step = max(1, (1 << 14) // n)
-    buf = np.empty((min(step, n), n), dtype=itype)
-    for i0 in range(0, n, step):
-        i1 = min(n, i0 + step)
-        e = buf[: i1 - i0]
-        np.multiply(jj[i0:i1, None], kk[None, :], out=e)
-        if n & (n - 1) == 0:
-            np.bitwise_and(e, n - 1, out=e)
-        else:
-            np.remainder(e, n, out=e)
-        np.take(roots, e, out=out[i0:i1])
+
+    def fill(r0: int, r1: int) -> None:
+        buf = np.empty((min(step, n), n), dtype=itype)
+        for i0 in range(r0, r1, step):
+            i1 = min(r1, i0 + step)
+            e = buf[: i1 - i0]
+            np.multiply(jj[i0:i1, None], kk[None, :], out=e)
+            if n & (n - 1) == 0:
+                np.bitwise_and(e, n - 1, out=e)
+            else:
+                np.remainder(e, n, out=e)
+            np.take(roots, e, out=out[i0:i1])
+
+    _by_rows(n, fill, n * n)
     return out
+
+
+def _by_rows(rows: int, fill: Callable[[int, int], None], entries: int) -> None:
+    """Run ``fill(r0, r1)`` over ``range(rows)``, in two halves on two threads when large.
+
+    For generators writing a fresh matrix: numpy releases the GIL in its loops, and the first
+    write of every page (a page fault and its zeroing) then runs on both cores.
+    """
+    if entries < 1 << 20 or rows < 2 or (os.cpu_count() or 1) < 2:
+        fill(0, rows)
+        return
+    half = rows // 2
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            fill(half, rows)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+            errors.append(exc)
+
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    fill(0, half)
+    th.join()
+    if errors:
+        raise errors[0]
 
 
 def hadamard(n: int) -> np.ndarray:
@@ -147,8 +179,12 @@ def hadamard(n: int) -> np.ndarray:
     g = h if L % 2 == 0 else np.kron(h, base)
     # H_{2^L} = H_{2^(L//2)} ⊗ H_{2^(L - L//2)}: one write of the large matrix
     H = np.empty((n, n))
-    np.multiply(h[:, None, :, None], g[None, :, None, :],
-                out=H.reshape(h.shape[0], g.shape[0], h.shape[0], g.shape[0]))
+    H4 = H.reshape(h.shape[0], g.shape[0], h.shape[0], g.shape[0])
+
+    def fill(r0: int, r1: int) -> None:
+        np.multiply(h[r0:r1, None, :, None], g[None, :, None, :], out=H4[r0:r1])
+
+    _by_rows(h.shape[0], fill, n * n)
     return H
 
 
