@@ -346,7 +346,13 @@ def _standard_butterfly_dense(values: list[np.ndarray], n: int) -> np.ndarray:
         V = values[ell].reshape(a, 2, s, 2).astype(np.float64)   # [alpha, beta, delta, gamma]
         P4 = P.reshape(a, 2, s, s)                                 # [alpha, gamma, delta, j]
         out = np.empty((a, 2, s, 2, s))
-        np.multiply(V[..., None], P4.transpose(0, 2, 1, 3)[:, None], out=out)
+        P4t = P4.transpose(0, 2, 1, 3)[:, None]
+
+        def fill(d0: int, d1: int, V: np.ndarray = V, P4t: np.ndarray = P4t,
+                 out: np.ndarray = out) -> None:
+            np.multiply(V[:, :, d0:d1, :, None], P4t[:, :, d0:d1], out=out[:, :, d0:d1])
+
+        _by_rows(s, fill, out.size)  # the same products, split over the delta axis
         P = out.reshape(a, 2 * s, 2 * s)
     return P.reshape(n, n)
 
