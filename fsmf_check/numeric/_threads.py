@@ -29,6 +29,8 @@ _DEPTH = 0
 _SAVED: list[int] = []
 #: Upper limit on the engine's worker threads (the dev box and CI have two cores).
 WORKERS_CAP = 2
+#: Items per worker below which :func:`parallel_map` stays on the calling thread.
+MIN_ITEMS_PER_WORKER = 2
 
 
 def _find() -> list[tuple[object, object]]:
@@ -111,8 +113,8 @@ def parallel_map(fn: Callable[[T], None], items: Iterable[T]) -> None:
     """Call ``fn`` on every item, on :func:`worker_count` threads (numpy releases the GIL).
 
     The items must write disjoint outputs. Work is dealt round-robin in order, the calling
-    thread taking the first share; the first exception of any worker is raised after all
-    have stopped.
+    thread taking the first share (fewer than ``2 * MIN_ITEMS_PER_WORKER`` items run
+    serially); the first exception of any worker is raised after all have stopped.
 
     Examples
     --------
@@ -122,7 +124,9 @@ def parallel_map(fn: Callable[[T], None], items: Iterable[T]) -> None:
     [0, 1, 2]
     """
     todo = list(items)
-    workers = min(worker_count(), len(todo))
+    # a few items are not worth a thread (starting one costs 0.05-0.1 ms on a quiet box, and a
+    # busy box may not schedule it for milliseconds)
+    workers = min(worker_count(), len(todo) // MIN_ITEMS_PER_WORKER)
     if workers <= 1:
         for item in todo:
             fn(item)

@@ -59,8 +59,8 @@ def test_comb_error_equals_tree_contraction(seed: int, L: int, cplx: bool,
 def test_engine_error_is_the_dense_error(workers: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_threads, "WORKERS_CAP", workers)
     rng = np.random.default_rng(5)
-    A = rng.standard_normal((256, 256)) + 1j * rng.standard_normal((256, 256))
-    res = H.hierarchical(A, butterfly(256), bound=False)
+    A = rng.standard_normal((1024, 1024)) + 1j * rng.standard_normal((1024, 1024))
+    res = H.hierarchical(A, butterfly(1024), bound=False)  # 32 chunks of rows
     dense = float(np.linalg.norm(A - res.to_dense()))
     assert res.error == pytest.approx(dense, rel=1e-12)
 
