@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from fsmf_check.numeric._threads import parallel_map
+
 __all__ = ["truncated_svd", "truncated_split"]
 
 #: Scalings of :func:`truncated_split`: which side carries the singular values.
@@ -57,6 +59,8 @@ def _dot(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """``sum_j conj(X[..., j]) Y[..., j]`` over the last axis, strided views, no copies."""
     if not (np.iscomplexobj(X) or np.iscomplexobj(Y)):
         return np.einsum("...j,...j->...", X, Y)
+    if hasattr(np, "vecdot"):  # numpy >= 2: one conjugating dot per row
+        return np.vecdot(X, Y)
     Xr, Xi = X.real, (X.imag if np.iscomplexobj(X) else np.zeros_like(X))
     Yr, Yi = Y.real, (Y.imag if np.iscomplexobj(Y) else np.zeros_like(Y))
     re = np.einsum("...j,...j->...", Xr, Yr) + np.einsum("...j,...j->...", Xi, Yi)
@@ -64,64 +68,89 @@ def _dot(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return re + 1j * im
 
 
+def _rank_one_rows(R: np.ndarray, W: np.ndarray, Vh: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Best rank-one approximation of a stack of ``2 x q`` blocks ``R`` (closed form).
+
+    Writes ``W = v^H R`` (the kept row, ``..., q``) and ``Vh`` (``..., 2, 2``) whose rows are
+    ``v^H`` (``v`` the unit top left singular vector) and ``w^H`` (``w`` the orthogonal unit
+    vector); returns ``err2 = ||w^H R||^2`` (the discarded part, computed directly: no
+    cancellation) and ``s`` the top singular value.
+
+    With ``G = R R^H = [[a, b], [conj(b), c]]`` and ``b = |b| e^{i phi}``,
+    ``G = D M D^H`` for ``D = diag(1, e^{-i phi})`` and the real ``M = [[a, |b|], [|b|, c]]``,
+    whose top eigenvector is ``(cos t, sin t)`` with ``t = atan2(2|b|, a - c) / 2`` (the
+    Jacobi rotation angle: accurate to rounding, no division by a gap) and whose top
+    eigenvalue is ``(a + c) / 2 + hypot((a - c) / 2, |b|)`` (a sum of nonnegative terms). So
+    ``v = (cos t, e^{-i phi} sin t)`` and ``w = (-sin t, e^{-i phi} cos t)``.
+    """
+    r0, r1 = R[..., 0, :], R[..., 1, :]
+    if np.iscomplexobj(R):
+        a = _sumsq_rows(r0)
+        c = _sumsq_rows(r1)
+        b = _dot(r1, r0)  # sum r0 conj(r1) = G[0, 1]
+        ab = np.abs(b)
+        ph = np.ones_like(b)
+        np.divide(b, ab, out=ph, where=ab > 0)  # e^{i phi}, 1 when b = 0
+    else:
+        G = np.matmul(R, np.swapaxes(R, -1, -2))  # one BLAS call per block
+        a, b, c = G[..., 0, 0], G[..., 0, 1], G[..., 1, 1]
+        ab = np.abs(b)
+        ph = np.sign(b)
+        ph[ab == 0] = 1.0
+    half = 0.5 * (a - c)
+    t = 0.5 * np.arctan2(ab, half)
+    cs, sn = np.cos(t), np.sin(t)
+    Vh[..., 0, 0] = cs
+    np.multiply(ph, sn, out=Vh[..., 0, 1])
+    np.multiply(sn, -1.0, out=Vh[..., 1, 0])
+    np.multiply(ph, cs, out=Vh[..., 1, 1])
+    np.matmul(Vh[..., 0:1, :], R, out=W[..., None, :])
+    res = np.matmul(Vh[..., 1:2, :], R)  # (..., 1, q), in cache
+    lam = 0.5 * (a + c) + np.hypot(half, ab)
+    return _sumsq_rows(res[..., 0, :]), np.sqrt(lam)
+
+
+def _sumsq_rows(X: np.ndarray) -> np.ndarray:
+    """``sum |X|^2`` over the last axis; complex rows with unit stride as real views."""
+    if np.iscomplexobj(X) and X.strides[-1] == X.itemsize:
+        X = X.view(np.float64)
+    return _sumsq(X, (-1,))
+
+
 def _two_side(B: np.ndarray, out: np.ndarray | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
     """Rank-one closed form for blocks with a side of length 2 (every comb-tree node).
 
-    The 2 x 2 Hermitian Gram matrix ``[[a, b], [conj(b), c]]`` of the short side comes from three
-    strided dot products; its top eigenvector is ``(lam - c, conj(b))`` (``a >= c``) or
-    ``(b, lam - a)``, normalized; ``W`` and the residual through the orthogonal vector are
-    one pass each. No conjugated or transposed copy of ``B``.
+    Tall ``p x 2`` blocks are handled as their (plain) transposes ``2 x p``: ``B^T = u' W'``
+    gives ``B = W v^H`` with ``W = W'^T`` and ``v = conj(u')``. The stack is cut into
+    cache-sized chunks (read from memory once: Gram entries, rotation, kept row, residual) that
+    run on :func:`~fsmf_check.numeric._threads.worker_count` threads; no conjugated or
+    transposed copy of ``B``.
     """
     p, q = B.shape[-2:]
     wide = p == 2
-    if wide:
-        r0, r1 = B[..., 0, :], B[..., 1, :]
-    else:
-        r0, r1 = B[..., :, 0], B[..., :, 1]
-    a = _sumsq(r0, (-1,))
-    c = _sumsq(r1, (-1,))
-    b = _dot(r0, r1)  # tall: G = B^H B, G[0, 1] = sum conj(r0) r1
-    if wide and np.iscomplexobj(b):  # wide: G = B B^H, G[0, 1] = sum r0 conj(r1)
-        b = np.conj(b)
-    half = 0.5 * (a - c)
-    lam = 0.5 * (a + c) + np.sqrt(half * half + np.abs(b) ** 2)
-    use_first = a >= c
-    v0 = np.where(use_first, lam - c, b)
-    v1 = np.where(use_first, np.conj(b), lam - a)
-    nv = np.sqrt(np.abs(v0) ** 2 + np.abs(v1) ** 2)
-    zero = nv == 0
-    nv = np.where(zero, 1.0, nv)
-    v0 = np.where(zero, 1.0, v0 / nv)
-    v1 = np.where(zero, 0.0, v1 / nv)
-    # orthogonal unit vector (-conj(v1), conj(v0))
-    w0, w1 = -np.conj(v1), np.conj(v0)
-    cplx = np.iscomplexobj(B) or np.iscomplexobj(v0)
-    if not cplx:
-        v0, v1, w0, w1 = (np.real(x) for x in (v0, v1, w0, w1))
-    # wide: W = v^H B (1 x q); tall: W = B v (p x 1)
-    f0, f1 = (np.conj(v0), np.conj(v1)) if wide else (v0, v1)
-    g0, g1 = (np.conj(w0), np.conj(w1)) if wide else (w0, w1)
-    dt = np.result_type(r0, f0)
+    R = B if wide else np.swapaxes(B, -1, -2)
+    batch, n = R.shape[:-2], R.shape[-1]
+    dt = R.dtype
     if out is not None and out.dtype == dt:
         W = out[..., 0, :] if wide else out[..., :, 0]
     else:
-        W = np.empty(r0.shape, dtype=dt)
-    err2 = np.empty(r0.shape[:-1])
-    # W = f0 r0 + f1 r1 and the residual g0 r0 + g1 r1 a cache-sized chunk at a time: no
-    # temporary of the matrix's size (page faults of fresh temporaries dominated)
-    for idx in _batch_chunks(r0.shape):
-        c0, c1 = r0[idx], r1[idx]
-        Wi = W[idx]
-        np.multiply(c0, f0[idx][..., None], out=Wi)
-        Wi += c1 * f1[idx][..., None]
-        R = c0 * g0[idx][..., None]
-        R += c1 * g1[idx][..., None]
-        err2[idx] = _sumsq(R, (-1,))
-    s = np.sqrt(_sumsq(W, (-1,)))[..., None]
-    Q = np.stack([v0, v1], axis=-1)[..., None]  # (..., 2, 1)
+        W = np.empty(batch + (n,), dtype=dt)
+    Vh = np.empty(batch + (2, 2), dtype=dt)
+    err2 = np.empty(batch)
+    s = np.empty(batch)
+    entries = (1 << 15) if np.iscomplexobj(R) else (1 << 16)
+
+    def work(idx: tuple[slice, ...]) -> None:
+        err2[idx], s[idx] = _rank_one_rows(R[idx], W[idx], Vh[idx])
+
+    parallel_map(work, _batch_chunks(batch + (n,), entries))
+    # v = conj of the first row of Vh (wide); tall: v = conj(u') = the first row itself
+    V = np.conj(Vh[..., 0, :]) if wide and np.iscomplexobj(Vh) else Vh[..., 0, :]
+    Q = V[..., None]  # (..., 2, 1)
     W = W[..., None, :] if wide else W[..., :, None]
-    return Q, W, s, err2, wide
+    return Q, W, s[..., None], err2, wide
 
 
 def _gram_svd(B: np.ndarray, k: int, out: np.ndarray | None = None

@@ -14,16 +14,23 @@ this is a no-op.
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
-__all__ = ["single_blas_thread"]
+__all__ = ["single_blas_thread", "parallel_map", "worker_count"]
 
+T = TypeVar("T")
 _LOCK = threading.Lock()
 _HANDLES: list[tuple[object, object]] | None = None
 _DEPTH = 0
 _SAVED: list[int] = []
+#: Upper limit on the engine's worker threads (the dev box and CI have two cores).
+WORKERS_CAP = 2
+#: Items per worker below which :func:`parallel_map` stays on the calling thread.
+MIN_ITEMS_PER_WORKER = 2
 
 
 def _find() -> list[tuple[object, object]]:
@@ -80,3 +87,64 @@ def single_blas_thread() -> Iterator[None]:
             if _DEPTH == 0:
                 for (set_, _), n in zip(_HANDLES, _SAVED, strict=True):
                     set_(max(1, n))  # type: ignore[operator]
+
+
+def worker_count() -> int:
+    """Threads the batched kernels may use now: 1 outside :func:`single_blas_thread`.
+
+    Inside it (BLAS pinned to one thread, so ``k`` Python workers run ``k`` BLAS calls, never
+    ``k`` times the BLAS threads), ``min(WORKERS_CAP, usable cores)``.
+
+    Examples
+    --------
+    >>> worker_count()
+    1
+    """
+    if _DEPTH == 0:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(WORKERS_CAP, cores))
+
+
+def parallel_map(fn: Callable[[T], None], items: Iterable[T]) -> None:
+    """Call ``fn`` on every item, on :func:`worker_count` threads (numpy releases the GIL).
+
+    The items must write disjoint outputs. Work is dealt round-robin in order, the calling
+    thread taking the first share (fewer than ``2 * MIN_ITEMS_PER_WORKER`` items run
+    serially); the first exception of any worker is raised after all have stopped.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> parallel_map(seen.append, range(3))
+    >>> sorted(seen)
+    [0, 1, 2]
+    """
+    todo = list(items)
+    # a few items are not worth a thread (starting one costs 0.05-0.1 ms on a quiet box, and a
+    # busy box may not schedule it for milliseconds)
+    workers = min(worker_count(), len(todo) // MIN_ITEMS_PER_WORKER)
+    if workers <= 1:
+        for item in todo:
+            fn(item)
+        return
+    errors: list[BaseException] = []
+
+    def run(k: int) -> None:
+        try:
+            for item in todo[k::workers]:
+                fn(item)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(1, workers)]
+    for th in threads:
+        th.start()
+    run(0)
+    for th in threads:
+        th.join()
+    if errors:
+        raise errors[0]

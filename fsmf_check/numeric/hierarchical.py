@@ -56,7 +56,7 @@ from fsmf_check.numeric._levels import (
     split_enclosure,
 )
 from fsmf_check.numeric._svd import truncated_split
-from fsmf_check.numeric._threads import single_blas_thread
+from fsmf_check.numeric._threads import parallel_map, single_blas_thread
 from fsmf_check.numeric.factors import KroneckerFactors, SparseFactors, extract_twiddle
 from fsmf_check.numeric.tractable import solve_tractable
 
@@ -306,6 +306,46 @@ def _move_center(pieces: list, frm: int, to: int) -> None:
 # ----------------------------------------------------------------------------------------
 # engines
 
+
+class _Buffers:
+    """Large child arrays of a run, reused once the piece they held is consumed.
+
+    A comb tree writes children of sizes N^2/2, N^2/4, ...: the child of node ``k + 2`` fits in
+    the buffer of node ``k``'s child, consumed by node ``k + 1``. Reusing it touches 3/4 of
+    the matrix's size in fresh memory instead of all of it (fresh pages cost a page fault and
+    zeroing each, docs/benchmarks.md). A buffer is free only when no live piece views it;
+    the root (a view of the caller's matrix) is never reused.
+    """
+
+    def __init__(self) -> None:
+        self.owned: list[np.ndarray] = []
+        self.free: list[np.ndarray] = []
+
+    def take(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        size = int(np.prod(shape))
+        fits = [b for b in self.free if b.dtype == dtype and b.size >= size]
+        if fits:
+            buf = min(fits, key=lambda b: b.size)
+            self.free = [b for b in self.free if b is not buf]
+        else:
+            buf = np.empty(size, dtype=dtype)
+            self.owned.append(buf)
+        return buf[:size].reshape(shape)
+
+    def detach(self, arr: np.ndarray) -> np.ndarray:
+        """``arr``, copied out of a much larger buffer (a factor must not pin the buffer)."""
+        if any(np.may_share_memory(arr, b) and b.size > 2 * arr.size for b in self.owned):
+            return arr.copy()
+        return arr
+
+    def retire(self, consumed: np.ndarray, live: list[np.ndarray]) -> None:
+        for buf in self.owned:
+            if (np.may_share_memory(consumed, buf) and all(b is not buf for b in self.free)
+                    and not any(np.may_share_memory(x, buf) for x in live)):
+                self.free.append(buf)
+
+
+
 ProgressFn = Callable[[str], None]
 
 
@@ -326,6 +366,7 @@ def _run_kron(Z: np.ndarray, pats: tuple[KronPattern, ...], nodes: list[tuple[in
     pieces: list[list] = [[0, L, root, T0]]
     center = 0
     records: list[SplitRecord] = []
+    pool = _Buffers()
     for idx, (p, s, q) in enumerate(nodes):
         t0 = time.perf_counter()
         i = next(j for j, pc in enumerate(pieces) if pc[0] == p and pc[1] == q)
@@ -347,10 +388,10 @@ def _run_kron(Z: np.ndarray, pats: tuple[KronPattern, ...], nodes: list[tuple[in
         # the larger child is written by the kernel straight into its final layout (no copy)
         dt = np.result_type(blocks.dtype, np.float64)
         if b1 <= c2:
-            TR = np.empty((a * f, d, r * e, c2), dtype=dt)
+            TR = pool.take((a * f, d, r * e, c2), dt)
             out = TR.reshape(a, f, d, r, e, c2).transpose(0, 2, 4, 1, 3, 5)
         else:
-            TL = np.empty((a, e * d, b1, f * r), dtype=dt)
+            TL = pool.take((a, e * d, b1, f * r), dt)
             out = TL.reshape(a, e, d, b1, f, r).transpose(0, 2, 1, 4, 3, 5)
         X, Y, _, err2 = truncated_split(blocks, r, scaling, out=out)
         if b1 <= c2:
@@ -360,6 +401,7 @@ def _run_kron(Z: np.ndarray, pats: tuple[KronPattern, ...], nodes: list[tuple[in
             TR = np.ascontiguousarray(Y.reshape(a, d, e, f, r, c2).transpose(0, 3, 1, 4, 2, 5)
                                       ).reshape(a * f, d, r * e, c2)
         pieces[i : i + 1] = [[p, s, PL, TL], [s, q, PR, TR]]
+        pool.retire(T, [pc[3] for pc in pieces])
         center = i if left_next else i + 1
         node_err2 = float(err2.sum()) + (outside if idx == 0 else 0.0)
         rec = SplitRecord(p, s, q, a * d * e * f, (b1, c2), r,
@@ -368,7 +410,8 @@ def _run_kron(Z: np.ndarray, pats: tuple[KronPattern, ...], nodes: list[tuple[in
         if progress is not None:
             progress(_split_message(idx + 1, len(nodes), rec))
     # a single factor (no node): the root twiddle is the projection onto its support
-    return KroneckerFactors(tuple(pc[2] for pc in pieces), tuple(pc[3] for pc in pieces)), records
+    return KroneckerFactors(tuple(pc[2] for pc in pieces),
+                            tuple(pool.detach(pc[3]) for pc in pieces)), records
 
 
 def _run_generic(Z: np.ndarray, chain: Chain, nodes: list[tuple[int, int, int]],
@@ -440,18 +483,7 @@ def _contract_error(T0: np.ndarray, factors: KroneckerFactors,
     split_of = {(p, q): s for p, s, q in nodes}
 
     def piece(p: int, q: int, a0: int, a1: int) -> np.ndarray:
-        """Twiddle of ``F[p] ... F[q-1]`` restricted to the Kronecker blocks ``a0 <= a < a1``."""
-        if q == p + 1:
-            return np.asarray(factors.values[p])[a0:a1]
-        s = split_of[(p, q)]
-        PL, PR = partial(p, s), partial(s, q)
-        assert PL is not None and PR is not None  # every node of the tree is chainable
-        f = PR.a // PL.a
-        X, Y, (a, d, b1, e, f, c2) = _node_blocks(piece(p, s, a0, a1),
-                                                  piece(s, q, a0 * f, a1 * f), PL, PR, a1 - a0)
-        prod = np.empty((a, d, b1 * e, f * c2), dtype=np.result_type(X, Y))
-        _block_product(X, Y, prod.reshape(a, d, b1, e, f, c2).transpose(0, 1, 3, 4, 2, 5))
-        return prod
+        return _rebuild(factors, split_of, partial, p, q, a0, a1)
 
     p, s, q = nodes[0]
     PL, PR = partial(p, s), partial(s, q)
@@ -479,6 +511,108 @@ def _contract_error(T0: np.ndarray, factors: KroneckerFactors,
                 np.subtract(Tj[idx], blk, out=blk)
                 total += _sumsq(blk)
     return total
+
+
+def _comb_plan(factors: KroneckerFactors, nodes: list[tuple[int, int, int]],
+               partial: _Patterns) -> list[tuple[int, int]] | None:
+    """``(e, f)`` of every node of a left comb of rank-one splits with ``d = 1``, else None.
+
+    The square dyadic butterfly's left tree is one; :func:`_comb_error` applies to these.
+    """
+    L = len(factors.values)
+    if L < 3 or nodes != [(k, k + 1, L) for k in range(L - 1)]:
+        return None
+    plan = []
+    for k in range(L - 1):
+        P, PL, PR = partial(k, L), partial(k, k + 1), partial(k + 1, L)
+        rr = _pair(PL, PR) if PL is not None and PR is not None else None
+        if P is None or rr is None or rr[0] != 1 or P.d != 1 or PR.d != 1:  # type: ignore[union-attr]
+            return None
+        plan.append((rr[1], rr[2]))
+    return plan
+
+
+def _comb_error(T0: np.ndarray, factors: KroneckerFactors, nodes: list[tuple[int, int, int]],
+                partial: _Patterns, plan: list[tuple[int, int]]) -> float:
+    """``||T0 - twiddle of F[0] ... F[L-1]||_F^2`` for a left comb of rank-one splits.
+
+    With rank one and ``d = 1`` every entry of the product is ONE product along a unique
+    path (T6): row ``rho`` of root block ``alpha`` restricted to the column block ``J`` of the
+    piece ``P_m = F[m] ... F[L-1]`` is ``C[rho, J] * P_m[alpha * F_m + J, row_m(rho), :]``,
+    where ``C`` multiplies the ``m`` scalars ``F[k][block, e_k, beta_k, f_k]`` met on the way
+    down (``(beta_k, e_k) = divmod(row_k, e)``). ``P_m`` (the first piece of at most 2^20
+    entries) is rebuilt bottom-up once; ``C`` is ``rows x 2^m`` small; then every entry of the
+    product is formed by one multiplication, compared with ``T0`` and squared a cache-sized
+    chunk of root rows at a time, on two threads. No temporary of the matrix's size.
+    """
+    L = len(factors.values)
+    root = partial(0, L)
+    assert root is not None
+    a0, b0, c0 = root.a, root.b, root.c
+    m = L - 1
+    for k in range(1, L - 1):
+        Pk = partial(k, L)
+        assert Pk is not None
+        if Pk.a * Pk.b * Pk.c <= 1 << 20:
+            m = k
+            break
+    split_of = {(p, q): s for p, s, q in nodes}
+    Pm = _rebuild(factors, split_of, partial, m, L, 0, partial(m, L).a)  # type: ignore[union-attr]
+    Pm = Pm.reshape(Pm.shape[0], Pm.shape[-2], Pm.shape[-1])
+    dt = np.result_type(T0, Pm)
+    coef, rows_of = [], []
+    for alpha in range(a0):
+        rows = np.arange(b0)
+        C = np.ones((b0, 1), dtype=dt)
+        blk = np.array([alpha])
+        for k in range(m):
+            e, f = plan[k]
+            TL = np.asarray(factors.values[k])
+            beta, ei = np.divmod(rows, e)
+            fi = np.arange(f)
+            g = TL[blk[None, :, None], ei[:, None, None], beta[:, None, None], fi[None, None, :]]
+            C = (C[:, :, None] * g).reshape(b0, -1)
+            blk = (blk[:, None] * f + fi[None, :]).reshape(-1)
+            rows = ei
+        coef.append(C)
+        rows_of.append(rows)
+    nblk = coef[0].shape[1]
+    step = max(1, (1 << 15) // max(c0, 1))
+    jobs = [(alpha, r0) for alpha in range(a0) for r0 in range(0, b0, step)]
+    parts = np.zeros(len(jobs))
+
+    def work(j: int) -> None:
+        alpha, r0 = jobs[j]
+        r1 = min(b0, r0 + step)
+        rows = rows_of[alpha][r0:r1]
+        blocks = Pm[alpha * nblk:(alpha + 1) * nblk]
+        if rows[-1] - rows[0] == r1 - r0 - 1 and (np.diff(rows) == 1).all():
+            src = blocks[:, rows[0]:rows[-1] + 1, :]
+        else:
+            src = blocks[:, rows, :]
+        buf = np.multiply(coef[alpha][r0:r1, :, None], src.transpose(1, 0, 2))
+        np.subtract(T0[alpha, 0, r0:r1, :].reshape(buf.shape), buf, out=buf)
+        parts[j] = _sumsq(buf)
+
+    parallel_map(work, range(len(jobs)))
+    return float(parts.sum())
+
+
+def _rebuild(factors: KroneckerFactors, split_of: dict[tuple[int, int], int],
+             partial: _Patterns, p: int, q: int, a0: int, a1: int) -> np.ndarray:
+    """Twiddle of ``F[p] ... F[q-1]`` restricted to the Kronecker blocks ``a0 <= a < a1``."""
+    if q == p + 1:
+        return np.asarray(factors.values[p])[a0:a1]
+    s = split_of[(p, q)]
+    PL, PR = partial(p, s), partial(s, q)
+    assert PL is not None and PR is not None  # every node of the tree is chainable
+    f = PR.a // PL.a
+    X, Y, (a, d, b1, e, f, c2) = _node_blocks(
+        _rebuild(factors, split_of, partial, p, s, a0, a1),
+        _rebuild(factors, split_of, partial, s, q, a0 * f, a1 * f), PL, PR, a1 - a0)
+    prod = np.empty((a, d, b1 * e, f * c2), dtype=np.result_type(X, Y))
+    _block_product(X, Y, prod.reshape(a, d, b1, e, f, c2).transpose(0, 1, 3, 4, 2, 5))
+    return prod
 
 
 def _sumsq(X: np.ndarray) -> float:
@@ -612,13 +746,15 @@ def _outside(Z: np.ndarray, root: KronPattern) -> tuple[float, float]:
 
 
 def _level_enclosures(A: np.ndarray, chain: Chain, progress: ProgressFn | None = None,
-                      cap: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      cap: float | None = None, sumsq_A: float | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(estimates, lower, upper)`` of the level errors (rigorous enclosures, see _levels).
 
     ``cap``: a rigorous upper bound on the error of a product with the chain's supports (every
     such product is feasible for every level split, so ``E_l <= cap``). A level whose
     resolution ``sqrt(margin)`` is at least ``cap`` cannot get a positive lower bound beyond
-    ``cap``: it is not computed (``lower = 0``, ``upper = cap``, estimate 0).
+    ``cap``: it is not computed (``lower = 0``, ``upper = cap``, estimate 0). ``sumsq_A``:
+    ``||A||_F^2`` if the caller has it (saves a pass when the root support is the whole matrix).
     """
     L = chain.n_factors
     est, lo, hi = (np.zeros(max(L - 1, 0)) for _ in range(3))
@@ -630,7 +766,10 @@ def _level_enclosures(A: np.ndarray, chain: Chain, progress: ProgressFn | None =
                 root = partial(0, L)
                 T0 = extract_twiddle(Z, root)  # type: ignore[arg-type]
                 outside, out_margin = _outside(Z, root)  # type: ignore[arg-type]
-                total = _sumsq(T0) if cap is not None else 0.0
+                total = 0.0
+                if cap is not None:
+                    whole = root.a == 1 and root.d == 1  # type: ignore[union-attr]
+                    total = sumsq_A if sumsq_A is not None and whole else _sumsq(T0)
                 for s in range(1, L):
                     PL, PR = partial(0, s), partial(s, L)
                     r, e, f = _pair(PL, PR)  # type: ignore[arg-type, misc]
@@ -812,7 +951,10 @@ def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
         assert root is not None
         T0 = extract_twiddle(Zw, root)
         outside, out_margin = _outside(Zw, root)
-        err = float(np.sqrt(_contract_error(T0, kf, cand_nodes, partial) + outside))
+        plan = _comb_plan(kf, cand_nodes, partial)
+        err2 = (_comb_error(T0, kf, cand_nodes, partial, plan) if plan is not None
+                else _contract_error(T0, kf, cand_nodes, partial))
+        err = float(np.sqrt(err2 + outside))
         inner = 0
         for p, s, q in cand_nodes:
             rr = _pair(partial(p, s), partial(s, q))  # type: ignore[arg-type]
@@ -838,11 +980,12 @@ def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
         err_up = _error_upper(err, factors, L * max(A.shape), Z.size,
                               np.iscomplexobj(factors.values[0]))
         err_eval = time.perf_counter() - t1
+    sumsq_A = _sumsq(A)  # one pass, reused by the level errors
     E = E_lo = E_hi = None
     bnd = bnd_est = None
     applies = False
     if bound and L >= 2:
-        E, E_lo, E_hi = _level_enclosures(Z, chain, progress, cap=err_up)
+        E, E_lo, E_hi = _level_enclosures(Z, chain, progress, cap=err_up, sumsq_A=sumsq_A)
         for arr in (E, E_lo, E_hi):
             arr.flags.writeable = False
         bnd_est = t9_bound(E)
@@ -851,7 +994,7 @@ def _hierarchical(A: object, chain: Chain, tree: str, orthonormalize: bool,
     return HierarchicalResult(
         factors=factors, tree=tree, orthonormalized=ortho, method=method,
         transposed=transposed, column_perm=perm, error=err,
-        norm_A=float(np.linalg.norm(A)), splits=tuple(records), elapsed_s=elapsed,
+        norm_A=float(np.sqrt(sumsq_A)), splits=tuple(records), elapsed_s=elapsed,
         error_eval_s=err_eval, level_errors=E, bound=bnd, bound_applies=applies,
         level_errors_lower=E_lo, level_errors_upper=E_hi, bound_estimate=bnd_est,
         error_upper=err_up)
