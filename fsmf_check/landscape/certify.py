@@ -35,6 +35,7 @@ When it fails the minimum is reported ``certified = false`` with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -423,28 +424,60 @@ def analyze_landscape(I: Any, J: Any, A: Any, *, starts: int = 20, seed: int = 0
     gens = poly.generators(Im, Jm)
     MU = Im.astype(float)
     MV = Jm.T.astype(float)
+    def runs() -> Iterator[np.ndarray]:
+        for s in range(starts):
+            rng = np.random.default_rng([seed, s])
+            th0 = rng.standard_normal(lay.p)
+            if s % 2 == 0:
+                U0, V0 = poly.unpack(lay, list(th0), 0.0)
+                U, V, _ = alternating_rank_one(Af, np.eye(n), MU, MV, np.array(U0),
+                                               np.array(V0).T, max_iter=max_iter)
+                yield np.concatenate([U[Im], V.T[Jm]])
+            else:
+                yield _lbfgs(lay, Af, th0)
+
+    minima, better, n_stat, n_saddle = classify_runs(lay, Af, AQ, runs(), gens, run_off=1e6)
+    n_sp = sum(mn.spurious for mn in minima)
+    if n_sp:
+        verdict = "spurious-minimum"
+        expl = (f"{starts} seeded starts reached {len(minima)} local-minimum value(s); {n_sp} "
+                "of them are certified local minima (strict modulo the symmetries, or "
+                "non-strict with an exact flat family of critical points) whose loss "
+                "exceeds the exact loss of a feasible rational point, i.e. spurious ("
+                "T10; certificate re-checkable by fsmf-check verify).")
+    else:
+        verdict = "no-spurious-found"
+        expl = (f"{starts} seeded starts reached {len(minima)} local-minimum value(s) and no "
+                "certified spurious one; this proves nothing about the landscape "
+                "(T10; the supports are not disjoint-or-identical).")
+    return LandscapeAnalysis(verdict=verdict, explanation=expl, exact=bool(n_sp),
+                             minima=tuple(minima), n_starts=starts, seed=seed,
+                             n_stationary=n_stat, n_saddles=n_saddle, better=better,
+                             inputs=inputs)
+
+
+def classify_runs(lay: poly.Layout, Af: np.ndarray, AQ: list[list[Fraction]],
+                  runs: Iterable[np.ndarray], gens: list[Any], run_off: float,
+                  ) -> tuple[list[LandscapeMinimum], dict[str, Any] | None, int, int]:
+    """Polish each run's end point, keep the stationary non-saddles, cluster them by loss.
+
+    Shared by two-factor patterns and chains (any :class:`polynomial.Layout`): every end point
+    gets Newton steps; points off to infinity (``|theta| > run_off``), non-stationary ones and
+    saddles are dropped; each cluster is certified by :func:`_certify_one`, and the best
+    cluster, rounded to a rational point, is the exact better point (T10).
+    Returns ``(minima, better, n_stationary, n_saddles)``.
+    """
     found: list[dict[str, Any]] = []
-    n_stat = 0
-    n_saddle = 0
-    for s in range(starts):
-        rng = np.random.default_rng([seed, s])
-        th0 = rng.standard_normal(lay.p)
-        if s % 2 == 0:
-            U0, V0 = poly.unpack(lay, list(th0), 0.0)
-            U, V, _ = alternating_rank_one(Af, np.eye(n), MU, MV, np.array(U0),
-                                           np.array(V0).T, max_iter=max_iter)
-            th = np.concatenate([U[Im], V.T[Jm]])
-        else:
-            th = _lbfgs(lay, Af, th0)
-        if not np.all(np.isfinite(th)) or np.abs(th).max() > 1e6:
+    n_stat = n_saddle = 0
+    for th in runs:
+        if not np.all(np.isfinite(th)) or np.abs(th).max() > run_off:
             continue
         th = _newton(lay, Af, th)
         f, g, _ = _num(lay, Af, th)
         if not np.all(np.isfinite(th)) or np.linalg.norm(g) > _GRAD_TOL:
             continue
         n_stat += 1
-        H = _hess(lay, Af, th)
-        ev = np.linalg.eigvalsh(H)
+        ev = np.linalg.eigvalsh(_hess(lay, Af, th))
         if ev.min() < -1e-7 * max(1.0, float(np.abs(ev).max())):
             n_saddle += 1
             continue
@@ -473,20 +506,4 @@ def analyze_landscape(I: Any, J: Any, A: Any, *, starts: int = 20, seed: int = 0
             objective=round(float(rec["f"]), 13), hits=rec["hits"], kind=kind, certified=cert,
             method=method, objective_enclosure=enc, point=tuple(float(v) for v in rec["th"]),
             evidence=evid, failed=failed, spurious=spurious))
-    n_sp = sum(mn.spurious for mn in minima)
-    if n_sp:
-        verdict = "spurious-minimum"
-        expl = (f"{starts} seeded starts reached {len(minima)} local-minimum value(s); {n_sp} "
-                "of them are certified local minima (strict modulo the symmetries, or "
-                "non-strict with an exact flat family of critical points) whose loss "
-                "exceeds the exact loss of a feasible rational point, i.e. spurious ("
-                "T10; certificate re-checkable by fsmf-check verify).")
-    else:
-        verdict = "no-spurious-found"
-        expl = (f"{starts} seeded starts reached {len(minima)} local-minimum value(s) and no "
-                "certified spurious one; this proves nothing about the landscape "
-                "(T10; the supports are not disjoint-or-identical).")
-    return LandscapeAnalysis(verdict=verdict, explanation=expl, exact=bool(n_sp),
-                             minima=tuple(minima), n_starts=starts, seed=seed,
-                             n_stationary=n_stat, n_saddles=n_saddle, better=better,
-                             inputs=inputs)
+    return minima, better, n_stat, n_saddle

@@ -24,8 +24,8 @@ the two-factor problem and goes through :func:`~fsmf_check.landscape.certify.ana
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any, cast
 
 import numpy as np
@@ -33,13 +33,9 @@ import numpy as np
 from fsmf_check.errors import InvalidInputError, NotApplicableError
 from fsmf_check.landscape import polynomial as poly
 from fsmf_check.landscape.certify import (
-    _GRAD_TOL,
-    _SAME_VALUE,
     LandscapeAnalysis,
-    LandscapeMinimum,
-    _certify_one,
-    _newton,
     _to_fraction_matrix,
+    classify_runs,
 )
 from fsmf_check.model.certificate_schema import Certificate, encode_structure
 from fsmf_check.model.fields import Field
@@ -240,50 +236,15 @@ def analyze_chain_landscape(masks: Any, A: Any, *, starts: int = 20, seed: int =
     mask_rows = tuple(tuple(tuple(int(v) for v in row) for row in M) for M in Ms)
     Af = np.array([[float(v) for v in row] for row in AQ])
     gens = poly.chain_generators(Ms)
-    found: list[dict[str, Any]] = []
-    n_stat = n_saddle = 0
-    for s in range(starts):
-        rng = np.random.default_rng([seed, s])
-        th0 = rng.standard_normal(lay.p)
-        th = _als(lay, Af, th0, max_sweeps) if s % 2 == 0 else th0
-        th = _lbfgs(lay, Af, th)
-        if not np.all(np.isfinite(th)) or np.abs(th).max() > _RUN_OFF:
-            continue
-        th = _newton(lay, Af, th)
-        f, g = chain_loss_numeric(lay, Af, th)
-        if not np.all(np.isfinite(th)) or np.linalg.norm(g) > _GRAD_TOL:
-            continue
-        n_stat += 1
-        ev = np.linalg.eigvalsh(np.array(poly.hessian(lay, Af.tolist(), list(th), 0.0)))
-        if ev.min() < -1e-7 * max(1.0, float(np.abs(ev).max())):
-            n_saddle += 1
-            continue
-        for rec in found:
-            if abs(rec["f"] - f) <= _SAME_VALUE * max(1.0, abs(f)):
-                rec["hits"] += 1
-                if np.linalg.norm(g) < rec["g"]:
-                    rec.update(th=th, g=float(np.linalg.norm(g)))
-                break
-        else:
-            found.append({"f": f, "th": th, "g": float(np.linalg.norm(g)), "hits": 1})
-    found.sort(key=lambda rec: rec["f"])
-    better: dict[str, Any] | None = None
-    better_val: Fraction | None = None
-    if found:
-        bq = [Fraction(float(v)).limit_denominator(10**6) for v in found[0]["th"]]
-        better_val = poly.loss(lay, AQ, bq, Fraction(0), Fraction(1, 2))
-        better = {"point": [format_exact(v) for v in bq], "objective": format_exact(better_val),
-                  "objective_numeric": float(better_val)}
-    minima = []
-    for rec in found:
-        kind, cert, method, enc, evid, failed = _certify_one(lay, Af, AQ, rec["th"],
-                                                             cast(Any, gens))
-        spurious = bool(cert and enc is not None and better_val is not None
-                        and better_val < enc[0])
-        minima.append(LandscapeMinimum(
-            objective=round(float(rec["f"]), 13), hits=rec["hits"], kind=kind, certified=cert,
-            method=method, objective_enclosure=enc, point=tuple(float(v) for v in rec["th"]),
-            evidence=evid, failed=failed, spurious=spurious))
+    def runs() -> Iterator[np.ndarray]:
+        for s in range(starts):
+            rng = np.random.default_rng([seed, s])
+            th0 = rng.standard_normal(lay.p)
+            th = _als(lay, Af, th0, max_sweeps) if s % 2 == 0 else th0
+            yield _lbfgs(lay, Af, th)
+
+    minima, better, n_stat, n_saddle = classify_runs(lay, Af, AQ, runs(), cast(Any, gens),
+                                                     run_off=_RUN_OFF)
     n_sp = sum(mn.spurious for mn in minima)
     L = len(Ms)
     if n_sp:
