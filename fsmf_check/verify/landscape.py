@@ -211,84 +211,37 @@ def _verify(data: dict[str, Any], checks: list[str]) -> bool:
             return False
     checks.append(f"ok   {len(gens)} generator(s) {gens} are support-preserving symmetries "
                   "(column scalings; X(1+tE_kl), Y(1-tE_lk) with I_k ⊆ I_l, J_l ⊆ J_k)")
-    method = ev["method"]
-    zero_q = Fraction(0)
-    if method == "exact":
-        th = [_q(v) for v in ev["point"]]
-        if len(th) != p:
-            checks.append("FAIL point has the wrong length")
-            return False
-        val, g, H, X, Y = _derivs(A, xs, ys, shape, th, zero_q)
-        if any(v != 0 for v in g):
-            checks.append("FAIL the gradient at the point is not exactly zero")
-            return False
-        checks.append(f"ok   exact gradient at the rational point is 0; loss = {val}")
-        Hs = [[H[a][b] for b in free] for a in free]
-        piv = _ldl(Hs, lambda s: s > 0, lambda x, y: x / y, zero_q)
-        if piv is None:
-            checks.append("FAIL the slice Hessian is not positive definite (exact LDL^T)")
-            return False
-        checks.append(f"ok   exact LDL^T of the {len(free)} x {len(free)} slice Hessian has "
-                      "positive pivots (Sylvester)")
-        M = [[_gen_vec(xs, ys, X, Y, gn, zero_q)[f] for gn in gens] for f in fixed]
-        if not _ge(M, lambda v: v != 0, lambda x, y: x / y):
-            checks.append("FAIL the generators are not transversal to the slice")
-            return False
-        checks.append("ok   generator matrix on the fixed coordinates is exactly nonsingular")
-        lo = val
-    elif method == "krawczyk":
-        center = [_q(v) for v in ev["center"]]
-        radius = [_q(v) for v in ev["radius"]]
-        C = [[_q(v) for v in row] for row in ev["C"]]
-        if len(center) != p or len(radius) != len(free) or any(x <= 0 for x in radius) or \
-                len(C) != len(free) or any(len(row) != len(free) for row in C):
-            checks.append("FAIL box or preconditioner has the wrong shape")
-            return False
-        box: list[_Iv] = [_Iv(c) for c in center]
-        for f, rho in zip(free, radius, strict=True):
-            box[f] = _Iv(center[f] - rho, center[f] + rho)
-        zi = _Iv(Fraction(0))
-        valB, _, HB, XB, YB = _derivs(A, xs, ys, shape, box, zi)
-        M = [[_gen_vec(xs, ys, XB, YB, gn, zi)[f] for gn in gens] for f in fixed]
-        if not _ge(M, lambda v: not (v.lo <= 0 <= v.hi), lambda x, y: x.div(y)):
-            checks.append("FAIL the generators are not proven transversal on the box")
-            return False
-        checks.append("ok   generator matrix on the fixed coordinates is nonsingular on the "
-                      "whole box (interval elimination)")
-        _, g0, _, _, _ = _derivs(A, xs, ys, shape, center, zero_q)
-        q = len(free)
-        Hs = [[HB[a][b] for b in free] for a in free]
-        for a in range(q):
-            kb = _iv(center[free[a]] - sum((C[a][b] * g0[free[b]] for b in range(q)), zero_q))
-            for b in range(q):
-                coef = _iv(1 if a == b else 0) - sum((Hs[c][b] * C[a][c] for c in range(q)), zi)
-                kb = kb + coef * _Iv(-radius[b], radius[b])
-            if not (kb - center[free[a]]).mag() < radius[a]:
-                checks.append(f"FAIL Krawczyk inclusion fails on free coordinate {free[a]}")
-                return False
-        checks.append("ok   Krawczyk: K(B) lies in the interior of B, so B holds exactly one "
-                      "critical point of the loss on the slice")
-        if _ldl(Hs, lambda s: s.lo > 0, lambda x, y: x.div(y), zi) is None:
-            checks.append("FAIL interval LDL^T of the slice Hessian has a pivot not > 0")
-            return False
-        checks.append("ok   interval LDL^T of the slice Hessian has positive pivots on the whole "
-                      "box: the loss is strictly convex there, the critical point is a strict "
-                      "local minimum on the slice")
-        lo = valB.lo
-        checks.append(f"ok   loss on the box >= {lo} (~{float(lo):.12g})")
-    elif method == "flat-family":
-        got = _flat_family(ev, A, xs, ys, shape, gens, fixed, free, checks)
-        if got is None:
-            return False
-        lo = got
+    model = _TwoFactor(A, xs, ys, shape)
+    if ev["method"] == "flat-family":
+        lo = _flat_family(ev, A, xs, ys, shape, gens, fixed, free, checks)
     else:
-        checks.append(f"FAIL unknown evidence method {method!r}")
-        return False
+        lo = _check_strict_minimum(model, ev, fixed, free, gens, checks)
+    return lo is not None and _better_point(model, ev, lo, checks)
+
+
+class _TwoFactor:
+    """The two-factor loss in the interface of :class:`_Chain` (``p``, ``derivs``, ``gen_vec``)."""
+
+    def __init__(self, A: list, xs: list, ys: list, shape: tuple) -> None:
+        self.A, self.xs, self.ys, self.shape = A, xs, ys, shape
+        self.p = len(xs) + len(ys)
+
+    def derivs(self, th: list, zero: Any) -> tuple:
+        val, g, H, X, Y = _derivs(self.A, self.xs, self.ys, self.shape, th, zero)
+        return val, g, H, (X, Y)
+
+    def gen_vec(self, F: tuple, gen: tuple, zero: Any) -> list:
+        return _gen_vec(self.xs, self.ys, F[0], F[1], gen, zero)
+
+
+def _better_point(model: _TwoFactor | _Chain, ev: dict[str, Any], lo: Fraction,
+                  checks: list[str]) -> bool:
+    """Check that the rational feasible better point has exact loss strictly below ``lo``."""
     bp = [_q(v) for v in ev["better_point"]["point"]]
-    if len(bp) != p:
+    if len(bp) != model.p:
         checks.append("FAIL better point has the wrong length")
         return False
-    bval = _derivs(A, xs, ys, shape, bp, zero_q)[0]
+    bval = model.derivs(bp, Fraction(0))[0]
     if not bval < lo:
         checks.append(f"FAIL better point loss {bval} is not below the minimum's loss bound")
         return False
@@ -596,23 +549,11 @@ def _verify_chain(data: dict[str, Any], checks: list[str]) -> bool:
                   "are mask-preserving interface symmetries (scalings F_t D, D^-1 F_t+1; "
                   "mixings F_t(1+sE_kl), (1-sE_kl)F_t+1 with col k ⊆ col l, row l ⊆ row k)")
     lo = _check_strict_minimum(ch, ev, fixed, free, gens, checks)
-    if lo is None:
-        return False
-    bp = [_q(v) for v in ev["better_point"]["point"]]
-    if len(bp) != ch.p:
-        checks.append("FAIL better point has the wrong length")
-        return False
-    bval = ch.derivs(bp, Fraction(0))[0]
-    if not bval < lo:
-        checks.append(f"FAIL better point loss {bval} is not below the minimum's loss bound")
-        return False
-    checks.append(f"ok   the feasible rational better point has exact loss {bval} "
-                  f"(~{float(bval):.12g}) < {float(lo):.12g}: the local minimum is spurious")
-    return True
+    return lo is not None and _better_point(ch, ev, lo, checks)
 
 
-def _check_strict_minimum(ch: _Chain, ev: dict[str, Any], fixed: list[int], free: list[int],
-                          gens: list[tuple[int, int, int]], checks: list[str]
+def _check_strict_minimum(ch: _TwoFactor | _Chain, ev: dict[str, Any], fixed: list[int],
+                          free: list[int], gens: list[Any], checks: list[str]
                           ) -> Fraction | None:
     """Exact or Krawczyk evidence of a strict local minimum modulo ``gens``; its loss bound."""
     method = ev["method"]
