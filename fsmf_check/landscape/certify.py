@@ -44,7 +44,7 @@ import numpy as np
 
 from fsmf_check.errors import InvalidInputError, NotApplicableError
 from fsmf_check.landscape import polynomial as poly
-from fsmf_check.landscape.flat import certify_flat
+from fsmf_check.landscape.flat import certify_flat, exact_ldl_pivots
 from fsmf_check.landscape.intervals import certify_box
 from fsmf_check.landscape.search import alternating_rank_one
 from fsmf_check.model.certificate_schema import Certificate
@@ -153,21 +153,6 @@ def _simple(x: float) -> Fraction:
     return q if q != 0 and abs(q - x) <= 0.25 * abs(x) else _dyadic(x, 20)
 
 
-def _ldl_exact(H: list[list[Fraction]]) -> list[Fraction] | None:
-    q = len(H)
-    L = [[Fraction(0)] * q for _ in range(q)]
-    d: list[Fraction] = []
-    for j in range(q):
-        s = H[j][j] - sum((L[j][k] ** 2 * d[k] for k in range(j)), Fraction(0))
-        if s <= 0:
-            return None
-        d.append(s)
-        for i in range(j + 1, q):
-            L[i][j] = (H[i][j] - sum((L[i][k] * L[j][k] * d[k] for k in range(j)),
-                                     Fraction(0))) / s
-    return d
-
-
 def _det_nonzero(M: list[list[Fraction]]) -> bool:
     M = [row[:] for row in M]
     s = len(M)
@@ -240,12 +225,18 @@ class LandscapeAnalysis:
                 "tolerances": {"grad_norm": _GRAD_TOL, "same_value": _SAME_VALUE},
                 "minima": [mn.to_dict(self.n_starts, self.better) for mn in self.minima]}
 
-    def certificate(self) -> dict[str, Any] | None:
-        """Certificate of the most-reached certified spurious minimum (or None)."""
+    def cited_minimum(self) -> LandscapeMinimum | None:
+        """Return the most-reached certified spurious minimum (the one a certificate cites)."""
         cands = [mn for mn in self.minima if mn.spurious and mn.certified]
         if not cands or self.better is None:
             return None
-        mn = max(cands, key=lambda m: (m.hits, -m.objective))
+        return max(cands, key=lambda m: (m.hits, -m.objective))
+
+    def certificate(self) -> dict[str, Any] | None:
+        """Certificate of the most-reached certified spurious minimum (or None)."""
+        mn = self.cited_minimum()
+        if mn is None:
+            return None
         inp = self.inputs
         m, n = len(inp["A"]), len(inp["J"])
         data: dict[str, Any] = {
@@ -325,7 +316,7 @@ def _certify_one(lay: poly.Layout, Af: np.ndarray, AQ: list[list[Fraction]], th:
             z[a] = cvals[a]
         if all(v == 0 for v in poly.gradient(lay, AQ, z, Fraction(0))):
             H = poly.hessian(lay, AQ, z, Fraction(0))
-            d = _ldl_exact([[H[a][b] for b in free] for a in free])
+            d = exact_ldl_pivots([[H[a][b] for b in free] for a in free])
             M = [[poly.generator_vector(lay, z, g, Fraction(0))[f] for g in chosen]
                  for f in fixed]
             if d is not None and _det_nonzero(M):

@@ -149,10 +149,9 @@ class ChainLandscapeAnalysis(LandscapeAnalysis):
 
     def certificate(self) -> dict[str, Any] | None:
         """Certificate of the most-reached certified spurious minimum (or None)."""
-        cands = [mn for mn in self.minima if mn.spurious and mn.certified]
-        if not cands or self.better is None:
+        mn = self.cited_minimum()
+        if mn is None:
             return None
-        mn = max(cands, key=lambda m: (m.hits, -m.objective))
         inp = self.inputs
         A = inp["A"]
         data: dict[str, Any] = {

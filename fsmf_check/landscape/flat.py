@@ -144,7 +144,8 @@ def _rank(vecs: list[list[Fraction]], p: int) -> int:
         if vecs else 0
 
 
-def _ldl(H: list[list[Fraction]]) -> list[Fraction] | None:
+def exact_ldl_pivots(H: list[list[Fraction]]) -> list[Fraction] | None:
+    """Return the pivots of the exact ``LDL^T`` of ``H`` if all are > 0 (Sylvester), else None."""
     q = len(H)
     L = [[Fraction(0)] * q for _ in range(q)]
     d: list[Fraction] = []
@@ -345,7 +346,7 @@ def _certify_at(lay: poly.Layout, AQ: list[list[Fraction]], z: list[Fraction],
     if P is None:
         return None, None, "the symmetry tangents and the family are dependent"
     F = [a for a in range(lay.p) if a not in P]
-    piv = _ldl([[H[a][b] for b in F] for a in F])
+    piv = exact_ldl_pivots([[H[a][b] for b in F] for a in F])
     if piv is None:
         return None, None, ("the Hessian on the coordinates complementary to the flat family "
                             "is not positive definite (exact LDL^T)")
