@@ -63,7 +63,10 @@ def closedness_outcome(case_path: Case | Path | str, *, qe: bool | str = "auto",
     text = _render_text(case.name, res)
     if certificate is not None:
         cert = (res.witness or {}).get("certificate")
-        if cert is None:
+        omitted = (res.witness or {}).get("certificate_omitted")
+        if cert is None and omitted:
+            text += f"\n  no certificate file: {omitted}"
+        elif cert is None:
             text += (f"\n  no certificate file: the verdict is {res.verdict}"
                      + (" (closed verdicts rest on their theorem)" if res.verdict == "closed"
                         else " without an arithmetic witness"))

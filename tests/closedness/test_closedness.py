@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -288,3 +289,23 @@ def test_computed_verdicts_carry_the_computed_basis():
     for obj in (families.lu(2), families.butterfly_split(16, 2), families.butterfly(16)):
         res = decide_closedness(obj, qe=False)
         assert res.exact is True and res.to_dict()["basis"] == "computed"
+
+
+def test_certificate_is_omitted_with_its_reason_above_the_mask_limit(monkeypatch):
+    # an LU pattern has a checked witness; with the limit below its 8 mask entries the
+    # certificate (which spells the masks out) is not built and the reason is given
+    import fsmf_check.closure.decide as decide
+
+    P = families.lu(2)
+    assert "certificate" in decide.decide_closedness(P, qe=False).witness
+    monkeypatch.setattr(decide, "MAX_CERTIFICATE_MASK_ENTRIES", 7)
+    res = decide.decide_closedness(P, qe=False)
+    assert res.verdict == "not-closed" and "certificate" not in res.witness
+    assert "8 characters, above MAX_CERTIFICATE_MASK_ENTRIES = 7" in res.witness[
+        "certificate_omitted"]
+    from fsmf_check.commands.closedness import closedness_outcome
+    from fsmf_check.inputs.cases import parse_case
+
+    case = parse_case({"name": "lu2", "supports": {"family": "lu", "n": 2}})
+    out = closedness_outcome(case, qe=False, certificate=Path("unused.json"))
+    assert out.exit_code == 1 and "no certificate file: the certificate spells" in out.text
