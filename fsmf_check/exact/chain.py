@@ -114,15 +114,20 @@ def _dense_support(chain: Chain, p: int, q: int) -> np.ndarray:
     return sup.toarray().astype(bool)
 
 
+def _leaf(H: np.ndarray, nonzero: np.ndarray, p: int, tr: _Tract,
+          leaves: dict[int, np.ndarray]) -> dict[str, Any] | None:
+    """Store the leaf ``H`` of factor ``p`` after checking that it lies in the factor's mask."""
+    mask = tr.chain.factor_mask(p).toarray().astype(bool)
+    if (nonzero & ~mask).any():  # pragma: no cover - supports guarantee this never happens
+        return {"node": [p, p + 1, p + 1], "reason": "leaf outside its support"}
+    leaves[p] = H
+    return None
+
+
 def _hierarchy(H: np.ndarray, p: int, q: int, tree: str, tr: _Tract, bk: ExactBackend,
                leaves: dict[int, np.ndarray]) -> dict[str, Any] | None:
     if q - p == 1:
-        mask = tr.chain.factor_mask(p).toarray().astype(bool)
-        bad = bk.nonzero_mask(H) & ~mask
-        if bad.any():  # pragma: no cover - supports guarantee this never happens
-            return {"node": [p, p + 1, q], "reason": "leaf outside its support"}
-        leaves[p] = H
-        return None
+        return _leaf(H, bk.nonzero_mask(H), p, tr, leaves)
     s = _split_of(p, q, tree)
     pattern, tract = tr.get(p, s, q)
     if not tract.tractable:
@@ -230,11 +235,7 @@ def _int_hierarchy(H: np.ndarray, p: int, q: int, tree: str, tr: _Tract,
     from fsmf_check.exact._integers import int_factor_node, node_product_equals
 
     if q - p == 1:
-        mask = tr.chain.factor_mask(p).toarray().astype(bool)
-        if ((H != 0) & ~mask).any():  # pragma: no cover - supports guarantee this never happens
-            return {"node": [p, p + 1, q], "reason": "leaf outside its support"}
-        leaves[p] = H
-        return None
+        return _leaf(H, H != 0, p, tr, leaves)
     s = _split_of(p, q, tree)
     pattern, tract = tr.get(p, s, q)
     if not tract.tractable:
