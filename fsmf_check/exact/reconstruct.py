@@ -32,6 +32,7 @@ from fractions import Fraction
 import numpy as np
 
 from fsmf_check.errors import ExactnessError
+from fsmf_check.model.numbers import fraction_rref
 
 __all__ = ["ReconstructionResult", "reconstruct_chain", "RECON_MAX_UNKNOWNS",
            "RECON_MAX_ENTRIES", "RECON_DENOMINATOR_BOUND", "RECON_RESTARTS",
@@ -230,21 +231,8 @@ def _solve_exact(M: list[list[Fraction]], b: list[Fraction]) -> list[Fraction] |
     """One solution of ``M y = b`` over Q (free unknowns 0), or None if inconsistent."""
     rows = [list(r) + [c] for r, c in zip(M, b, strict=True)]
     n = len(M[0]) if M else 0
-    piv: list[int] = []
-    r0 = 0
-    for c in range(n):
-        k = next((i for i in range(r0, len(rows)) if rows[i][c] != 0), None)
-        if k is None:
-            continue
-        rows[r0], rows[k] = rows[k], rows[r0]
-        inv = 1 / rows[r0][c]
-        rows[r0] = [v * inv for v in rows[r0]]
-        for i in range(len(rows)):
-            if i != r0 and rows[i][c] != 0:
-                f = rows[i][c]
-                rows[i] = [a - f * p for a, p in zip(rows[i], rows[r0], strict=True)]
-        piv.append(c)
-        r0 += 1
+    rows, piv = fraction_rref(rows, n)
+    r0 = len(piv)
     if any(row[-1] != 0 for row in rows[r0:]):
         return None
     y = [Fraction(0)] * n

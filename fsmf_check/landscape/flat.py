@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from fsmf_check.landscape import polynomial as poly
-from fsmf_check.model.numbers import format_exact
+from fsmf_check.model.numbers import format_exact, fraction_rref
 
 __all__ = ["certify_flat", "nullspace", "pivot_rows", "is_flat_family", "MAX_FLAT_DIM"]
 
@@ -59,24 +59,7 @@ def nullspace(M: list[list[Fraction]], ncols: int) -> list[list[Fraction]]:
     >>> nullspace([[F(1), F(2)], [F(2), F(4)]], 2)
     [[Fraction(-2, 1), Fraction(1, 1)]]
     """
-    R = [row[:] for row in M]
-    piv: list[int] = []
-    r = 0
-    for c in range(ncols):
-        p = next((i for i in range(r, len(R)) if R[i][c] != 0), None)
-        if p is None:
-            continue
-        R[r], R[p] = R[p], R[r]
-        inv = 1 / R[r][c]
-        R[r] = [v * inv for v in R[r]]
-        for i in range(len(R)):
-            if i != r and R[i][c] != 0:
-                f = R[i][c]
-                R[i] = [a - f * b for a, b in zip(R[i], R[r], strict=True)]
-        piv.append(c)
-        r += 1
-        if r == len(R):
-            break
+    R, piv = fraction_rref(M, ncols)
     out = []
     for c in range(ncols):
         if c in piv:

@@ -17,7 +17,8 @@ import numpy as np
 
 from fsmf_check.errors import ExactnessError, InvalidInputError
 
-__all__ = ["GaussianRational", "ExactScalar", "parse_exact", "parse_entry", "format_exact"]
+__all__ = ["GaussianRational", "ExactScalar", "parse_exact", "parse_entry", "format_exact",
+           "fraction_rref"]
 
 _RAT = r"[+-]?\d+(?:/\d+)?"
 _RAT_RE = re.compile(rf"^{_RAT}$")
@@ -252,3 +253,38 @@ def parse_entry(value: object, where: str = "entry") -> ExactScalar | float | co
         msg = f"{where}: {value!r} is not finite (NaN or infinity)"
         raise NonFiniteError(msg)
     return out
+
+
+def fraction_rref(rows: list[list[Fraction]], ncols: int
+                  ) -> tuple[list[list[Fraction]], list[int]]:
+    """Reduced row echelon form over Q, pivoting in the first ``ncols`` columns only.
+
+    Returns the reduced rows (a copy; columns beyond ``ncols``, e.g. a right-hand side, are
+    carried along) and the pivot columns.
+
+    Examples
+    --------
+    >>> F = Fraction
+    >>> R, piv = fraction_rref([[F(2), F(4), F(2)], [F(1), F(2), F(3)]], 2)
+    >>> [[str(v) for v in row] for row in R], piv
+    ([['1', '2', '1'], ['0', '0', '2']], [0])
+    """
+    R = [list(row) for row in rows]
+    piv: list[int] = []
+    r = 0
+    for c in range(ncols):
+        p = next((i for i in range(r, len(R)) if R[i][c] != 0), None)
+        if p is None:
+            continue
+        R[r], R[p] = R[p], R[r]
+        inv = 1 / R[r][c]
+        R[r] = [v * inv for v in R[r]]
+        for i in range(len(R)):
+            if i != r and R[i][c] != 0:
+                f = R[i][c]
+                R[i] = [a - f * b for a, b in zip(R[i], R[r], strict=True)]
+        piv.append(c)
+        r += 1
+        if r == len(R):
+            break
+    return R, piv
