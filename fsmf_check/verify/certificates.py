@@ -808,11 +808,7 @@ def _spurious_minimum(c: _Ctx) -> None:
               "inputs": {"I": I.astype(int).tolist(), "J": J.astype(int).tolist(),
                          "A": [[str(v) for v in row] for row in A.tolist()]},
               "evidence": ev}
-    ok, lines = verify_landscape_certificate(legacy)
-    c.checks.extend(ln for ln in lines if not ln.startswith("FAIL"))
-    failed = [ln[5:] for ln in lines if ln.startswith("FAIL")]
-    shape_ok(not any(f.startswith("malformed") for f in failed), failed[0] if failed else "")
-    need(ok, failed[0] if failed else "the landscape evidence does not prove the claim")
+    _landscape_outcome(c, *verify_landscape_certificate(legacy))
 
 
 def _spurious_chain_minimum(c: _Ctx, A: np.ndarray) -> None:
@@ -821,7 +817,11 @@ def _spurious_chain_minimum(c: _Ctx, A: np.ndarray) -> None:
     legacy = {"inputs": {"factors": [M.astype(int).tolist() for M in c.masks],
                          "A": [[str(v) for v in row] for row in A.tolist()]},
               "evidence": ev}
-    ok, lines = verify_chain_landscape_certificate(legacy)
+    _landscape_outcome(c, *verify_chain_landscape_certificate(legacy))
+
+
+def _landscape_outcome(c: _Ctx, ok: bool, lines: list[str]) -> None:
+    """Record the landscape checker's lines; malformed evidence or a failed check refutes."""
     c.checks.extend(ln for ln in lines if not ln.startswith("FAIL"))
     failed = [ln[5:] for ln in lines if ln.startswith("FAIL")]
     shape_ok(not any(f.startswith("malformed") for f in failed), failed[0] if failed else "")
